@@ -1,0 +1,142 @@
+"""The Python side of ``gil-lab compare``: kernels and the Python concurrency models.
+
+Each model runs ``tasks`` identical tasks of ``size`` iterations and returns
+``(checksum, chunks, worker_cpu_s)``. A task is cut into chunks; for every chunk
+the worker records ``(worker, start_ns, end_ns, cpu_ns)`` on the monotonic clock
+(comparable across processes) and its own thread CPU clock, so the host can tell
+running from waiting for the GIL.
+"""
+
+import math
+import os
+import socket
+import threading
+import time
+
+KERNELS = ("sum_squares", "sqrt_sum", "io_wait")
+
+
+def sum_squares(lo, hi, acc=0):
+    """The documents' GIL proof: ``sum(i * i for i in range(n))``, one chunk at a time."""
+    return acc + sum(i * i for i in range(lo, hi))
+
+
+def sqrt_sum(lo, hi, acc=0.0):
+    """The multiprocessing module's ``heavy``: ``sum(math.sqrt(i) for i in range(n))``."""
+    return sum((math.sqrt(i) for i in range(lo, hi)), acc)
+
+
+def io_wait(ms):
+    """Half the wait in ``time.sleep``, half blocked in a real ``recv`` on a socket pair."""
+    half = ms / 2000.0
+    time.sleep(half)
+    a, b = socket.socketpair()
+    try:
+        a.settimeout(half)
+        try:
+            a.recv(1)
+        except socket.timeout:
+            pass
+    finally:
+        a.close()
+        b.close()
+    return 1
+
+
+def chunk_bounds(size, chunk):
+    return [(lo, min(lo + chunk, size)) for lo in range(0, size, chunk)]
+
+
+def run_task(kernel, size, chunk, worker=None):
+    """One task: returns ``(value, chunks, process_cpu_s)``."""
+    if worker is None:
+        worker = os.getpid() * 1_000_003 + threading.get_ident() % 1_000_003
+    cpu0 = time.process_time()
+    chunks = []
+    if kernel == "io_wait":
+        start, tcpu = time.monotonic_ns(), time.thread_time_ns()
+        value = io_wait(size)
+        chunks.append((worker, start, time.monotonic_ns(), time.thread_time_ns() - tcpu))
+    else:
+        step = sum_squares if kernel == "sum_squares" else sqrt_sum
+        value = 0 if kernel == "sum_squares" else 0.0
+        for lo, hi in chunk_bounds(size, chunk):
+            start, tcpu = time.monotonic_ns(), time.thread_time_ns()
+            value = step(lo, hi, value)
+            chunks.append((worker, start, time.monotonic_ns(), time.thread_time_ns() - tcpu))
+    return value, chunks, time.process_time() - cpu0
+
+
+def combine(results, external_cpu=False):
+    """Checksum in task order with plain addition, as the native kernels do it.
+
+    The CPU seconds are only reported for workers in other processes (the host
+    measures its own process itself); ``0.0`` otherwise.
+    """
+    total = 0
+    chunks = []
+    cpu = 0.0
+    for value, task_chunks, task_cpu in results:
+        total += value
+        chunks.extend(task_chunks)
+        cpu += task_cpu
+    return total, chunks, cpu if external_cpu else 0.0
+
+
+def _task(args):
+    return run_task(*args)
+
+
+def sequential(kernel, size, tasks, chunk):
+    return combine([run_task(kernel, size, chunk) for _ in range(tasks)])
+
+
+def threads(kernel, size, tasks, chunk, workers):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return combine(pool.map(_task, [(kernel, size, chunk)] * tasks))
+
+
+def process_pool(kernel, size, tasks, chunk, workers, start_method, api="executor"):
+    """``ProcessPoolExecutor`` (or ``multiprocessing.Pool`` for ``api="pool"``), pool start included."""
+    import multiprocessing
+
+    context = multiprocessing.get_context(start_method)
+    jobs = [(kernel, size, chunk)] * tasks
+    if api == "pool":
+        with context.Pool(processes=workers) as pool:
+            results = pool.map(_task, jobs, chunksize=1)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results = list(pool.map(_task, jobs))
+    return combine(results, external_cpu=True)
+
+
+def interpreter_pool_reason():
+    """``None`` when this interpreter has an interpreter pool, else why not."""
+    try:
+        from concurrent.futures import InterpreterPoolExecutor  # noqa: F401
+    except ImportError:
+        return (
+            "needs concurrent.futures.InterpreterPoolExecutor (Python 3.14); "
+            "this is %d.%d" % __import__("sys").version_info[:2]
+        )
+    return None
+
+
+def _add_path(path):
+    import sys
+
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+def interpreter_pool(kernel, size, tasks, chunk, workers):
+    from concurrent.futures import InterpreterPoolExecutor
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with InterpreterPoolExecutor(max_workers=workers, initializer=_add_path, initargs=(here,)) as pool:
+        return combine(pool.map(_task, [(kernel, size, chunk)] * tasks))

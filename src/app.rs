@@ -1,0 +1,261 @@
+//! Runs a parsed command line: the whole CLI behaviour behind `main`.
+
+use std::io::IsTerminal;
+
+use anyhow::Result;
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{Cli, Command, CompareArgs, ScenarioArg};
+use crate::compare::{CompareOptions, compare};
+use crate::error::{EXIT_USAGE, UsageError};
+use crate::interpreter::{Embedded, PYO3_VERSION};
+use crate::lessons;
+use crate::measure::Progress;
+use crate::output::Destination;
+use crate::render::{self, Format};
+use crate::workload::Scenario;
+
+/// Parses `args`, runs the command and returns the process exit code.
+pub fn run(args: impl IntoIterator<Item = String>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    if let Err(e) = crate::signals::install() {
+        eprintln!("error: cannot install signal handlers: {e}");
+        return 1;
+    }
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => match e.downcast_ref::<UsageError>() {
+            Some(usage) => {
+                eprintln!("error: {usage}");
+                if let Some(hint) = &usage.hint {
+                    eprintln!("  hint: {hint}");
+                }
+                EXIT_USAGE
+            }
+            None => {
+                eprintln!("error: {e:#}");
+                1
+            }
+        },
+    }
+}
+
+fn dispatch(command: Command) -> Result<i32> {
+    // Check the arguments that need no interpreter before starting one.
+    let compare_plan = match &command {
+        Command::Compare(args) => Some(compare_plan(args)?),
+        _ => None,
+    };
+    let python = Embedded::start()?;
+    match command {
+        Command::Info { json } => info(&python, json),
+        Command::Lessons { json } => list_lessons(&python, json),
+        Command::Run {
+            timeout,
+            target,
+            args,
+        } => run_lesson(&python, timeout, &target, &args),
+        Command::Compare(_) => {
+            let (options, exports) = compare_plan.expect("planned above");
+            run_compare(&python, &options, &exports)
+        }
+    }
+}
+
+fn info(python: &Embedded, json: bool) -> Result<i32> {
+    let facts = python.facts()?;
+    if json {
+        let mut value = serde_json::to_value(&facts)?;
+        value["pyo3_version"] = PYO3_VERSION.into();
+        value["gil_lab_version"] = env!("CARGO_PKG_VERSION").into();
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        println!(
+            "gil-lab {} (pyo3 {PYO3_VERSION})",
+            env!("CARGO_PKG_VERSION")
+        );
+        println!("python        {}", facts.label());
+        println!("executable    {}", facts.executable);
+        println!("prefix        {}", facts.prefix);
+        println!(
+            "GIL           {}",
+            if facts.gil_disabled {
+                "disabled (free-threaded)"
+            } else {
+                "enabled"
+            }
+        );
+        println!(
+            "own-GIL subinterpreters  {}",
+            yes_no(facts.own_gil_subinterpreters)
+        );
+        println!(
+            "interpreter pool         {}",
+            yes_no(facts.interpreter_pool)
+        );
+        println!("start method  {}", facts.start_method);
+        println!("cpus          {}", facts.cpus);
+    }
+    Ok(0)
+}
+
+fn list_lessons(python: &Embedded, json: bool) -> Result<i32> {
+    let lessons = lessons::catalog(python)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&lessons)?);
+        return Ok(0);
+    }
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_header(["lesson", "document §", "demonstrates", "needs", "here"]);
+    for l in &lessons {
+        table.add_row([
+            l.name.clone(),
+            format!("{} §{}", l.document, l.section),
+            l.demonstrates.clone(),
+            format!("{}+", l.min_python),
+            if l.available { "yes" } else { "no" }.into(),
+        ]);
+    }
+    println!(
+        "{table}\nrun one: gil-lab run NAME [-- --quick] · process lessons take -- --start-method fork|spawn|forkserver"
+    );
+    Ok(0)
+}
+
+fn run_lesson(
+    python: &Embedded,
+    timeout: Option<f64>,
+    target: &str,
+    args: &[String],
+) -> Result<i32> {
+    if let Some(t) = timeout
+        && !(t > 0.0 && t.is_finite())
+    {
+        return Err(UsageError::new(format!(
+            "--timeout must be a positive number of seconds, not {t}"
+        ))
+        .into());
+    }
+    let catalog = lessons::catalog(python)?;
+    let path = lessons::resolve(target, &catalog)?;
+    if let Some(seconds) = timeout {
+        crate::signals::watchdog(seconds, target.to_string())?;
+    }
+    lessons::run_file(python, &path, args)
+}
+
+/// The export destinations of a compare run.
+struct Exports {
+    targets: Vec<(Format, Destination)>,
+    timeline: Option<Destination>,
+}
+
+fn compare_plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageError> {
+    let scenarios = match args.scenario {
+        ScenarioArg::Threading => vec![Scenario::Threading],
+        ScenarioArg::Processes => vec![Scenario::Processes],
+        ScenarioArg::Io => vec![Scenario::Io],
+        ScenarioArg::All => Scenario::ALL.to_vec(),
+    };
+    let options = CompareOptions {
+        scenarios,
+        workers: args.workers,
+        size: args.size,
+        tasks: args.tasks,
+        runs: args.runs,
+        warmup: args.warmup,
+        quick: args.quick,
+        strategies: args.strategies.clone(),
+        start_method: args.start_method.clone(),
+        force: args.force,
+    };
+    options.validate(crate::cpus())?;
+    let mut targets = Vec::new();
+    for (flag, format, path) in [
+        ("--json", Format::Json, &args.json),
+        ("--csv", Format::Csv, &args.csv),
+        ("--markdown", Format::Markdown, &args.markdown),
+    ] {
+        if let Some(p) = path {
+            let d = Destination::parse(p);
+            d.check_writable(flag)?;
+            targets.push((format, d));
+        }
+    }
+    let timeline = args.timeline.as_deref().map(Destination::parse);
+    if let Some(t) = &timeline {
+        t.check_writable("--timeline")?;
+    }
+    Ok((options, Exports { targets, timeline }))
+}
+
+fn run_compare(python: &Embedded, options: &CompareOptions, exports: &Exports) -> Result<i32> {
+    let mut bar = Bar::new();
+    let outcomes = compare(python, options, &mut bar)?;
+    let reports: Vec<_> = outcomes.iter().map(|o| o.report.clone()).collect();
+    let to_stdout = exports
+        .targets
+        .iter()
+        .any(|(_, d)| *d == Destination::Stdout)
+        || exports.timeline == Some(Destination::Stdout);
+    // With an export on stdout, the table goes to stderr so stdout stays parseable.
+    let table = render::render(Format::Table, &reports)?;
+    if to_stdout {
+        eprint!("{table}");
+    } else {
+        print!("{table}");
+    }
+    for (format, destination) in &exports.targets {
+        destination.write(&render::render(*format, &reports)?)?;
+    }
+    if let Some(destination) = &exports.timeline {
+        let all: Vec<_> = outcomes
+            .iter()
+            .map(|o| serde_json::json!({"scenario": o.report.scenario, "timelines": o.timelines}))
+            .collect();
+        destination.write(&(serde_json::to_string(&all)? + "\n"))?;
+    }
+    Ok(0)
+}
+
+/// An indicatif bar on stderr when it is a terminal; nothing otherwise.
+struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    fn new() -> Bar {
+        Bar(std::io::stderr().is_terminal().then(ProgressBar::hidden))
+    }
+}
+
+impl Progress for Bar {
+    fn start(&mut self, total_steps: usize) {
+        if let Some(bar) = &mut self.0 {
+            *bar = ProgressBar::new(total_steps as u64);
+            bar.set_style(
+                ProgressStyle::with_template("measuring {bar:30} {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+        }
+    }
+    fn step(&mut self, label: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(label.to_string());
+            bar.inc(1);
+        }
+    }
+    fn finish(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The command-line parser. It only describes arguments; `app` turns them into options.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gil-lab",
+    version,
+    about = "How the GIL constrains Python, measured beside processes, subinterpreters and Rust threads",
+    after_help = "Start with: gil-lab compare threading"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Facts about the embedded interpreter: version, executable, GIL, CPUs
+    Info {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every lesson of the two documents
+    Lessons {
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a lesson (by name) or a .py file in the embedded interpreter
+    Run {
+        /// End the lesson and all its child processes after this many seconds (exit 124)
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<f64>,
+        /// Lesson name (gil-proof) or path to a .py file
+        target: String,
+        /// Arguments for the lesson, e.g. -- --quick --start-method spawn
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Measure one workload under every concurrency model, in one table
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScenarioArg {
+    /// The GIL proof: CPU-bound sum(i*i for i in range(n)), one task per worker
+    Threading,
+    /// Pool.map of sum(math.sqrt(i) for i in range(n)) over 4 tasks
+    Processes,
+    /// The five scouts: I/O waits, where threads shine
+    Io,
+    /// The three scenarios in one report
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    pub scenario: ScenarioArg,
+    /// Workers per strategy [default: CPU count; 5 for io]
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Iterations per task (ms per wait for io)
+    #[arg(long)]
+    pub size: Option<u64>,
+    /// Number of tasks [default: workers for threading, 4 for processes, 5 for io]
+    #[arg(long)]
+    pub tasks: Option<usize>,
+    /// Measured runs per strategy [default: 5; 3 with --quick]
+    #[arg(long)]
+    pub runs: Option<usize>,
+    /// Unmeasured warm-up runs per strategy [default: 1]
+    #[arg(long)]
+    pub warmup: Option<usize>,
+    /// Small sizes and fewer runs: a whole comparison in a few seconds
+    #[arg(long)]
+    pub quick: bool,
+    /// Comma-separated strategy ids (sequential baselines are added)
+    #[arg(long, value_delimiter = ',')]
+    pub strategies: Option<Vec<String>>,
+    /// multiprocessing start method for process pools [default: the platform's]
+    #[arg(long, value_name = "fork|spawn|forkserver")]
+    pub start_method: Option<String>,
+    /// Write the report as JSON (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<String>,
+    /// Write the rows as CSV (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub csv: Option<String>,
+    /// Write a Markdown report (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<String>,
+    /// Write each strategy's raw chunk timeline as JSON (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub timeline: Option<String>,
+    /// Run even where the resource guard refuses (e.g. very many workers)
+    #[arg(long)]
+    pub force: bool,
+}

@@ -1,0 +1,220 @@
+//! `gil-lab compare`: choose the strategies, size the workload, measure, report.
+
+use anyhow::Result;
+
+use crate::error::UsageError;
+use crate::interpreter::{Embedded, InterpreterFacts};
+use crate::measure::{Plan, Progress, measure};
+use crate::report::{Report, Timeline, build, timelines};
+use crate::strategies::{self, Implementation, Strategy};
+use crate::workload::{Scenario, Setup, Workload};
+
+/// `compare`'s options as the domain sees them (no CLI types).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompareOptions {
+    pub scenarios: Vec<Scenario>,
+    pub workers: Option<usize>,
+    pub size: Option<u64>,
+    pub tasks: Option<usize>,
+    pub runs: Option<usize>,
+    pub warmup: Option<usize>,
+    pub quick: bool,
+    /// Strategy ids; `None` = all. Sequential baselines are added when missing.
+    pub strategies: Option<Vec<String>>,
+    pub start_method: Option<String>,
+    /// Skip the resource guard.
+    pub force: bool,
+}
+
+/// Start methods multiprocessing offers on Linux.
+pub const START_METHODS: [&str; 3] = ["fork", "spawn", "forkserver"];
+
+/// Workers above this many per CPU are refused without `--force`.
+pub const MAX_WORKERS_PER_CPU: usize = 16;
+
+/// One scenario's report and the timelines behind it.
+pub struct Outcome {
+    pub report: Report,
+    pub timelines: Vec<Timeline>,
+}
+
+impl CompareOptions {
+    pub fn plan(&self) -> Plan {
+        Plan {
+            warmup: self.warmup.unwrap_or(1),
+            runs: self.runs.unwrap_or(if self.quick { 3 } else { 5 }),
+        }
+    }
+
+    /// Checks what can be checked before anything runs.
+    pub fn validate(&self, cpus: usize) -> Result<(), UsageError> {
+        if self.workers == Some(0) {
+            return Err(
+                UsageError::new("--workers must be at least 1").with_hint(format!(
+                    "this machine has {cpus} CPUs; try --workers {cpus}"
+                )),
+            );
+        }
+        if let Some(w) = self.workers {
+            let limit = MAX_WORKERS_PER_CPU * cpus;
+            if w > limit && !self.force {
+                return Err(UsageError::new(format!(
+                    "--workers {w} is more than {MAX_WORKERS_PER_CPU} per CPU ({limit} on this {cpus}-CPU machine): \
+                     a process pool that size would start {w} interpreters"
+                ))
+                .with_hint("use fewer workers, or --force if you really mean it"));
+            }
+        }
+        for (flag, value) in [
+            ("--size", self.size.map(|v| v as usize)),
+            ("--tasks", self.tasks),
+            ("--runs", self.runs),
+        ] {
+            if value == Some(0) {
+                return Err(UsageError::new(format!("{flag} must be at least 1"))
+                    .with_hint("leave it out for the scenario's default"));
+            }
+        }
+        if let Some(m) = &self.start_method
+            && !START_METHODS.contains(&m.as_str())
+        {
+            return Err(UsageError::new(format!("unknown start method '{m}'"))
+                .with_hint(format!("use one of {}", START_METHODS.join(", "))));
+        }
+        self.selected_ids().map(|_| ())
+    }
+
+    /// The strategy ids to run, in table order, with the sequential baselines the
+    /// speedups need.
+    pub fn selected_ids(&self) -> Result<Vec<&'static str>, UsageError> {
+        let all = strategies::all();
+        let Some(wanted) = &self.strategies else {
+            return Ok(all.iter().map(|s| s.id()).collect());
+        };
+        for id in wanted {
+            if !all.iter().any(|s| s.id() == id) {
+                let close = crate::lessons::closest_names(id, all.iter().map(|s| s.id()));
+                let hint = match close.first() {
+                    Some(c) => format!("did you mean {c}? known: {}", strategies::ids().join(", ")),
+                    None => format!("known: {}", strategies::ids().join(", ")),
+                };
+                return Err(UsageError::new(format!("unknown strategy '{id}'")).with_hint(hint));
+            }
+        }
+        let needs = |imp: Implementation| {
+            all.iter()
+                .any(|s| s.implementation() == imp && wanted.iter().any(|w| w == s.id()))
+        };
+        Ok(all
+            .iter()
+            .filter(|s| {
+                wanted.iter().any(|w| w == s.id())
+                    || (s.id() == "py-sequential" && needs(Implementation::Python))
+                    || (s.id() == "rust-sequential" && needs(Implementation::Rust))
+            })
+            .map(|s| s.id())
+            .collect())
+    }
+
+    /// The setup of one scenario, defaults filled in.
+    pub fn setup(&self, scenario: Scenario, python: &Embedded, facts: &InterpreterFacts) -> Setup {
+        let cpus = crate::cpus();
+        let workers = self.workers.unwrap_or(scenario.default_workers(cpus));
+        let workload = Workload::new(
+            scenario.kernel(),
+            self.size.unwrap_or(scenario.default_size(self.quick)),
+            self.tasks.unwrap_or(scenario.default_tasks(workers)),
+        );
+        Setup {
+            workload,
+            workers,
+            start_method: self
+                .start_method
+                .clone()
+                .unwrap_or(facts.start_method.clone()),
+            python_dir: python.python_dir().to_string_lossy().into_owned(),
+            own_gil_subinterpreters: facts.own_gil_subinterpreters,
+        }
+    }
+}
+
+/// Measures every selected strategy on every scenario.
+pub fn compare(
+    python: &Embedded,
+    options: &CompareOptions,
+    progress: &mut dyn Progress,
+) -> Result<Vec<Outcome>> {
+    options.validate(crate::cpus())?;
+    let facts = python.facts()?;
+    let ids = options.selected_ids()?;
+    let all = strategies::all();
+    let chosen: Vec<&dyn Strategy> = all
+        .iter()
+        .filter(|s| ids.contains(&s.id()))
+        .map(|s| s.as_ref())
+        .collect();
+    let plan = options.plan();
+    let mut outcomes = Vec::new();
+    for &scenario in &options.scenarios {
+        let setup = options.setup(scenario, python, &facts);
+        let measured = measure(&chosen, &setup, plan, progress)?;
+        outcomes.push(Outcome {
+            report: build(scenario, &setup, plan, &facts, &chosen, &measured),
+            timelines: timelines(&measured),
+        });
+    }
+    Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(f: impl FnOnce(&mut CompareOptions)) -> CompareOptions {
+        let mut o = CompareOptions {
+            scenarios: vec![Scenario::Threading],
+            ..Default::default()
+        };
+        f(&mut o);
+        o
+    }
+
+    #[test]
+    fn zero_workers_and_absurd_workers_are_refused() {
+        assert!(with(|o| o.workers = Some(0)).validate(2).is_err());
+        assert!(with(|o| o.workers = Some(1_000_000)).validate(2).is_err());
+        assert!(
+            with(|o| {
+                o.workers = Some(100);
+                o.force = true
+            })
+            .validate(2)
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn unknown_strategy_gets_a_suggestion() {
+        let err = with(|o| o.strategies = Some(vec!["py-thread".into()]))
+            .validate(2)
+            .unwrap_err();
+        assert!(err.hint.unwrap().starts_with("did you mean py-threads?"));
+    }
+
+    #[test]
+    fn baselines_are_added_to_a_selection() {
+        let ids = with(|o| o.strategies = Some(vec!["rayon".into(), "py-threads".into()]))
+            .selected_ids()
+            .unwrap();
+        assert_eq!(
+            ids,
+            ["py-sequential", "py-threads", "rust-sequential", "rayon"]
+        );
+    }
+
+    #[test]
+    fn quick_runs_fewer_times() {
+        assert_eq!(with(|o| o.quick = true).plan(), Plan { warmup: 1, runs: 3 });
+        assert_eq!(with(|_| {}).plan(), Plan { warmup: 1, runs: 5 });
+    }
+}

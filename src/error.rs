@@ -1,0 +1,35 @@
+//! Mistakes a user can fix: printed as one line with a hint, exit code 2.
+
+use std::fmt;
+
+/// A bad command line or input. `main` prints it as `error: …` + `hint: …` and exits 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl UsageError {
+    pub fn new(message: impl Into<String>) -> Self {
+        UsageError {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// How the process should end: a normal code, or a usage error (2).
+pub const EXIT_USAGE: i32 = 2;

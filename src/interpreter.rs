@@ -1,0 +1,214 @@
+//! The one place that starts, owns and stops the embedded CPython.
+//!
+//! The host configures the interpreter itself (PyConfig) instead of letting pyo3
+//! do it: `sys.executable` must be the real interpreter the build found, or
+//! process pools under spawn/forkserver start whatever `python3` comes first on
+//! PATH (Debian's, with another standard library) — or nothing at all.
+
+use std::ffi::CString;
+use std::mem::MaybeUninit;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// The interpreter the host was built against (`sys.executable` at build time).
+pub const BUILD_PYTHON: &str = env!("GIL_LAB_BUILD_PYTHON");
+/// pyo3's version as locked at build time.
+pub const PYO3_VERSION: &str = env!("GIL_LAB_PYO3_VERSION");
+
+/// Facts about the embedded interpreter, as `gil-lab info` prints them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InterpreterFacts {
+    /// e.g. "CPython".
+    pub implementation: String,
+    /// "3.11.7", or "3.13.1t" for a free-threaded build.
+    pub python_version: String,
+    /// `[major, minor, micro]`.
+    pub version_info: Vec<u32>,
+    /// `sys.executable`: the interpreter that process pools start.
+    pub executable: String,
+    /// `sys.prefix`.
+    pub prefix: String,
+    /// Built with `--disable-gil`.
+    pub free_threaded_build: bool,
+    /// The GIL is off in this process (free-threaded build and not re-enabled).
+    pub gil_disabled: bool,
+    /// 3.12+: subinterpreters can have their own GIL (PEP 684).
+    pub own_gil_subinterpreters: bool,
+    /// `concurrent.futures.InterpreterPoolExecutor` exists.
+    pub interpreter_pool: bool,
+    /// multiprocessing's default start method here.
+    pub start_method: String,
+    /// `os.cpu_count()`.
+    pub cpus: usize,
+}
+
+/// The row-level description of an interpreter, as results carry it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InterpreterRef {
+    pub version: String,
+    pub path: String,
+    pub gil_disabled: bool,
+}
+
+impl InterpreterFacts {
+    pub fn as_ref(&self) -> InterpreterRef {
+        InterpreterRef {
+            version: self.python_version.clone(),
+            path: self.executable.clone(),
+            gil_disabled: self.gil_disabled,
+        }
+    }
+
+    /// "CPython 3.11.7 (GIL)" for headers.
+    pub fn label(&self) -> String {
+        let gil = if self.gil_disabled {
+            "free-threaded"
+        } else {
+            "GIL"
+        };
+        format!("{} {} ({gil})", self.implementation, self.python_version)
+    }
+}
+
+/// The folder holding `gil_lab/` and `lessons/`: `GIL_LAB_PYTHON_DIR`, or the source tree.
+pub fn python_dir() -> Result<PathBuf> {
+    let dir = std::env::var_os("GIL_LAB_PYTHON_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("GIL_LAB_SOURCE_PYTHON_DIR")));
+    if !dir.join("gil_lab").join("__init__.py").is_file() {
+        bail!(
+            "gil-lab's Python files are not at {} (set GIL_LAB_PYTHON_DIR to the project's python/ folder)",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+/// The embedded interpreter. Created once by [`Embedded::start`]; finalized on drop.
+///
+/// While it exists, no thread holds the GIL unless it is inside `Python::attach`.
+pub struct Embedded {
+    main_thread_state: *mut ffi::PyThreadState,
+    python_dir: PathBuf,
+}
+
+impl Embedded {
+    /// Starts CPython with `sys.executable` = [`BUILD_PYTHON`] and `python/` on `sys.path`.
+    ///
+    /// Python's own signal handlers are not installed: the host owns SIGINT and
+    /// SIGTERM so that it can end every child process before it exits.
+    pub fn start() -> Result<Embedded> {
+        let python_dir = python_dir()?;
+        if !Path::new(BUILD_PYTHON).is_file() {
+            bail!(
+                "the interpreter gil-lab was built against is gone: {BUILD_PYTHON} (rebuild with PYO3_PYTHON set to an installed CPython)"
+            );
+        }
+        // SAFETY: called once, before any other Python API use; the config is
+        // initialised by PyConfig_InitPythonConfig and cleared after use.
+        let main_thread_state = unsafe {
+            if ffi::Py_IsInitialized() != 0 {
+                bail!("the embedded interpreter was already started");
+            }
+            let mut config = MaybeUninit::<ffi::PyConfig>::zeroed();
+            ffi::PyConfig_InitPythonConfig(config.as_mut_ptr());
+            let config = config.as_mut_ptr();
+            (*config).install_signal_handlers = 0;
+            (*config).parse_argv = 0;
+            let exe = CString::new(BUILD_PYTHON)?;
+            let status =
+                ffi::PyConfig_SetBytesString(config, &raw mut (*config).executable, exe.as_ptr());
+            check_status(status, config)?;
+            let status =
+                ffi::PyConfig_SetBytesString(config, &raw mut (*config).program_name, exe.as_ptr());
+            check_status(status, config)?;
+            let status = ffi::Py_InitializeFromConfig(config);
+            check_status(status, config)?;
+            ffi::PyConfig_Clear(config);
+            ffi::PyEval_SaveThread()
+        };
+        let embedded = Embedded {
+            main_thread_state,
+            python_dir,
+        };
+        Python::attach(|py| -> PyResult<()> {
+            let path = py.import("sys")?.getattr("path")?;
+            path.call_method1("insert", (0, embedded.python_dir.to_string_lossy()))?;
+            Ok(())
+        })
+        .context("putting gil-lab's python/ folder on sys.path")?;
+        Ok(embedded)
+    }
+
+    pub fn python_dir(&self) -> &Path {
+        &self.python_dir
+    }
+
+    /// Facts about this interpreter (version, executable, GIL).
+    pub fn facts(&self) -> Result<InterpreterFacts> {
+        call_json("gil_lab.facts", "facts_json", ())
+    }
+}
+
+impl Drop for Embedded {
+    /// Finalizing runs `atexit` handlers: multiprocessing's resource tracker then
+    /// sees every semaphore released and prints no "leaked semaphore" warning.
+    fn drop(&mut self) {
+        // SAFETY: the thread state was saved by this thread in `start`; no pyo3
+        // object outlives the interpreter because none is kept outside `attach`.
+        unsafe {
+            ffi::PyEval_RestoreThread(self.main_thread_state);
+            ffi::Py_FinalizeEx();
+        }
+    }
+}
+
+/// # Safety
+/// `config` must point to an initialised PyConfig; it is cleared on error.
+unsafe fn check_status(status: ffi::PyStatus, config: *mut ffi::PyConfig) -> Result<()> {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        if ffi::PyStatus_Exception(status) == 0 {
+            return Ok(());
+        }
+        ffi::PyConfig_Clear(config);
+        let msg = if status.err_msg.is_null() {
+            "unknown error".to_string()
+        } else {
+            std::ffi::CStr::from_ptr(status.err_msg)
+                .to_string_lossy()
+                .into_owned()
+        };
+        bail!("starting the embedded Python failed: {msg}")
+    }
+}
+
+/// Calls `module.function(*args)`, which returns JSON text, and decodes it.
+pub fn call_json<T, A>(module: &str, function: &str, args: A) -> Result<T>
+where
+    T: DeserializeOwned,
+    A: for<'py> pyo3::call::PyCallArgs<'py>,
+{
+    let text: String = Python::attach(|py| -> PyResult<String> {
+        py.import(module)?.getattr(function)?.call1(args)?.extract()
+    })
+    .map_err(|e| anyhow::anyhow!(format_py_err(&e)))
+    .with_context(|| format!("calling {module}.{function}"))?;
+    serde_json::from_str(&text).with_context(|| format!("decoding {module}.{function}'s answer"))
+}
+
+/// A Python exception as text, with its traceback.
+pub fn format_py_err(err: &PyErr) -> String {
+    Python::attach(|py| {
+        let traceback = err
+            .traceback(py)
+            .and_then(|tb| tb.format().ok())
+            .unwrap_or_default();
+        format!("{traceback}{err}")
+    })
+}

@@ -1,0 +1,146 @@
+//! The lesson catalog and running a lesson file as `__main__`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use pyo3::exceptions::PySystemExit;
+use pyo3::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UsageError;
+use crate::interpreter::{Embedded, call_json};
+
+/// One lesson, described by its file's docstring.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Lesson {
+    /// `gil-proof` for `python/lessons/gil_proof.py`.
+    pub name: String,
+    pub title: String,
+    /// `true-parallelism-day14` or `multiprocessing-module`.
+    pub document: String,
+    pub section: String,
+    pub demonstrates: String,
+    /// Oldest Python that runs it meaningfully, e.g. "3.8".
+    pub min_python: String,
+    /// Accepts `--start-method fork|spawn|forkserver`.
+    pub start_methods: bool,
+    /// This interpreter is new enough.
+    pub available: bool,
+    pub path: PathBuf,
+}
+
+/// Every lesson under `python/lessons/`, read by the embedded interpreter.
+pub fn catalog(_python: &Embedded) -> Result<Vec<Lesson>> {
+    call_json("gil_lab.catalog", "catalog_json", ())
+}
+
+/// What `gil-lab run TARGET` names: a catalog lesson or a `.py` file.
+pub fn resolve(target: &str, lessons: &[Lesson]) -> Result<PathBuf, UsageError> {
+    let looks_like_path = target.contains('/') || target.ends_with(".py");
+    if looks_like_path {
+        let path = Path::new(target);
+        if path.is_dir() {
+            return Err(
+                UsageError::new(format!("{target} is a directory, not a Python file"))
+                    .with_hint("pass a .py file or a lesson name (gil-lab lessons)"),
+            );
+        }
+        if !path.is_file() {
+            return Err(UsageError::new(format!("no such file: {target}"))
+                .with_hint("pass a .py file or a lesson name (gil-lab lessons)"));
+        }
+        return Ok(path.to_path_buf());
+    }
+    let wanted = target.replace('_', "-");
+    if let Some(lesson) = lessons.iter().find(|l| l.name == wanted) {
+        return Ok(lesson.path.clone());
+    }
+    let close = closest_names(&wanted, lessons.iter().map(|l| l.name.as_str()));
+    let hint = if close.is_empty() {
+        "gil-lab lessons lists them all".to_string()
+    } else {
+        format!(
+            "did you mean {}? (gil-lab lessons lists them all)",
+            close.join(", ")
+        )
+    };
+    Err(UsageError::new(format!("no lesson named '{target}'")).with_hint(hint))
+}
+
+/// Up to three names within a small edit distance of `wanted`, nearest first.
+pub fn closest_names<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut scored: Vec<(f64, &str)> = names
+        .map(|n| (strsim::normalized_damerau_levenshtein(wanted, n), n))
+        .filter(|(score, n)| *score >= 0.5 || n.contains(wanted) || wanted.contains(n))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
+}
+
+/// Runs `path` as `__main__` with `sys.argv = [path, *args]`, as `python3 path args` would.
+///
+/// Returns the exit code: 0, the code of `sys.exit(n)`, or 1 after printing the
+/// traceback of an uncaught exception.
+pub fn run_file(_python: &Embedded, path: &Path, args: &[String]) -> Result<i32> {
+    let path = path.canonicalize()?;
+    Python::attach(|py| -> Result<i32> {
+        let outcome = py
+            .import("gil_lab.runner")?
+            .getattr("run_main")?
+            .call1((path.to_string_lossy(), args.to_vec()));
+        let code = match outcome {
+            Ok(code) => code.extract()?,
+            Err(err) if err.is_instance_of::<PySystemExit>(py) => exit_code_of(py, &err),
+            Err(err) => {
+                err.print(py);
+                1
+            }
+        };
+        flush_std_streams(py);
+        Ok(code)
+    })
+}
+
+/// The process exit code that `raise SystemExit(code)` asks for, as CPython maps it.
+fn exit_code_of(py: Python<'_>, err: &PyErr) -> i32 {
+    let code = err.value(py).getattr("code").ok();
+    match code {
+        None => 1,
+        Some(c) if c.is_none() => 0,
+        Some(c) => match c.extract::<i32>() {
+            Ok(n) => n,
+            Err(_) => {
+                // `sys.exit("message")` prints the message and exits 1.
+                eprintln!("{c}");
+                1
+            }
+        },
+    }
+}
+
+fn flush_std_streams(py: Python<'_>) {
+    if let Ok(sys) = py.import("sys") {
+        for stream in ["stdout", "stderr"] {
+            if let Ok(s) = sys.getattr(stream) {
+                let _ = s.call_method0("flush");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_nearest_lesson_names() {
+        let names = ["gil-proof", "pool-map", "pool-sizes", "io-threads"];
+        assert_eq!(closest_names("gil-prof", names.into_iter())[0], "gil-proof");
+        assert!(closest_names("pool", names.into_iter()).contains(&"pool-map".to_string()));
+        assert!(closest_names("zzzzzzzz", names.into_iter()).is_empty());
+    }
+}

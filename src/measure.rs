@@ -1,0 +1,233 @@
+//! The runner: warm-up, then runs interleaved strategy by strategy (A B C A B C…)
+//! so that drift on a shared machine hits every row alike.
+
+use anyhow::{Result, bail};
+
+use crate::kernels::Value;
+use crate::strategies::{Sample, Strategy};
+use crate::timeline::{Chunk, TimelineStats, analyse, renumber_workers};
+use crate::workload::Setup;
+
+/// How many times to run each strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    pub warmup: usize,
+    pub runs: usize,
+}
+
+/// One measured run of one strategy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub wall_s: f64,
+    /// User + system CPU of this process and its workers during the run.
+    pub cpu_s: f64,
+    pub checksum: Value,
+    pub timeline: TimelineStats,
+    pub chunks: Vec<Chunk>,
+}
+
+/// Every measured run of one strategy, or why it did not run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub strategy: &'static str,
+    pub runs: Vec<Run>,
+    pub unavailable: Option<String>,
+    /// Passes per measured run (see [`MIN_RUN_S`]).
+    pub repeats: usize,
+}
+
+/// A run shorter than this is repeated, and its figures divided by the passes:
+/// a 1 ms native pass would otherwise measure thread start-up and timer noise.
+pub const MIN_RUN_S: f64 = 0.03;
+
+/// At most this many passes per measured run.
+pub const MAX_REPEATS: usize = 1000;
+
+/// Passes needed for one run to last at least [`MIN_RUN_S`], given one pass's time.
+pub fn repeats_for(pass_s: f64) -> usize {
+    if pass_s >= MIN_RUN_S {
+        1
+    } else {
+        ((MIN_RUN_S / pass_s.max(1e-6)).ceil() as usize).clamp(1, MAX_REPEATS)
+    }
+}
+
+/// Something to tell the user about progress (a bar, or nothing).
+pub trait Progress {
+    fn start(&mut self, total_steps: usize);
+    fn step(&mut self, label: &str);
+    fn finish(&mut self);
+}
+
+/// Progress that shows nothing (tests, library users).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&mut self, _: usize) {}
+    fn step(&mut self, _: &str) {}
+    fn finish(&mut self) {}
+}
+
+/// Runs every available strategy `plan.warmup + plan.runs` times, interleaved.
+///
+/// A checksum that differs from the first strategy's is an error: a row that
+/// computed something else is not a comparison.
+pub fn measure(
+    strategies: &[&dyn Strategy],
+    setup: &Setup,
+    plan: Plan,
+    progress: &mut dyn Progress,
+) -> Result<Vec<Measured>> {
+    let mut measured: Vec<Measured> = strategies
+        .iter()
+        .map(|s| Measured {
+            strategy: s.id(),
+            runs: Vec::new(),
+            unavailable: s.unavailable(setup),
+            repeats: 0,
+        })
+        .collect();
+    let active = measured.iter().filter(|m| m.unavailable.is_none()).count();
+    progress.start(active * (plan.warmup + plan.runs));
+    let mut reference: Option<(&'static str, Value)> = None;
+    for round in 0..plan.warmup + plan.runs {
+        for (strategy, slot) in strategies.iter().zip(measured.iter_mut()) {
+            if slot.unavailable.is_some() {
+                continue;
+            }
+            let phase = if round < plan.warmup {
+                "warm-up"
+            } else {
+                "run"
+            };
+            progress.step(&format!("{} ({phase})", strategy.id()));
+            if slot.repeats == 0 {
+                // The first pass (a warm-up unless there is none) sizes the runs.
+                let first = run_once(*strategy, setup, 1)?;
+                slot.repeats = repeats_for(first.wall_s);
+            }
+            let run = run_once(*strategy, setup, slot.repeats)?;
+            match reference {
+                None => reference = Some((strategy.id(), run.checksum)),
+                Some((first, value)) if !value.agrees_with(run.checksum) => bail!(
+                    "checksum mismatch: {} computed {} but {first} computed {value}",
+                    strategy.id(),
+                    run.checksum
+                ),
+                Some(_) => {}
+            }
+            if round >= plan.warmup {
+                slot.runs.push(run);
+            }
+        }
+    }
+    progress.finish();
+    Ok(measured)
+}
+
+/// Times one run of `repeats` passes: wall clock around it, CPU from getrusage
+/// of self and children; figures are per pass, the timeline is the last pass's.
+pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Result<Run> {
+    let repeats = repeats.max(1);
+    let cpu_before = cpu_times();
+    let start = std::time::Instant::now();
+    let mut worker_cpu_s = 0.0;
+    let mut last = None;
+    for _ in 0..repeats {
+        let sample = strategy.run(setup)?;
+        worker_cpu_s += sample.worker_cpu_s;
+        last = Some(sample);
+    }
+    let wall_s = start.elapsed().as_secs_f64() / repeats as f64;
+    let cpu_after = cpu_times();
+    let Some(Sample {
+        checksum,
+        mut chunks,
+        ..
+    }) = last
+    else {
+        bail!("{} ran no pass", strategy.id());
+    };
+    let own = cpu_after.0 - cpu_before.0;
+    let children = cpu_after.1 - cpu_before.1;
+    renumber_workers(&mut chunks);
+    Ok(Run {
+        wall_s,
+        cpu_s: (own + children.max(worker_cpu_s)) / repeats as f64,
+        checksum,
+        timeline: analyse(&chunks, setup.workload.kernel.is_cpu_bound()),
+        chunks,
+    })
+}
+
+/// (this process, its reaped children) user + system CPU seconds.
+fn cpu_times() -> (f64, f64) {
+    fn of(who: libc::c_int) -> f64 {
+        // SAFETY: getrusage fills the struct we own.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(who, &mut u) };
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        secs(u.ru_utime) + secs(u.ru_stime)
+    }
+    (of(libc::RUSAGE_SELF), of(libc::RUSAGE_CHILDREN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategies::Implementation;
+    use crate::strategies::mock::MockStrategy;
+    use crate::workload::{Kernel, Workload};
+
+    fn setup() -> Setup {
+        Setup {
+            workload: Workload::new(Kernel::SumSquares, 100, 2),
+            workers: 2,
+            start_method: "fork".into(),
+            python_dir: String::new(),
+            own_gil_subinterpreters: false,
+        }
+    }
+
+    fn mock(id: &'static str, checksum: Value) -> MockStrategy {
+        MockStrategy {
+            id,
+            implementation: Implementation::Rust,
+            workers: 2,
+            parallel: true,
+            chunk_ns: 1000,
+            checksum,
+        }
+    }
+
+    #[test]
+    fn short_passes_are_repeated_up_to_a_bound() {
+        assert_eq!(repeats_for(1.0), 1);
+        assert_eq!(repeats_for(0.001), 30);
+        assert_eq!(repeats_for(0.0), MAX_REPEATS);
+    }
+
+    #[test]
+    fn every_strategy_gets_its_runs_and_warmups_are_dropped() {
+        let (a, b) = (mock("a", Value::Int(7)), mock("b", Value::Int(7)));
+        let plan = Plan { warmup: 2, runs: 3 };
+        let out = measure(&[&a, &b], &setup(), plan, &mut Silent).unwrap();
+        assert_eq!(out.len(), 2);
+        assert!(out.iter().all(|m| m.runs.len() == 3 && m.repeats >= 1));
+        assert_eq!(out[0].runs[0].timeline.overlap, 2.0);
+    }
+
+    #[test]
+    fn a_checksum_mismatch_is_an_error_naming_both_rows() {
+        let (a, b) = (mock("a", Value::Int(7)), mock("b", Value::Int(8)));
+        let err = measure(
+            &[&a, &b],
+            &setup(),
+            Plan { warmup: 0, runs: 1 },
+            &mut Silent,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "checksum mismatch: b computed 8 but a computed 7");
+    }
+}

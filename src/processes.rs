@@ -1,0 +1,86 @@
+//! The host's process tree: end every descendant before exiting, on any path.
+//!
+//! Process pools, forkservers and resource trackers are all descendants of the
+//! host; reading `/proc` finds them wherever multiprocessing put them.
+
+use std::collections::HashMap;
+
+/// PIDs of every live descendant of `root`, children before grandchildren.
+pub fn descendants(root: u32) -> Vec<u32> {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if let Some(ppid) = parent_of(pid) {
+                children.entry(ppid).or_default().push(pid);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(pid) = frontier.pop() {
+        for &child in children.get(&pid).into_iter().flatten() {
+            found.push(child);
+            frontier.push(child);
+        }
+    }
+    found
+}
+
+/// The parent PID from `/proc/PID/stat` (the field after the parenthesised name).
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_ppid(&stat)
+}
+
+/// `pid (comm) state ppid …` → ppid; `comm` may itself contain spaces and parentheses.
+pub fn parse_ppid(stat: &str) -> Option<u32> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// SIGKILLs every descendant of this process, twice over to catch forks in flight.
+pub fn kill_descendants() {
+    let me = std::process::id();
+    for _ in 0..2 {
+        for pid in descendants(me) {
+            // SAFETY: plain kill(2) on a PID we just saw as our descendant.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+            }
+        }
+    }
+    // Reap what were our direct children so none lingers as a zombie.
+    // SAFETY: non-blocking waitpid on any child.
+    unsafe { while libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) > 0 {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_parent_pid_even_when_the_name_has_spaces_and_parens() {
+        assert_eq!(parse_ppid("42 (a) b) c) S 7 42 42 0"), Some(7));
+        assert_eq!(parse_ppid("1 (systemd) S 0 1 1"), Some(0));
+        assert_eq!(parse_ppid("garbage"), None);
+    }
+
+    #[test]
+    fn finds_a_spawned_child_among_descendants() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let found = descendants(std::process::id());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(found.contains(&child.id()));
+    }
+}

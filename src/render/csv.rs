@@ -1,0 +1,77 @@
+//! `--csv`: one line per row, every scenario in one file.
+
+use crate::render::fmt_opt;
+use crate::report::Report;
+
+const HEADER: [&str; 21] = [
+    "scenario",
+    "strategy",
+    "implementation",
+    "interpreter_version",
+    "gil_disabled",
+    "workers",
+    "runs",
+    "wall_s_median",
+    "wall_s_min",
+    "wall_s_max",
+    "cpu_s",
+    "parallelism",
+    "speedup",
+    "vs_python_sequential",
+    "efficiency",
+    "overlap",
+    "handoffs",
+    "checksum",
+    "available",
+    "note",
+    "verdict",
+];
+
+pub fn render(reports: &[Report]) -> anyhow::Result<String> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(HEADER)?;
+    for report in reports {
+        for r in &report.results {
+            let num = |v: Option<f64>| fmt_opt(v, 6).replace('–', "");
+            let wall = |f: fn(&crate::stats::Spread) -> f64| num(r.wall_s.as_ref().map(f));
+            out.write_record([
+                report.scenario_id().to_string(),
+                r.strategy.clone(),
+                format!("{:?}", r.implementation).to_lowercase(),
+                r.interpreter
+                    .as_ref()
+                    .map(|i| i.version.clone())
+                    .unwrap_or_default(),
+                r.interpreter
+                    .as_ref()
+                    .map(|i| i.gil_disabled.to_string())
+                    .unwrap_or_default(),
+                r.workers.to_string(),
+                r.runs.to_string(),
+                wall(|s| s.median),
+                wall(|s| s.min),
+                wall(|s| s.max),
+                num(r.cpu_s),
+                num(r.parallelism),
+                num(r.speedup),
+                num(r.vs_python_sequential),
+                num(r.efficiency),
+                num(r.overlap),
+                num(r.handoffs),
+                r.checksum.map(|c| c.to_string()).unwrap_or_default(),
+                r.available.to_string(),
+                r.note.clone().unwrap_or_default(),
+                r.verdict.clone(),
+            ])?;
+        }
+    }
+    Ok(String::from_utf8(out.into_inner()?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_snapshot() {
+        insta::assert_snapshot!(super::render(&[crate::render::fixture::report()]).unwrap());
+    }
+}

@@ -1,0 +1,163 @@
+//! Renderers: they format reports and never measure.
+
+pub mod csv;
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+use crate::report::Report;
+
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+/// Renders one or more scenario reports.
+pub fn render(format: Format, reports: &[Report]) -> anyhow::Result<String> {
+    match format {
+        Format::Table => Ok(table::render(reports)),
+        Format::Json => json::render(reports),
+        Format::Csv => csv::render(reports),
+        Format::Markdown => Ok(markdown::render(reports)),
+    }
+}
+
+/// `1.234` with a fixed number of decimals, or `–` when not measured.
+pub fn fmt_opt(value: Option<f64>, decimals: usize) -> String {
+    value.map_or_else(|| "–".to_string(), |v| format!("{v:.decimals$}"))
+}
+
+/// `0.412 (0.401–0.430)`.
+pub fn fmt_spread(report_row: &crate::report::Row) -> String {
+    match report_row.wall_s {
+        Some(s) => format!("{:.3} ({:.3}–{:.3})", s.median, s.min, s.max),
+        None => "–".into(),
+    }
+}
+
+/// "gil-lab compare threading: CPython 3.11.7 (GIL) · 2 CPUs, linux x86_64"
+pub fn title(r: &Report) -> String {
+    format!(
+        "gil-lab compare {}: {} at {} · {} CPUs, {} {}",
+        r.scenario_id(),
+        r.interpreter.label(),
+        r.interpreter.executable,
+        r.machine.cpus,
+        r.machine.os,
+        r.machine.arch
+    )
+}
+
+/// "workload: 2 tasks × sum(i*i for i in range(4000000)) · 2 workers · …"
+pub fn workload_line(r: &Report) -> String {
+    format!(
+        "workload: {} tasks × {} · {} workers · {} runs after {} warm-up, interleaved · start method {}",
+        r.workload.tasks,
+        r.workload.description,
+        r.settings.workers,
+        r.settings.runs,
+        r.settings.warmup,
+        r.settings.start_method
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod fixture {
+    use crate::interpreter::InterpreterFacts;
+    use crate::report::{Machine, Report, Row, Settings, WorkloadInfo};
+    use crate::stats::Spread;
+    use crate::strategies::Implementation;
+    use crate::workload::{Kernel, Scenario};
+
+    fn row(strategy: &str, implementation: Implementation, wall: f64, speedup: f64) -> Row {
+        Row {
+            strategy: strategy.into(),
+            implementation,
+            method: "mock".into(),
+            interpreter: None,
+            workers: 2,
+            runs: 3,
+            repeats: 1,
+            wall_s: Some(Spread {
+                median: wall,
+                min: wall * 0.9,
+                max: wall * 1.1,
+            }),
+            cpu_s: Some(wall * speedup),
+            parallelism: Some(speedup),
+            speedup: Some(speedup),
+            vs_python_sequential: Some(speedup),
+            efficiency: Some(speedup / 2.0),
+            overlap: Some(speedup),
+            handoffs: Some(12.0),
+            checksum: Some(crate::kernels::Value::Int(21333325333334000000)),
+            available: true,
+            note: None,
+            verdict: format!("{strategy} verdict"),
+        }
+    }
+
+    /// A fixed report: what the renderers are snapshot-tested on.
+    pub fn report() -> Report {
+        let mut unavailable = row("py-interpreter-pool", Implementation::Python, 0.0, 0.0);
+        unavailable.available = false;
+        unavailable.runs = 0;
+        unavailable.wall_s = None;
+        unavailable.cpu_s = None;
+        unavailable.parallelism = None;
+        unavailable.speedup = None;
+        unavailable.vs_python_sequential = None;
+        unavailable.efficiency = None;
+        unavailable.overlap = None;
+        unavailable.handoffs = None;
+        unavailable.checksum = None;
+        unavailable.note = Some("needs Python 3.14".into());
+        Report {
+            gil_lab_version: "0.1.0".into(),
+            machine: Machine {
+                cpus: 2,
+                os: "linux".into(),
+                arch: "x86_64".into(),
+            },
+            interpreter: InterpreterFacts {
+                implementation: "CPython".into(),
+                python_version: "3.11.7".into(),
+                version_info: vec![3, 11, 7],
+                executable: "/opt/python3.11".into(),
+                prefix: "/opt".into(),
+                free_threaded_build: false,
+                gil_disabled: false,
+                own_gil_subinterpreters: false,
+                interpreter_pool: false,
+                start_method: "fork".into(),
+                cpus: 2,
+            },
+            scenario: Scenario::Threading,
+            workload: WorkloadInfo {
+                kernel: Kernel::SumSquares,
+                description: "sum(i*i for i in range(4000000))".into(),
+                size: 4_000_000,
+                size_unit: "iterations".into(),
+                tasks: 2,
+                chunk: 40_000,
+            },
+            settings: Settings {
+                workers: 2,
+                runs: 3,
+                warmup: 1,
+                start_method: "fork".into(),
+                interleaved: true,
+            },
+            results: vec![
+                row("py-sequential", Implementation::Python, 0.5, 1.0),
+                row("py-threads", Implementation::Python, 0.52, 0.96),
+                unavailable,
+                row("rayon", Implementation::Rust, 0.002, 1.9),
+            ],
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The terminal table, with verdicts and notes under it.
+
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+
+use crate::render::{fmt_opt, fmt_spread, title, workload_line};
+use crate::report::Report;
+
+pub fn render(reports: &[Report]) -> String {
+    reports
+        .iter()
+        .map(render_one)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn render_one(r: &Report) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header([
+            "strategy",
+            "workers",
+            "wall s median (min–max)",
+            "CPU s",
+            "parallelism",
+            "speedup",
+            "vs py-seq",
+            "overlap",
+            "handoffs",
+        ]);
+    for row in &r.results {
+        let cells = [
+            row.workers.to_string(),
+            fmt_spread(row),
+            fmt_opt(row.cpu_s, 3),
+            fmt_opt(row.parallelism, 2),
+            fmt_opt(row.speedup, 2),
+            fmt_opt(row.vs_python_sequential, 2),
+            fmt_opt(row.overlap, 2),
+            fmt_opt(row.handoffs, 0),
+        ];
+        let mut line = vec![Cell::new(&row.strategy)];
+        line.extend(
+            cells
+                .into_iter()
+                .map(|c| Cell::new(c).set_alignment(CellAlignment::Right)),
+        );
+        table.add_row(line);
+    }
+    let mut out = format!("{}\n{}\n{table}\n", title(r), workload_line(r));
+    let width = r
+        .results
+        .iter()
+        .map(|x| x.strategy.len())
+        .max()
+        .unwrap_or(0);
+    for row in &r.results {
+        out += &format!("  {:width$}  {}\n", row.strategy, row.verdict);
+        if let Some(note) = &row.note {
+            out += &format!("  {:width$}  note: {note}\n", "");
+        }
+    }
+    out += "speedup: against py-sequential for Python rows, rust-sequential for native rows; \
+parallelism = CPU s / wall s; overlap = mean workers running at once (chunk timeline)\n";
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn table_snapshot() {
+        insta::assert_snapshot!(super::render(&[crate::render::fixture::report()]));
+    }
+}

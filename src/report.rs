@@ -1,0 +1,267 @@
+//! Results as plain data: what every renderer reads and `--json` writes.
+
+use serde::Serialize;
+
+use crate::interpreter::{InterpreterFacts, InterpreterRef};
+use crate::kernels::Value;
+use crate::measure::{Measured, Plan, Run};
+use crate::stats::{Spread, median};
+use crate::strategies::{Implementation, Strategy};
+use crate::timeline::{Chunk, worker_count};
+use crate::verdict::{Facts, verdict};
+use crate::workload::{Kernel, Scenario, Setup};
+
+/// The machine the figures were measured on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Machine {
+    pub cpus: usize,
+    pub os: String,
+    pub arch: String,
+}
+
+impl Machine {
+    pub fn this() -> Machine {
+        Machine {
+            cpus: crate::cpus(),
+            os: std::env::consts::OS.into(),
+            arch: std::env::consts::ARCH.into(),
+        }
+    }
+}
+
+/// The workload as reports describe it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadInfo {
+    pub kernel: Kernel,
+    /// What one task computes, in Python.
+    pub description: String,
+    pub size: u64,
+    /// "iterations" or "ms".
+    pub size_unit: String,
+    pub tasks: usize,
+    /// Iterations per timeline chunk.
+    pub chunk: u64,
+}
+
+/// How the comparison was run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    pub workers: usize,
+    pub runs: usize,
+    pub warmup: usize,
+    pub start_method: String,
+    pub interleaved: bool,
+}
+
+/// One strategy's row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub strategy: String,
+    pub implementation: Implementation,
+    /// How it runs the tasks.
+    pub method: String,
+    /// The interpreter that ran Python code in this row; `null` for native-only rows.
+    pub interpreter: Option<InterpreterRef>,
+    pub workers: usize,
+    pub runs: usize,
+    /// Passes per measured run: short passes are repeated and figures are per pass.
+    pub repeats: usize,
+    /// Wall-clock seconds per run.
+    pub wall_s: Option<Spread>,
+    /// Median CPU seconds (user + system, this process and its workers) per run.
+    pub cpu_s: Option<f64>,
+    /// Median of CPU / wall per run: cores kept busy.
+    pub parallelism: Option<f64>,
+    /// Sequential median / this median, within the same implementation.
+    pub speedup: Option<f64>,
+    /// `py-sequential` median / this median.
+    pub vs_python_sequential: Option<f64>,
+    /// speedup / workers.
+    pub efficiency: Option<f64>,
+    /// Median mean number of workers running at once (from the chunk timeline).
+    pub overlap: Option<f64>,
+    /// Median count of hand-overs between workers that did not overlap.
+    pub handoffs: Option<f64>,
+    pub checksum: Option<Value>,
+    pub available: bool,
+    pub note: Option<String>,
+    pub verdict: String,
+}
+
+/// One scenario's comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub gil_lab_version: String,
+    pub machine: Machine,
+    pub interpreter: InterpreterFacts,
+    pub scenario: Scenario,
+    pub workload: WorkloadInfo,
+    pub settings: Settings,
+    pub results: Vec<Row>,
+}
+
+/// The raw chunk timeline of one run per strategy (the run with the median wall time).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Timeline {
+    pub strategy: String,
+    pub wall_s: f64,
+    pub workers: usize,
+    pub chunks: Vec<Chunk>,
+}
+
+/// Turns measurements into rows with speedups and verdicts.
+pub fn build(
+    scenario: Scenario,
+    setup: &Setup,
+    plan: Plan,
+    interpreter: &InterpreterFacts,
+    strategies: &[&dyn Strategy],
+    measured: &[Measured],
+) -> Report {
+    let median_wall = |id: &str| {
+        measured
+            .iter()
+            .find(|m| m.strategy == id && !m.runs.is_empty())
+            .map(|m| median(&walls(&m.runs)))
+    };
+    let py_seq = median_wall("py-sequential");
+    let rust_seq = median_wall("rust-sequential");
+    let results = strategies
+        .iter()
+        .zip(measured)
+        .map(|(s, m)| {
+            let baseline = match s.implementation() {
+                Implementation::Python => py_seq,
+                Implementation::Rust => rust_seq,
+            };
+            row(*s, m, setup, interpreter, baseline, py_seq)
+        })
+        .collect();
+    Report {
+        gil_lab_version: env!("CARGO_PKG_VERSION").into(),
+        machine: Machine::this(),
+        interpreter: interpreter.clone(),
+        scenario,
+        workload: WorkloadInfo {
+            kernel: setup.workload.kernel,
+            description: setup.workload.kernel.describe(setup.workload.size),
+            size: setup.workload.size,
+            size_unit: setup.workload.kernel.size_unit().into(),
+            tasks: setup.workload.tasks,
+            chunk: setup.workload.chunk,
+        },
+        settings: Settings {
+            workers: setup.workers,
+            runs: plan.runs,
+            warmup: plan.warmup,
+            start_method: setup.start_method.clone(),
+            interleaved: true,
+        },
+        results,
+    }
+}
+
+fn walls(runs: &[Run]) -> Vec<f64> {
+    runs.iter().map(|r| r.wall_s).collect()
+}
+
+fn uses_python(s: &dyn Strategy) -> bool {
+    s.implementation() == Implementation::Python || s.id() == "rust-threads-detached"
+}
+
+fn row(
+    s: &dyn Strategy,
+    m: &Measured,
+    setup: &Setup,
+    interpreter: &InterpreterFacts,
+    baseline: Option<f64>,
+    py_seq: Option<f64>,
+) -> Row {
+    let workers = s.workers(setup);
+    let mut row = Row {
+        strategy: s.id().into(),
+        implementation: s.implementation(),
+        method: s.method().into(),
+        interpreter: uses_python(s).then(|| interpreter.as_ref()),
+        workers,
+        runs: m.runs.len(),
+        repeats: m.repeats.max(1),
+        wall_s: None,
+        cpu_s: None,
+        parallelism: None,
+        speedup: None,
+        vs_python_sequential: None,
+        efficiency: None,
+        overlap: None,
+        handoffs: None,
+        checksum: None,
+        available: m.unavailable.is_none(),
+        note: m.unavailable.clone().or_else(|| s.note(setup)),
+
+        verdict: String::new(),
+    };
+    let Some(wall) = Spread::of(&walls(&m.runs)) else {
+        row.verdict = match &m.unavailable {
+            Some(_) => "not measured: unavailable in this interpreter (see note)".into(),
+            None => "not measured".into(),
+        };
+        return row;
+    };
+    let per_run = |f: fn(&Run) -> f64| median(&m.runs.iter().map(f).collect::<Vec<_>>());
+    let speedup = baseline.map(|b| b / wall.median);
+    row.wall_s = Some(wall);
+    row.cpu_s = Some(per_run(|r| r.cpu_s));
+    row.parallelism = Some(per_run(|r| r.cpu_s / r.wall_s));
+    row.speedup = speedup;
+    row.vs_python_sequential = py_seq.map(|b| b / wall.median);
+    row.efficiency = speedup.map(|x| x / workers as f64);
+    row.overlap = Some(per_run(|r| r.timeline.overlap));
+    row.handoffs = Some(per_run(|r| r.timeline.handoffs as f64));
+    row.checksum = m.runs.first().map(|r| r.checksum);
+    let kernel = setup.workload.kernel;
+    let mut ideal = workers.min(setup.workload.tasks) as f64;
+    if kernel.is_cpu_bound() {
+        ideal = ideal.min(crate::cpus() as f64);
+    }
+    row.verdict = match speedup {
+        Some(speedup) => verdict(&Facts {
+            strategy: s.id(),
+            implementation: s.implementation(),
+            cpu_bound: kernel.is_cpu_bound(),
+            workers,
+            ideal,
+            speedup,
+            overlap: row.overlap.unwrap_or(0.0),
+            wall_median_s: wall.median,
+            gil_disabled: interpreter.gil_disabled,
+            own_gil_subinterpreters: setup.own_gil_subinterpreters,
+        }),
+        None => "no sequential baseline was measured".into(),
+    };
+    row
+}
+
+/// The median-wall run's chunks for each measured strategy.
+pub fn timelines(measured: &[Measured]) -> Vec<Timeline> {
+    measured
+        .iter()
+        .filter(|m| !m.runs.is_empty())
+        .map(|m| {
+            let mut runs: Vec<&Run> = m.runs.iter().collect();
+            runs.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
+            let run = runs[runs.len() / 2];
+            Timeline {
+                strategy: m.strategy.into(),
+                wall_s: run.wall_s,
+                workers: worker_count(&run.chunks),
+                chunks: run.chunks.clone(),
+            }
+        })
+        .collect()
+}
+
+impl Report {
+    pub fn scenario_id(&self) -> &'static str {
+        self.scenario.id()
+    }
+}

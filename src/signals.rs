@@ -1,0 +1,63 @@
+//! Ctrl-C and SIGTERM: end every child process, restore the terminal, exit 130/143.
+//!
+//! The embedded interpreter installs no signal handlers of its own, so a signal
+//! never has to wait for Python code to reach a safe point.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+use crate::processes::kill_descendants;
+
+/// Starts the thread that turns SIGINT/SIGTERM into a clean exit.
+pub fn install() -> std::io::Result<()> {
+    let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    // Forked children (fork start method) inherit the handler and its pipe; give
+    // them the default dispositions, as a fresh Python would have.
+    // SAFETY: the atfork child handler only calls async-signal-safe signal(2).
+    unsafe {
+        libc::pthread_atfork(None, None, Some(reset_in_child));
+    }
+    std::thread::Builder::new()
+        .name("gil-lab-signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                exit_now(128 + signal, "interrupted");
+            }
+        })?;
+    Ok(())
+}
+
+extern "C" fn reset_in_child() {
+    // SAFETY: signal(2) is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        libc::signal(libc::SIGTERM, libc::SIG_DFL);
+    }
+}
+
+/// Kills every descendant, shows the cursor again and leaves without running
+/// Python's finalization (which could wait on the very workers just killed).
+pub fn exit_now(code: i32, why: &str) -> ! {
+    kill_descendants();
+    if std::io::stderr().is_terminal() {
+        eprint!("\x1b[?25h");
+    }
+    eprintln!("\ngil-lab: {why}; every child process ended");
+    std::thread::sleep(Duration::from_millis(10));
+    // SAFETY: _exit ends the process immediately; nothing is left to unwind.
+    unsafe { libc::_exit(code) }
+}
+
+/// Ends the process after `seconds` unless the work finished first.
+pub fn watchdog(seconds: f64, what: String) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("gil-lab-watchdog".into())
+        .spawn(move || {
+            std::thread::sleep(Duration::from_secs_f64(seconds));
+            exit_now(124, &format!("{what} timed out after {seconds} s"));
+        })
+        .map(|_| ())
+}

@@ -1,0 +1,148 @@
+//! What `compare` measures: a scenario's kernel, sized and split into tasks.
+
+use serde::Serialize;
+
+/// The three workloads of the documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scenario {
+    /// The GIL proof: CPU-bound `sum(i*i for i in range(n))`, one task per worker.
+    Threading,
+    /// The multiprocessing module's `Pool.map` of `sum(math.sqrt(i) for i in range(n))`.
+    Processes,
+    /// The five scouts: waits in `sleep` and in a blocking socket read.
+    Io,
+}
+
+/// The function every strategy runs; Python and native versions compute the same values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kernel {
+    SumSquares,
+    SqrtSum,
+    IoWait,
+}
+
+impl Kernel {
+    /// The name of the kernel in `python/gil_lab/harness.py`.
+    pub fn python_name(self) -> &'static str {
+        match self {
+            Kernel::SumSquares => "sum_squares",
+            Kernel::SqrtSum => "sqrt_sum",
+            Kernel::IoWait => "io_wait",
+        }
+    }
+
+    /// What one task computes, in the documents' Python.
+    pub fn describe(self, size: u64) -> String {
+        match self {
+            Kernel::SumSquares => format!("sum(i*i for i in range({size}))"),
+            Kernel::SqrtSum => format!("sum(math.sqrt(i) for i in range({size}))"),
+            Kernel::IoWait => format!("wait {size} ms (half sleep, half blocking recv)"),
+        }
+    }
+
+    /// CPU-bound kernels run; the I/O kernel waits.
+    pub fn is_cpu_bound(self) -> bool {
+        !matches!(self, Kernel::IoWait)
+    }
+
+    /// The unit of `size`.
+    pub fn size_unit(self) -> &'static str {
+        match self {
+            Kernel::IoWait => "ms",
+            _ => "iterations",
+        }
+    }
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 3] = [Scenario::Threading, Scenario::Processes, Scenario::Io];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Scenario::Threading => "threading",
+            Scenario::Processes => "processes",
+            Scenario::Io => "io",
+        }
+    }
+
+    pub fn kernel(self) -> Kernel {
+        match self {
+            Scenario::Threading => Kernel::SumSquares,
+            Scenario::Processes => Kernel::SqrtSum,
+            Scenario::Io => Kernel::IoWait,
+        }
+    }
+
+    /// Default task size; `quick` keeps a whole comparison within a few seconds.
+    pub fn default_size(self, quick: bool) -> u64 {
+        match (self, quick) {
+            (Scenario::Threading, false) => 4_000_000,
+            (Scenario::Threading, true) => 1_000_000,
+            (Scenario::Processes, false) => 1_000_000,
+            (Scenario::Processes, true) => 300_000,
+            (Scenario::Io, false) => 100,
+            (Scenario::Io, true) => 40,
+        }
+    }
+
+    /// Default worker count: every core for CPU work; one per wait for I/O (the five scouts).
+    pub fn default_workers(self, cpus: usize) -> usize {
+        match self {
+            Scenario::Io => 5,
+            _ => cpus,
+        }
+    }
+
+    /// Default task count: one per worker (GIL proof), four (`[N] * 4`), five scouts.
+    pub fn default_tasks(self, workers: usize) -> usize {
+        match self {
+            Scenario::Threading => workers,
+            Scenario::Processes => 4,
+            Scenario::Io => 5,
+        }
+    }
+}
+
+/// One measured configuration: the same for every strategy of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workload {
+    pub kernel: Kernel,
+    /// Iterations per task (ms per task for `io_wait`).
+    pub size: u64,
+    pub tasks: usize,
+    /// Iterations per timeline chunk.
+    pub chunk: u64,
+}
+
+impl Workload {
+    /// Each task is cut into about 100 chunks: about 1 ms each at the default size,
+    /// well below CPython's 5 ms switch interval, so GIL hand-overs show in the timeline.
+    pub fn new(kernel: Kernel, size: u64, tasks: usize) -> Workload {
+        let chunk = if kernel.is_cpu_bound() {
+            size.div_ceil(100).max(1)
+        } else {
+            size.max(1)
+        };
+        Workload {
+            kernel,
+            size,
+            tasks,
+            chunk,
+        }
+    }
+}
+
+/// Everything a strategy needs to run once.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub workload: Workload,
+    pub workers: usize,
+    /// multiprocessing start method for process pools.
+    pub start_method: String,
+    /// Where `gil_lab/` lives, for subinterpreters that start with a bare `sys.path`.
+    pub python_dir: String,
+    /// The embedded interpreter lets subinterpreters have their own GIL (3.12+).
+    pub own_gil_subinterpreters: bool,
+}
