@@ -156,10 +156,11 @@ pub fn compare(
     let plan = options.plan();
     let mut outcomes = Vec::new();
     for &scenario in &options.scenarios {
+        let machine = crate::report::Machine::this();
         let setup = options.setup(scenario, python, &facts);
         let measured = measure(&chosen, &setup, plan, progress)?;
         outcomes.push(Outcome {
-            report: build(scenario, &setup, plan, &facts, &chosen, &measured),
+            report: build(scenario, machine, &setup, plan, &facts, &chosen, &measured),
             timelines: timelines(&measured),
         });
     }

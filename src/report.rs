@@ -17,6 +17,8 @@ pub struct Machine {
     pub cpus: usize,
     pub os: String,
     pub arch: String,
+    /// 1-minute load average when the measuring began: other work competing for the CPUs.
+    pub load_1m: Option<f64>,
 }
 
 impl Machine {
@@ -25,8 +27,24 @@ impl Machine {
             cpus: crate::cpus(),
             os: std::env::consts::OS.into(),
             arch: std::env::consts::ARCH.into(),
+            load_1m: load_1m(),
         }
     }
+
+    /// Other work was using at least half a CPU: parallel rows are understated.
+    pub fn was_busy(&self) -> bool {
+        self.load_1m.is_some_and(|l| l >= 0.5)
+    }
+}
+
+/// The first field of /proc/loadavg.
+fn load_1m() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The workload as reports describe it.
@@ -112,6 +130,7 @@ pub struct Timeline {
 /// Turns measurements into rows with speedups and verdicts.
 pub fn build(
     scenario: Scenario,
+    machine: Machine,
     setup: &Setup,
     plan: Plan,
     interpreter: &InterpreterFacts,
@@ -139,7 +158,7 @@ pub fn build(
         .collect();
     Report {
         gil_lab_version: env!("CARGO_PKG_VERSION").into(),
-        machine: Machine::this(),
+        machine,
         interpreter: interpreter.clone(),
         scenario,
         workload: WorkloadInfo {

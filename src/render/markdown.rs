@@ -31,6 +31,9 @@ pub fn render(reports: &[Report]) -> String {
             }
             out += "\n";
         }
+        if let Some(warning) = crate::render::busy_warning(r) {
+            out += &format!("\n> {warning}\n");
+        }
         out += "\n";
     }
     out

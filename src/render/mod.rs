@@ -52,6 +52,17 @@ pub fn title(r: &Report) -> String {
     )
 }
 
+/// A warning when other work was competing for the CPUs, else nothing.
+pub fn busy_warning(r: &Report) -> Option<String> {
+    r.machine.was_busy().then(|| {
+        format!(
+            "warning: the machine was busy when measuring began (1-min load {:.2} on {} CPUs): parallel rows are understated",
+            r.machine.load_1m.unwrap_or(0.0),
+            r.machine.cpus
+        )
+    })
+}
+
 /// "workload: 2 tasks × sum(i*i for i in range(4000000)) · 2 workers · …"
 pub fn workload_line(r: &Report) -> String {
     format!(
@@ -122,6 +133,7 @@ pub(crate) mod fixture {
                 cpus: 2,
                 os: "linux".into(),
                 arch: "x86_64".into(),
+                load_1m: Some(1.5),
             },
             interpreter: InterpreterFacts {
                 implementation: "CPython".into(),

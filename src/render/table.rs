@@ -61,6 +61,9 @@ fn render_one(r: &Report) -> String {
             out += &format!("  {:width$}  note: {note}\n", "");
         }
     }
+    if let Some(warning) = crate::render::busy_warning(r) {
+        out += &format!("{warning}\n");
+    }
     out += "speedup: against py-sequential for Python rows, rust-sequential for native rows; \
 parallelism = CPU s / wall s; overlap = mean workers running at once (chunk timeline)\n";
     out

@@ -1,0 +1,89 @@
+//! Helpers shared by the integration tests: run the built binary, never leave it behind.
+#![allow(dead_code)]
+
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use assert_cmd::cargo::CommandCargoExt;
+
+/// The built `gil-lab` binary.
+pub fn gil_lab() -> Command {
+    let mut cmd = Command::cargo_bin("gil-lab").expect("the gil-lab binary is built");
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `gil-lab ARGS` to completion (killed after `limit`), returning its output.
+pub fn run(args: &[&str], limit: Duration) -> Output {
+    run_cmd(gil_lab().args(args), limit)
+}
+
+/// Runs a prepared command with a time limit; a command that overruns is killed
+/// with its whole process group and the test fails.
+pub fn run_cmd(cmd: &mut Command, limit: Duration) -> Output {
+    use std::os::unix::process::CommandExt;
+    let child = cmd
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("gil-lab starts");
+    let pgid = child.id() as i32;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("gil-lab output"),
+        Err(_) => {
+            // SAFETY: kill(2) on the process group we created.
+            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+            panic!("gil-lab did not finish within {limit:?}");
+        }
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Measuring tests run one at a time: two comparisons at once on a small machine
+/// would measure each other.
+pub fn exclusive() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Live processes whose process group is `pgid`.
+pub fn processes_in_group(pgid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // state ppid pgrp …; zombies of a reaped group do not count.
+        if fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(pgid) && fields[0] != "Z" {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+pub const MINUTE: Duration = Duration::from_secs(60);
+pub const CPUS_FOR_ORDERINGS: usize = 2;
+
+pub fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}

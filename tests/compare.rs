@@ -1,0 +1,327 @@
+//! `gil-lab compare` through the built binary: schema, checksums, orderings, bad input.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// Runs `compare ARGS --json FILE` and returns the parsed report.
+fn compare_json(args: &[&str]) -> Value {
+    let _one_at_a_time = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let mut all = vec!["compare"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--json", path.to_str().unwrap()]);
+    let out = run(&all, 5 * MINUTE);
+    assert!(out.status.success(), "gil-lab {all:?}: {}", stderr(&out));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn row<'a>(report: &'a Value, strategy: &str) -> &'a Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategy"] == strategy)
+        .unwrap_or_else(|| panic!("no row {strategy}"))
+}
+
+fn num(row: &Value, key: &str) -> f64 {
+    row[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} missing in {row}"))
+}
+
+const ALL_IDS: [&str; 11] = [
+    "py-sequential",
+    "py-threads",
+    "py-process-pool",
+    "py-subinterpreters",
+    "py-interpreter-pool",
+    "rust-threads-attached",
+    "rust-threads-detached",
+    "rust-sequential",
+    "rust-threads",
+    "rayon",
+    "crossbeam-pipeline",
+];
+
+#[test]
+fn threading_report_has_every_strategy_with_the_same_checksum() {
+    let r = compare_json(&["threading", "--quick"]);
+    for key in [
+        "gil_lab_version",
+        "machine",
+        "interpreter",
+        "scenario",
+        "workload",
+        "results",
+    ] {
+        assert!(r.get(key).is_some(), "report lacks {key}");
+    }
+    assert_eq!(r["scenario"], "threading");
+    assert_eq!(r["workload"]["kernel"], "sum_squares");
+    let ids: Vec<&str> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["strategy"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ALL_IDS);
+    let n = r["workload"]["size"].as_u64().unwrap() as u128;
+    let tasks = r["workload"]["tasks"].as_u64().unwrap() as u128;
+    let expected = tasks * (n - 1) * n * (2 * n - 1) / 6;
+    for x in r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["available"] == true)
+    {
+        assert_eq!(
+            x["checksum"].to_string(),
+            expected.to_string(),
+            "{}",
+            x["strategy"]
+        );
+        for key in [
+            "speedup",
+            "vs_python_sequential",
+            "efficiency",
+            "parallelism",
+            "overlap",
+            "handoffs",
+            "cpu_s",
+        ] {
+            assert!(x[key].is_number(), "{} lacks {key}", x["strategy"]);
+        }
+        let wall = &x["wall_s"];
+        assert!(num(wall, "min") <= num(wall, "median") && num(wall, "median") <= num(wall, "max"));
+        assert!(!x["verdict"].as_str().unwrap().is_empty());
+    }
+    let pool = row(&r, "py-interpreter-pool");
+    if pool["available"] == false {
+        assert!(
+            pool["note"]
+                .as_str()
+                .unwrap()
+                .contains("InterpreterPoolExecutor")
+        );
+    }
+    assert_eq!(
+        row(&r, "py-sequential")["interpreter"]["version"],
+        r["interpreter"]["python_version"]
+    );
+    assert!(row(&r, "rayon")["interpreter"].is_null());
+}
+
+#[test]
+fn orderings_that_cannot_flake_hold_on_two_or_more_cores() {
+    if cpus() < CPUS_FOR_ORDERINGS {
+        eprintln!("skipped: needs {CPUS_FOR_ORDERINGS} CPUs");
+        return;
+    }
+    // Tasks long enough (~0.1 s each) that a process pool's start-up cannot hide its gain.
+    let r = compare_json(&[
+        "threading",
+        "--size",
+        "3000000",
+        "--runs",
+        "3",
+        "--strategies",
+        "py-threads,py-process-pool,rayon",
+    ]);
+    let wall = |id: &str| num(&row(&r, id)["wall_s"], "median");
+    assert!(
+        wall("rayon") < wall("py-sequential"),
+        "rayon slower than Python"
+    );
+    assert!(
+        num(row(&r, "py-process-pool"), "speedup") > num(row(&r, "py-threads"), "speedup"),
+        "process pool no faster than threads"
+    );
+    let info = &r["interpreter"];
+    if info["gil_disabled"] == false {
+        assert!(num(row(&r, "py-threads"), "overlap") < num(row(&r, "py-process-pool"), "overlap"));
+    }
+}
+
+#[test]
+fn io_threads_overlap_their_waits() {
+    let r = compare_json(&["io", "--quick", "--strategies", "py-threads,rust-threads"]);
+    assert_eq!(r["workload"]["kernel"], "io_wait");
+    assert_eq!(r["workload"]["tasks"], 5);
+    // Five waits on five threads against five in a row: sleeping cannot be slowed by a busy CPU.
+    assert!(num(row(&r, "py-threads"), "speedup") > 2.0);
+    assert!(num(row(&r, "rust-threads"), "speedup") > 2.0);
+    assert_eq!(row(&r, "py-threads")["checksum"], 5);
+}
+
+#[test]
+fn processes_scenario_agrees_on_the_float_checksum_under_spawn() {
+    let r = compare_json(&[
+        "processes",
+        "--quick",
+        "--start-method",
+        "spawn",
+        "--strategies",
+        "py-process-pool,crossbeam-pipeline,rust-threads",
+    ]);
+    assert_eq!(r["settings"]["start_method"], "spawn");
+    let sums: Vec<f64> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| num(x, "checksum"))
+        .collect();
+    for s in &sums {
+        assert!((s - sums[0]).abs() <= 1e-9 * sums[0].abs(), "{sums:?}");
+    }
+    assert!(
+        row(&r, "py-process-pool")["note"]
+            .as_str()
+            .unwrap()
+            .contains("multiprocessing.Pool.map")
+    );
+}
+
+#[test]
+fn csv_markdown_and_timeline_exports_carry_the_rows() {
+    let _one_at_a_time = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let out = run(
+        &[
+            "compare",
+            "threading",
+            "--quick",
+            "--strategies",
+            "py-threads,rayon",
+            "--csv",
+            &p("r.csv"),
+            "--markdown",
+            &p("r.md"),
+            "--timeline",
+            &p("t.json"),
+        ],
+        5 * MINUTE,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(p("r.csv")).unwrap();
+    assert!(csv.starts_with("scenario,strategy,"));
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    let md = std::fs::read_to_string(p("r.md")).unwrap();
+    assert!(md.contains("| `py-threads` |") && md.contains("**Verdicts**"));
+    let t: Value = serde_json::from_str(&std::fs::read_to_string(p("t.json")).unwrap()).unwrap();
+    let lines = t[0]["timelines"].as_array().unwrap();
+    let threads = lines
+        .iter()
+        .find(|l| l["strategy"] == "py-threads")
+        .unwrap();
+    assert_eq!(threads["workers"], 2);
+    let chunk = &threads["chunks"][0];
+    assert!(chunk["end_ns"].as_u64() >= chunk["start_ns"].as_u64());
+    let table = stdout(&out);
+    assert!(table.contains("py-threads") && table.contains("threads ran"));
+}
+
+#[test]
+fn json_to_stdout_keeps_stdout_parseable() {
+    let _one_at_a_time = exclusive();
+    let out = run(
+        &[
+            "compare",
+            "io",
+            "--quick",
+            "--strategies",
+            "rust-threads",
+            "--json",
+            "-",
+        ],
+        MINUTE,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["scenario"], "io");
+    assert!(stderr(&out).contains("rust-threads"));
+}
+
+fn assert_usage_error(args: &[&str], first_line: &str) {
+    let out = run(args, MINUTE);
+    assert_eq!(out.status.code(), Some(2), "gil-lab {args:?}");
+    let err = stderr(&out);
+    assert!(
+        err.lines().next().unwrap_or("").starts_with(first_line),
+        "gil-lab {args:?}: {err}"
+    );
+}
+
+#[test]
+fn fails_for_bad_input_with_exit_2() {
+    assert_usage_error(
+        &["compare", "threading", "--workers", "0"],
+        "error: --workers must be at least 1",
+    );
+    assert_usage_error(
+        &["compare", "threading", "--workers", "1000000"],
+        "error: --workers 1000000 is more than",
+    );
+    assert_usage_error(
+        &["compare", "threading", "--strategies", "py-thread"],
+        "error: unknown strategy 'py-thread'",
+    );
+    assert_usage_error(&["compare", "nonsense"], "error: invalid value 'nonsense'");
+    assert_usage_error(
+        &["compare", "threading", "--json", "/no/such/dir/r.json"],
+        "error: cannot write --json",
+    );
+    assert_usage_error(
+        &["compare", "threading", "--start-method", "vfork"],
+        "error: unknown start method 'vfork'",
+    );
+    assert_usage_error(
+        &["compare", "threading", "--size", "0"],
+        "error: --size must be at least 1",
+    );
+}
+
+#[test]
+fn ctrl_c_ends_a_comparison_and_every_child_process() {
+    use std::os::unix::process::CommandExt;
+    let _one_at_a_time = exclusive();
+    let mut cmd = gil_lab();
+    cmd.args([
+        "compare",
+        "processes",
+        "--start-method",
+        "forkserver",
+        "--runs",
+        "50",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .process_group(0);
+    let mut child = cmd.spawn().unwrap();
+    let pgid = child.id();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    // SAFETY: SIGINT to the child we started.
+    unsafe { libc::kill(pgid as i32, libc::SIGINT) };
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed().as_secs_f64() < 2.0,
+            "still running 2 s after SIGINT"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        processes_in_group(pgid).is_empty(),
+        "processes left: {:?}",
+        processes_in_group(pgid)
+    );
+}
