@@ -120,6 +120,8 @@ impl Embedded {
             let config = config.as_mut_ptr();
             (*config).install_signal_handlers = 0;
             (*config).parse_argv = 0;
+            // Like `python3 -u`: a lesson's output appears as it is printed, also in a pipe.
+            (*config).buffered_stdio = 0;
             let exe = CString::new(BUILD_PYTHON)?;
             let status =
                 ffi::PyConfig_SetBytesString(config, &raw mut (*config).executable, exe.as_ptr());

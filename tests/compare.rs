@@ -258,31 +258,33 @@ fn assert_usage_error(args: &[&str], first_line: &str) {
 
 #[test]
 fn fails_for_bad_input_with_exit_2() {
-    assert_usage_error(
-        &["compare", "threading", "--workers", "0"],
-        "error: --workers must be at least 1",
-    );
-    assert_usage_error(
-        &["compare", "threading", "--workers", "1000000"],
-        "error: --workers 1000000 is more than",
-    );
-    assert_usage_error(
-        &["compare", "threading", "--strategies", "py-thread"],
-        "error: unknown strategy 'py-thread'",
-    );
+    let cases: [(&[&str], &str); 7] = [
+        (&["--workers", "0"], "error: --workers must be at least 1"),
+        (
+            &["--workers", "1000000"],
+            "error: --workers 1000000 is more than",
+        ),
+        (
+            &["--strategies", "py-thread"],
+            "error: unknown strategy 'py-thread'",
+        ),
+        (
+            &["--json", "/no/such/dir/r.json"],
+            "error: cannot write --json",
+        ),
+        (
+            &["--start-method", "vfork"],
+            "error: unknown start method 'vfork'",
+        ),
+        (&["--size", "0"], "error: --size must be at least 1"),
+        (&["--runs", "0"], "error: --runs must be at least 1"),
+    ];
+    for (extra, first_line) in cases {
+        let mut args = vec!["compare", "threading"];
+        args.extend_from_slice(extra);
+        assert_usage_error(&args, first_line);
+    }
     assert_usage_error(&["compare", "nonsense"], "error: invalid value 'nonsense'");
-    assert_usage_error(
-        &["compare", "threading", "--json", "/no/such/dir/r.json"],
-        "error: cannot write --json",
-    );
-    assert_usage_error(
-        &["compare", "threading", "--start-method", "vfork"],
-        "error: unknown start method 'vfork'",
-    );
-    assert_usage_error(
-        &["compare", "threading", "--size", "0"],
-        "error: --size must be at least 1",
-    );
 }
 
 #[test]

@@ -1,27 +1,16 @@
 //! `--markdown`: a report that reads on its own.
 
-use crate::render::{fmt_opt, fmt_spread, title, workload_line};
+use crate::render::{COLUMNS, cells, title, workload_line};
 use crate::report::Report;
 
 pub fn render(reports: &[Report]) -> String {
     let mut out = String::new();
     for r in reports {
         out += &format!("## {}\n\n{}\n\n", title(r), workload_line(r));
-        out += "| strategy | workers | wall s median (min–max) | CPU s | parallelism | speedup | vs py-sequential | overlap | handoffs |\n";
-        out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+        out += &format!("| strategy | {} |\n", COLUMNS.join(" | "));
+        out += &format!("|---|{}\n", "---:|".repeat(COLUMNS.len()));
         for row in &r.results {
-            out += &format!(
-                "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                row.strategy,
-                row.workers,
-                fmt_spread(row),
-                fmt_opt(row.cpu_s, 3),
-                fmt_opt(row.parallelism, 2),
-                fmt_opt(row.speedup, 2),
-                fmt_opt(row.vs_python_sequential, 2),
-                fmt_opt(row.overlap, 2),
-                fmt_opt(row.handoffs, 0),
-            );
+            out += &format!("| `{}` | {} |\n", row.strategy, cells(row).join(" | "));
         }
         out += "\n**Verdicts**\n\n";
         for row in &r.results {

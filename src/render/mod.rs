@@ -39,6 +39,32 @@ pub fn fmt_spread(report_row: &crate::report::Row) -> String {
     }
 }
 
+/// The columns of the table and the Markdown report, after the strategy.
+pub const COLUMNS: [&str; 8] = [
+    "workers",
+    "wall s median (min–max)",
+    "CPU s",
+    "parallelism",
+    "speedup",
+    "vs py-seq",
+    "overlap",
+    "handoffs",
+];
+
+/// A row's figures, formatted for [`COLUMNS`].
+pub fn cells(row: &crate::report::Row) -> [String; 8] {
+    [
+        row.workers.to_string(),
+        fmt_spread(row),
+        fmt_opt(row.cpu_s, 3),
+        fmt_opt(row.parallelism, 2),
+        fmt_opt(row.speedup, 2),
+        fmt_opt(row.vs_python_sequential, 2),
+        fmt_opt(row.overlap, 2),
+        fmt_opt(row.handoffs, 0),
+    ]
+}
+
 /// "gil-lab compare threading: CPython 3.11.7 (GIL) · 2 CPUs, linux x86_64"
 pub fn title(r: &Report) -> String {
     format!(

@@ -2,7 +2,7 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
-use crate::render::{fmt_opt, fmt_spread, title, workload_line};
+use crate::render::{COLUMNS, cells, title, workload_line};
 use crate::report::Report;
 
 pub fn render(reports: &[Report]) -> String {
@@ -18,28 +18,9 @@ fn render_one(r: &Report) -> String {
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header([
-            "strategy",
-            "workers",
-            "wall s median (min–max)",
-            "CPU s",
-            "parallelism",
-            "speedup",
-            "vs py-seq",
-            "overlap",
-            "handoffs",
-        ]);
+        .set_header(std::iter::once("strategy").chain(COLUMNS));
     for row in &r.results {
-        let cells = [
-            row.workers.to_string(),
-            fmt_spread(row),
-            fmt_opt(row.cpu_s, 3),
-            fmt_opt(row.parallelism, 2),
-            fmt_opt(row.speedup, 2),
-            fmt_opt(row.vs_python_sequential, 2),
-            fmt_opt(row.overlap, 2),
-            fmt_opt(row.handoffs, 0),
-        ];
+        let cells = cells(row);
         let mut line = vec![Cell::new(&row.strategy)];
         line.extend(
             cells
