@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 
 use crate::kernels::Value;
 use crate::strategies::{Sample, Strategy};
-use crate::timeline::{Chunk, TimelineStats, analyse, renumber_workers};
+use crate::timeline::{Chunk, TimelineStats, analyse, now_ns, renumber_workers};
 use crate::workload::Setup;
 
 /// How many times to run each strategy.
@@ -19,6 +19,9 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
     pub wall_s: f64,
+    /// From the start of the (last) pass to the first chunk of work: starting
+    /// threads, processes or subinterpreters and handing out the first task.
+    pub startup_s: f64,
     /// User + system CPU of this process and its workers during the run.
     pub cpu_s: f64,
     pub checksum: Value,
@@ -133,7 +136,9 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
     let start = std::time::Instant::now();
     let mut worker_cpu_s = 0.0;
     let mut last = None;
+    let mut pass_start_ns = 0;
     for _ in 0..repeats {
+        pass_start_ns = now_ns();
         let sample = strategy.run(setup)?;
         worker_cpu_s += sample.worker_cpu_s;
         last = Some(sample);
@@ -151,8 +156,14 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
     let own = cpu_after.0 - cpu_before.0;
     let children = cpu_after.1 - cpu_before.1;
     renumber_workers(&mut chunks);
+    let first_chunk_ns = chunks
+        .iter()
+        .map(|c| c.start_ns)
+        .min()
+        .unwrap_or(pass_start_ns);
     Ok(Run {
         wall_s,
+        startup_s: first_chunk_ns.saturating_sub(pass_start_ns) as f64 / 1e9,
         cpu_s: (own + children.max(worker_cpu_s)) / repeats as f64,
         checksum,
         timeline: analyse(&chunks, setup.workload.kernel.is_cpu_bound()),

@@ -86,6 +86,8 @@ pub struct Row {
     pub repeats: usize,
     /// Wall-clock seconds per run.
     pub wall_s: Option<Spread>,
+    /// Median seconds from the start of a run to its first chunk of work.
+    pub startup_s: Option<f64>,
     /// Median CPU seconds (user + system, this process and its workers) per run.
     pub cpu_s: Option<f64>,
     /// Median of CPU / wall per run: cores kept busy.
@@ -206,6 +208,7 @@ fn row(
         runs: m.runs.len(),
         repeats: m.repeats.max(1),
         wall_s: None,
+        startup_s: None,
         cpu_s: None,
         parallelism: None,
         speedup: None,
@@ -229,6 +232,7 @@ fn row(
     let per_run = |f: fn(&Run) -> f64| median(&m.runs.iter().map(f).collect::<Vec<_>>());
     let speedup = baseline.map(|b| b / wall.median);
     row.wall_s = Some(wall);
+    row.startup_s = Some(per_run(|r| r.startup_s));
     row.cpu_s = Some(per_run(|r| r.cpu_s));
     row.parallelism = Some(per_run(|r| r.cpu_s / r.wall_s));
     row.speedup = speedup;
@@ -252,6 +256,7 @@ fn row(
             speedup,
             overlap: row.overlap.unwrap_or(0.0),
             wall_median_s: wall.median,
+            startup_s: row.startup_s.unwrap_or(0.0),
             gil_disabled: interpreter.gil_disabled,
             own_gil_subinterpreters: setup.own_gil_subinterpreters,
         }),

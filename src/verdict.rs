@@ -14,6 +14,8 @@ pub struct Facts<'a> {
     pub speedup: f64,
     pub overlap: f64,
     pub wall_median_s: f64,
+    /// Seconds before the first chunk of work started.
+    pub startup_s: f64,
     pub gil_disabled: bool,
     pub own_gil_subinterpreters: bool,
 }
@@ -82,13 +84,17 @@ fn why_parallel(f: &Facts) -> &'static str {
     }
 }
 
-fn why_not(f: &Facts) -> &'static str {
+fn why_not(f: &Facts) -> String {
     if f.cpu_bound && shares_one_gil(f) {
-        "one thread at a time held the GIL"
-    } else if f.strategy == "py-process-pool" {
-        "starting processes and pickling cost about as much as the work saved"
+        "one thread at a time held the GIL".into()
+    } else if f.startup_s >= 0.25 * f.wall_median_s {
+        format!(
+            "starting the workers took {:.0} ms of its {:.0} ms",
+            f.startup_s * 1e3,
+            f.wall_median_s * 1e3
+        )
     } else {
-        "the work did not spread over the workers (tasks too short, or cores busy)"
+        "the work did not spread over the workers (tasks too short, or cores busy)".into()
     }
 }
 
@@ -134,6 +140,7 @@ mod tests {
             speedup,
             overlap,
             wall_median_s: 0.5,
+            startup_s: 0.001,
             gil_disabled: false,
             own_gil_subinterpreters: false,
         }
@@ -159,6 +166,15 @@ mod tests {
     fn slower_rows_say_slower() {
         assert_eq!(scaling(&facts("py-threads", 0.8, 1.0)), Scaling::Slower);
         assert!(verdict(&facts("py-threads", 0.8, 1.0)).contains(", slower:"));
+    }
+
+    #[test]
+    fn a_slow_start_is_named_with_its_share_of_the_run() {
+        let mut f = facts("py-process-pool", 1.1, 1.2);
+        f.startup_s = 0.2;
+        assert!(verdict(&f).ends_with(
+            ": starting the workers took 200 ms of its 500 ms (1.20 workers ran at once on average)"
+        ));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use crate::render::fmt_opt;
 use crate::report::Report;
 
-const HEADER: [&str; 21] = [
+const HEADER: [&str; 22] = [
     "scenario",
     "strategy",
     "implementation",
@@ -14,6 +14,7 @@ const HEADER: [&str; 21] = [
     "wall_s_median",
     "wall_s_min",
     "wall_s_max",
+    "startup_s",
     "cpu_s",
     "parallelism",
     "speedup",
@@ -51,6 +52,7 @@ pub fn render(reports: &[Report]) -> anyhow::Result<String> {
                 wall(|s| s.median),
                 wall(|s| s.min),
                 wall(|s| s.max),
+                num(r.startup_s),
                 num(r.cpu_s),
                 num(r.parallelism),
                 num(r.speedup),

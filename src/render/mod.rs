@@ -40,9 +40,10 @@ pub fn fmt_spread(report_row: &crate::report::Row) -> String {
 }
 
 /// The columns of the table and the Markdown report, after the strategy.
-pub const COLUMNS: [&str; 8] = [
+pub const COLUMNS: [&str; 9] = [
     "workers",
     "wall s median (min–max)",
+    "start ms",
     "CPU s",
     "parallelism",
     "speedup",
@@ -52,10 +53,11 @@ pub const COLUMNS: [&str; 8] = [
 ];
 
 /// A row's figures, formatted for [`COLUMNS`].
-pub fn cells(row: &crate::report::Row) -> [String; 8] {
+pub fn cells(row: &crate::report::Row) -> [String; 9] {
     [
         row.workers.to_string(),
         fmt_spread(row),
+        fmt_opt(row.startup_s.map(|s| s * 1e3), 1),
         fmt_opt(row.cpu_s, 3),
         fmt_opt(row.parallelism, 2),
         fmt_opt(row.speedup, 2),
@@ -119,6 +121,7 @@ pub(crate) mod fixture {
             workers: 2,
             runs: 3,
             repeats: 1,
+            startup_s: Some(0.0015),
             wall_s: Some(Spread {
                 median: wall,
                 min: wall * 0.9,
@@ -145,6 +148,7 @@ pub(crate) mod fixture {
         unavailable.runs = 0;
         unavailable.wall_s = None;
         unavailable.cpu_s = None;
+        unavailable.startup_s = None;
         unavailable.parallelism = None;
         unavailable.speedup = None;
         unavailable.vs_python_sequential = None;

@@ -46,7 +46,7 @@ fn render_one(r: &Report) -> String {
         out += &format!("{warning}\n");
     }
     out += "speedup: against py-sequential for Python rows, rust-sequential for native rows; \
-parallelism = CPU s / wall s; overlap = mean workers running at once (chunk timeline)\n";
+start = until the first chunk of work; parallelism = CPU s / wall s; overlap = mean workers running at once (chunk timeline)\n";
     out
 }
 
