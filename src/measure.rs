@@ -41,7 +41,7 @@ pub struct Measured {
 
 /// A run shorter than this is repeated, and its figures divided by the passes:
 /// a 1 ms native pass would otherwise measure thread start-up and timer noise.
-pub const MIN_RUN_S: f64 = 0.03;
+pub const MIN_RUN_S: f64 = 0.05;
 
 /// At most this many passes per measured run.
 pub const MAX_REPEATS: usize = 1000;
@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn short_passes_are_repeated_up_to_a_bound() {
         assert_eq!(repeats_for(1.0), 1);
-        assert_eq!(repeats_for(0.001), 30);
+        assert_eq!(repeats_for(0.001), 50);
         assert_eq!(repeats_for(0.0), MAX_REPEATS);
     }
 

@@ -83,7 +83,7 @@ pub fn all() -> Vec<Box<dyn Strategy>> {
         Box::new(rust_threads_detached::RustThreadsDetached),
         Box::new(rust_sequential::RustSequential),
         Box::new(rust_threads::RustThreads),
-        Box::new(rayon_par_iter::Rayon),
+        Box::new(rayon_par_iter::Rayon::default()),
         Box::new(crossbeam_pipeline::CrossbeamPipeline),
     ]
 }
