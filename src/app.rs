@@ -225,6 +225,20 @@ fn run_compare(python: &Embedded, options: &CompareOptions, exports: &Exports) -
             .collect();
         destination.write(&(serde_json::to_string(&all)? + "\n"))?;
     }
+    let failed: Vec<String> = reports
+        .iter()
+        .flat_map(|r| &r.results)
+        .filter(|row| row.error.is_some())
+        .map(|row| format!("{} ({})", row.strategy, row.verdict))
+        .collect();
+    if !failed.is_empty() {
+        eprintln!(
+            "error: {} strategy run(s) failed: {}",
+            failed.len(),
+            failed.join("; ")
+        );
+        return Ok(1);
+    }
     Ok(0)
 }
 

@@ -35,6 +35,8 @@ pub struct Measured {
     pub strategy: &'static str,
     pub runs: Vec<Run>,
     pub unavailable: Option<String>,
+    /// The error that stopped this strategy (its runs are then dropped).
+    pub failed: Option<String>,
     /// Passes per measured run (see [`MIN_RUN_S`]).
     pub repeats: usize,
 }
@@ -87,6 +89,7 @@ pub fn measure(
             strategy: s.id(),
             runs: Vec::new(),
             unavailable: s.unavailable(setup),
+            failed: None,
             repeats: 0,
         })
         .collect();
@@ -95,7 +98,7 @@ pub fn measure(
     let mut reference: Option<(&'static str, Value)> = None;
     for round in 0..plan.warmup + plan.runs {
         for (strategy, slot) in strategies.iter().zip(measured.iter_mut()) {
-            if slot.unavailable.is_some() {
+            if slot.unavailable.is_some() || slot.failed.is_some() {
                 continue;
             }
             let phase = if round < plan.warmup {
@@ -104,12 +107,16 @@ pub fn measure(
                 "run"
             };
             progress.step(&format!("{} ({phase})", strategy.id()));
-            if slot.repeats == 0 {
-                // The first pass (a warm-up unless there is none) sizes the runs.
-                let first = run_once(*strategy, setup, 1)?;
-                slot.repeats = repeats_for(first.wall_s);
-            }
-            let run = run_once(*strategy, setup, slot.repeats)?;
+            let run = match measure_one(*strategy, setup, &mut slot.repeats) {
+                Ok(run) => run,
+                Err(e) => {
+                    // One broken strategy (a killed pool worker, a raising kernel)
+                    // must not take the other rows down with it.
+                    slot.failed = Some(format!("{e:#}"));
+                    slot.runs.clear();
+                    continue;
+                }
+            };
             match reference {
                 None => reference = Some((strategy.id(), run.checksum)),
                 Some((first, value)) if !value.agrees_with(run.checksum) => bail!(
@@ -126,6 +133,14 @@ pub fn measure(
     }
     progress.finish();
     Ok(measured)
+}
+
+/// One run; the first call (a warm-up unless there is none) sizes `repeats`.
+fn measure_one(strategy: &dyn Strategy, setup: &Setup, repeats: &mut usize) -> Result<Run> {
+    if *repeats == 0 {
+        *repeats = repeats_for(run_once(strategy, setup, 1)?.wall_s);
+    }
+    run_once(strategy, setup, *repeats)
 }
 
 /// Times one run of `repeats` passes: wall clock around it, CPU from getrusage
@@ -226,6 +241,41 @@ mod tests {
         assert_eq!(out.len(), 2);
         assert!(out.iter().all(|m| m.runs.len() == 3 && m.repeats >= 1));
         assert_eq!(out[0].runs[0].timeline.overlap, 2.0);
+    }
+
+    struct Failing;
+
+    impl Strategy for Failing {
+        fn id(&self) -> &'static str {
+            "failing"
+        }
+        fn implementation(&self) -> Implementation {
+            Implementation::Python
+        }
+        fn method(&self) -> &'static str {
+            "always fails"
+        }
+        fn run(&self, _setup: &Setup) -> Result<Sample> {
+            bail!("BrokenProcessPool: a worker was killed")
+        }
+    }
+
+    #[test]
+    fn a_failing_strategy_is_reported_and_the_others_still_run() {
+        let ok = mock("ok", Value::Int(7));
+        let out = measure(
+            &[&Failing, &ok],
+            &setup(),
+            Plan { warmup: 1, runs: 2 },
+            &mut Silent,
+        )
+        .unwrap();
+        assert_eq!(
+            out[0].failed.as_deref(),
+            Some("BrokenProcessPool: a worker was killed")
+        );
+        assert!(out[0].runs.is_empty());
+        assert_eq!(out[1].runs.len(), 2);
     }
 
     #[test]

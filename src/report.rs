@@ -104,6 +104,8 @@ pub struct Row {
     pub handoffs: Option<f64>,
     pub checksum: Option<Value>,
     pub available: bool,
+    /// Why this row failed while running (e.g. a killed pool worker), if it did.
+    pub error: Option<String>,
     pub note: Option<String>,
     pub verdict: String,
 }
@@ -218,14 +220,16 @@ fn row(
         handoffs: None,
         checksum: None,
         available: m.unavailable.is_none(),
+        error: m.failed.clone(),
         note: m.unavailable.clone().or_else(|| s.note(setup)),
 
         verdict: String::new(),
     };
     let Some(wall) = Spread::of(&walls(&m.runs)) else {
-        row.verdict = match &m.unavailable {
-            Some(_) => "not measured: unavailable in this interpreter (see note)".into(),
-            None => "not measured".into(),
+        row.verdict = match (&m.unavailable, &m.failed) {
+            (Some(_), _) => "not measured: unavailable in this interpreter (see note)".into(),
+            (None, Some(error)) => format!("failed: {}", last_line(error)),
+            (None, None) => "not measured".into(),
         };
         return row;
     };
@@ -263,6 +267,15 @@ fn row(
         None => "no sequential baseline was measured".into(),
     };
     row
+}
+
+/// The last non-empty line of an error: for a Python error, the exception itself.
+pub fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(text)
+        .trim()
 }
 
 /// The median-wall run's chunks for each measured strategy.

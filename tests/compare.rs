@@ -327,3 +327,59 @@ fn ctrl_c_ends_a_comparison_and_every_child_process() {
         processes_in_group(pgid)
     );
 }
+
+/// Direct children of `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_killed_pool_worker_fails_its_row_and_the_others_still_report() {
+    let _one_at_a_time = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let mut cmd = gil_lab();
+    cmd.args([
+        "compare",
+        "threading",
+        "--size",
+        "2000000",
+        "--runs",
+        "40",
+        "--strategies",
+        "py-process-pool",
+        "--json",
+        json.to_str().unwrap(),
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    let victim = loop {
+        if let Some(&worker) = children_of(child.id()).first() {
+            break worker;
+        }
+        assert!(start.elapsed().as_secs() < 30, "no pool worker appeared");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    // SAFETY: SIGKILL to a pool worker the test just found.
+    unsafe { libc::kill(victim as i32, libc::SIGKILL) };
+    let out = wait_with_limit(child, 2 * MINUTE);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let pool = row(&r, "py-process-pool");
+    assert!(
+        pool["error"]
+            .as_str()
+            .unwrap()
+            .contains("BrokenProcessPool"),
+        "{pool}"
+    );
+    assert!(pool["verdict"].as_str().unwrap().starts_with("failed: "));
+    assert!(num(&row(&r, "py-sequential")["wall_s"], "median") > 0.0);
+    assert!(stderr(&out).contains("py-process-pool"));
+}

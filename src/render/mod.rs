@@ -136,6 +136,7 @@ pub(crate) mod fixture {
             handoffs: Some(12.0),
             checksum: Some(crate::kernels::Value::Int(21333325333334000000)),
             available: true,
+            error: None,
             note: None,
             verdict: format!("{strategy} verdict"),
         }

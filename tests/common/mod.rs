@@ -29,6 +29,12 @@ pub fn run_cmd(cmd: &mut Command, limit: Duration) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("gil-lab starts");
+    wait_with_limit(child, limit)
+}
+
+/// Waits for a started child; one that overruns `limit` is killed with its
+/// process group and the test fails.
+pub fn wait_with_limit(child: std::process::Child, limit: Duration) -> Output {
     let pgid = child.id() as i32;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -37,8 +43,11 @@ pub fn run_cmd(cmd: &mut Command, limit: Duration) -> Output {
     match rx.recv_timeout(limit) {
         Ok(out) => out.expect("gil-lab output"),
         Err(_) => {
-            // SAFETY: kill(2) on the process group we created.
-            unsafe { libc::kill(-pgid, libc::SIGKILL) };
+            // SAFETY: kill(2) on the process (group) we started.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+                libc::kill(pgid, libc::SIGKILL);
+            }
             panic!("gil-lab did not finish within {limit:?}");
         }
     }
