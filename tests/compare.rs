@@ -357,7 +357,7 @@ fn a_killed_pool_worker_fails_its_row_and_the_others_still_report() {
     ])
     .stdout(std::process::Stdio::null())
     .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
+    let child = cmd.spawn().unwrap();
     let start = std::time::Instant::now();
     let victim = loop {
         if let Some(&worker) = children_of(child.id()).first() {
