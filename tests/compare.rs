@@ -340,6 +340,12 @@ fn children_of(pid: u32) -> Vec<u32> {
 #[test]
 fn a_killed_pool_worker_fails_its_row_and_the_others_still_report() {
     let _one_at_a_time = exclusive();
+    // ProcessPoolExecutor notices by itself; multiprocessing.Pool would hang without the harness's watch.
+    kill_a_worker_during("threading", "2000000", "BrokenProcessPool");
+    kill_a_worker_during("processes", "600000", "BrokenPool");
+}
+
+fn kill_a_worker_during(scenario: &str, size: &str, expected: &str) {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let mut cmd = gil_lab();

@@ -106,13 +106,38 @@ def process_pool(kernel, size, tasks, chunk, workers, start_method, api="executo
     jobs = [(kernel, size, chunk)] * tasks
     if api == "pool":
         with context.Pool(processes=workers) as pool:
-            results = pool.map(_task, jobs, chunksize=1)
+            results = _pool_map_watching_workers(pool, jobs)
     else:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             results = list(pool.map(_task, jobs))
     return combine(results, external_cpu=True)
+
+
+class BrokenPool(RuntimeError):
+    """A ``multiprocessing.Pool`` worker died mid-task: the pool would wait forever."""
+
+
+def _pool_map_watching_workers(pool, jobs):
+    """``pool.map`` that fails instead of hanging when a worker is killed.
+
+    ``multiprocessing.Pool`` replaces a dead worker but never finishes the task
+    it held, so a plain ``map`` would wait forever (``ProcessPoolExecutor``
+    raises ``BrokenProcessPool`` instead). ``pool._pool`` is the pool's own list
+    of worker processes.
+    """
+    workers = list(pool._pool)
+    pending = pool.map_async(_task, jobs, chunksize=1)
+    while not pending.ready():
+        pending.wait(0.05)
+        for process in workers:
+            code = process.exitcode
+            if code is not None and code < 0:
+                raise BrokenPool(
+                    "BrokenPool: worker PID %d was killed by signal %d mid-run" % (process.pid, -code)
+                )
+    return pending.get()
 
 
 def interpreter_pool_reason():
