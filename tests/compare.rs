@@ -351,9 +351,9 @@ fn kill_a_worker_during(scenario: &str, size: &str, expected: &str) {
     let mut cmd = gil_lab();
     cmd.args([
         "compare",
-        "threading",
+        scenario,
         "--size",
-        "2000000",
+        size,
         "--runs",
         "40",
         "--strategies",
