@@ -105,8 +105,14 @@ def process_pool(kernel, size, tasks, chunk, workers, start_method, api="executo
     context = multiprocessing.get_context(start_method)
     jobs = [(kernel, size, chunk)] * tasks
     if api == "pool":
-        with context.Pool(processes=workers) as pool:
+        pool = context.Pool(processes=workers)
+        try:
             results = _pool_map_watching_workers(pool, jobs)
+        except BrokenPool:
+            _abandon(pool)
+            raise
+        pool.close()
+        pool.join()
     else:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -134,10 +140,24 @@ def _pool_map_watching_workers(pool, jobs):
         for process in workers:
             code = process.exitcode
             if code is not None and code < 0:
-                raise BrokenPool(
-                    "BrokenPool: worker PID %d was killed by signal %d mid-run" % (process.pid, -code)
-                )
+                raise BrokenPool("worker PID %d was killed by signal %d mid-run" % (process.pid, -code))
     return pending.get()
+
+
+def _abandon(pool):
+    """Ends a pool one of whose workers died.
+
+    A worker killed while reading a task or writing a result dies holding the
+    queue's lock, and ``Pool.terminate()`` would wait for that lock forever: the
+    survivors are killed and the locks freed first.
+    """
+    for process in pool._pool:
+        process.kill()
+    for lock in (pool._inqueue._rlock, pool._outqueue._wlock):
+        if lock is not None:
+            lock.acquire(timeout=0.2)
+            lock.release()
+    pool.terminate()
 
 
 def interpreter_pool_reason():
