@@ -374,7 +374,7 @@ fn kill_a_worker_during(scenario: &str, size: &str, expected: &str) {
         "--size",
         size,
         "--runs",
-        "40",
+        "6",
         "--strategies",
         "py-process-pool",
         "--json",
