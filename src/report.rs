@@ -92,9 +92,13 @@ pub struct Row {
     pub cpu_s: Option<f64>,
     /// Median of CPU / wall per run: cores kept busy.
     pub parallelism: Option<f64>,
-    /// Sequential median / this median, within the same implementation.
+    /// Sequential row's fastest run / this row's fastest run, within the same
+    /// implementation. Interference on a shared machine only ever adds time, so
+    /// the fastest runs compare the models themselves (as Python's `timeit` advises).
     pub speedup: Option<f64>,
-    /// `py-sequential` median / this median.
+    /// The same ratio from the medians: what a typical run on this machine gave.
+    pub speedup_median: Option<f64>,
+    /// `py-sequential`'s fastest run / this row's fastest run.
     pub vs_python_sequential: Option<f64>,
     /// speedup / workers.
     pub efficiency: Option<f64>,
@@ -145,7 +149,7 @@ pub fn build(
         measured
             .iter()
             .find(|m| m.strategy == id && !m.runs.is_empty())
-            .map(|m| median(&walls(&m.runs)))
+            .and_then(|m| Spread::of(&walls(&m.runs)))
     };
     let py_seq = median_wall("py-sequential");
     let rust_seq = median_wall("rust-sequential");
@@ -197,8 +201,8 @@ fn row(
     m: &Measured,
     setup: &Setup,
     interpreter: &InterpreterFacts,
-    baseline: Option<f64>,
-    py_seq: Option<f64>,
+    baseline: Option<Spread>,
+    py_seq: Option<Spread>,
 ) -> Row {
     let workers = s.workers(setup);
     let mut row = Row {
@@ -214,6 +218,7 @@ fn row(
         cpu_s: None,
         parallelism: None,
         speedup: None,
+        speedup_median: None,
         vs_python_sequential: None,
         efficiency: None,
         overlap: None,
@@ -234,13 +239,14 @@ fn row(
         return row;
     };
     let per_run = |f: fn(&Run) -> f64| median(&m.runs.iter().map(f).collect::<Vec<_>>());
-    let speedup = baseline.map(|b| b / wall.median);
+    let speedup = baseline.map(|b| b.min / wall.min);
     row.wall_s = Some(wall);
     row.startup_s = Some(per_run(|r| r.startup_s));
     row.cpu_s = Some(per_run(|r| r.cpu_s));
     row.parallelism = Some(per_run(|r| r.cpu_s / r.wall_s));
     row.speedup = speedup;
-    row.vs_python_sequential = py_seq.map(|b| b / wall.median);
+    row.speedup_median = baseline.map(|b| b.median / wall.median);
+    row.vs_python_sequential = py_seq.map(|b| b.min / wall.min);
     row.efficiency = speedup.map(|x| x / workers as f64);
     row.overlap = Some(per_run(|r| r.timeline.overlap));
     row.handoffs = Some(per_run(|r| r.timeline.handoffs as f64));

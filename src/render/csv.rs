@@ -3,7 +3,7 @@
 use crate::render::fmt_opt;
 use crate::report::Report;
 
-const HEADER: [&str; 22] = [
+const HEADER: [&str; 23] = [
     "scenario",
     "strategy",
     "implementation",
@@ -18,6 +18,7 @@ const HEADER: [&str; 22] = [
     "cpu_s",
     "parallelism",
     "speedup",
+    "speedup_median",
     "vs_python_sequential",
     "efficiency",
     "overlap",
@@ -56,6 +57,7 @@ pub fn render(reports: &[Report]) -> anyhow::Result<String> {
                 num(r.cpu_s),
                 num(r.parallelism),
                 num(r.speedup),
+                num(r.speedup_median),
                 num(r.vs_python_sequential),
                 num(r.efficiency),
                 num(r.overlap),

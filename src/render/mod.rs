@@ -46,7 +46,7 @@ pub const COLUMNS: [&str; 9] = [
     "start ms",
     "CPU s",
     "parallelism",
-    "speedup",
+    "speedup best (median)",
     "vs py-seq",
     "overlap",
     "handoffs",
@@ -60,7 +60,10 @@ pub fn cells(row: &crate::report::Row) -> [String; 9] {
         fmt_opt(row.startup_s.map(|s| s * 1e3), 1),
         fmt_opt(row.cpu_s, 3),
         fmt_opt(row.parallelism, 2),
-        fmt_opt(row.speedup, 2),
+        match (row.speedup, row.speedup_median) {
+            (Some(best), Some(median)) => format!("{best:.2} ({median:.2})"),
+            _ => "–".into(),
+        },
         fmt_opt(row.vs_python_sequential, 2),
         fmt_opt(row.overlap, 2),
         fmt_opt(row.handoffs, 0),
@@ -130,6 +133,7 @@ pub(crate) mod fixture {
             cpu_s: Some(wall * speedup),
             parallelism: Some(speedup),
             speedup: Some(speedup),
+            speedup_median: Some(speedup * 0.95),
             vs_python_sequential: Some(speedup),
             efficiency: Some(speedup / 2.0),
             overlap: Some(speedup),
@@ -152,6 +156,7 @@ pub(crate) mod fixture {
         unavailable.startup_s = None;
         unavailable.parallelism = None;
         unavailable.speedup = None;
+        unavailable.speedup_median = None;
         unavailable.vs_python_sequential = None;
         unavailable.efficiency = None;
         unavailable.overlap = None;

@@ -45,8 +45,10 @@ fn render_one(r: &Report) -> String {
     if let Some(warning) = crate::render::busy_warning(r) {
         out += &format!("{warning}\n");
     }
-    out += "speedup: against py-sequential for Python rows, rust-sequential for native rows; \
-start = until the first chunk of work; parallelism = CPU s / wall s; overlap = mean workers running at once (chunk timeline)\n";
+    out += "speedup = fastest sequential run / this row's fastest run (in brackets: median / median), \
+against py-sequential for Python rows and rust-sequential for native rows\n\
+start ms = until the first chunk of work; parallelism = CPU s / wall s; \
+overlap = mean number of workers running at once (chunk timeline)\n";
     out
 }
 
