@@ -25,10 +25,20 @@ pub fn run(args: impl IntoIterator<Item = String>) -> i32 {
             return e.exit_code();
         }
     };
+    let _private_dir = match crate::signals::private_temp_dir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("error: cannot create a private temporary folder: {e}");
+            return 1;
+        }
+    };
     if let Err(e) = crate::signals::install() {
         eprintln!("error: cannot install signal handlers: {e}");
         return 1;
     }
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("gil-lab: internal error: {info}");
+    }));
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => match e.downcast_ref::<UsageError>() {
@@ -144,6 +154,7 @@ fn run_lesson(
         return Err(UsageError::new(format!(
             "--timeout must be a positive number of seconds, not {t}"
         ))
+        .with_hint("e.g. --timeout 30")
         .into());
     }
     let catalog = lessons::catalog(python)?;
@@ -177,6 +188,7 @@ fn compare_plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageEr
         quick: args.quick,
         strategies: args.strategies.clone(),
         start_method: args.start_method.clone(),
+        timeout_s: args.timeout,
         force: args.force,
     };
     options.validate(crate::cpus())?;

@@ -94,7 +94,10 @@ pub struct CompareArgs {
     /// Write each strategy's raw chunk timeline as JSON (- for stdout)
     #[arg(long, value_name = "PATH")]
     pub timeline: Option<String>,
-    /// Run even where the resource guard refuses (e.g. very many workers)
+    /// Interrupt a strategy's run after this many seconds and mark its row timed out
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Run even where the resource guard refuses (many workers, hours of work)
     #[arg(long)]
     pub force: bool,
 }

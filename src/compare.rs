@@ -7,7 +7,7 @@ use crate::interpreter::{Embedded, InterpreterFacts};
 use crate::measure::{Plan, Progress, measure};
 use crate::report::{Report, Timeline, build, timelines};
 use crate::strategies::{self, Implementation, Strategy};
-use crate::workload::{Scenario, Setup, Workload};
+use crate::workload::{Kernel, Scenario, Setup, Workload};
 
 /// `compare`'s options as the domain sees them (no CLI types).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,6 +22,8 @@ pub struct CompareOptions {
     /// Strategy ids; `None` = all. Sequential baselines are added when missing.
     pub strategies: Option<Vec<String>>,
     pub start_method: Option<String>,
+    /// Seconds one run of a strategy may take before it is interrupted.
+    pub timeout_s: Option<f64>,
     /// Skip the resource guard.
     pub force: bool,
 }
@@ -31,6 +33,24 @@ pub const START_METHODS: [&str; 3] = ["fork", "spawn", "forkserver"];
 
 /// Workers above this many per CPU are refused without `--force`.
 pub const MAX_WORKERS_PER_CPU: usize = 16;
+
+/// Resident memory of one CPython worker process, for the resource guard (a bare
+/// 3.11 interpreter is ~10-15 MiB; a worker that imported the harness ~20 MiB).
+pub const PROCESS_WORKER_BYTES: u64 = 32 << 20;
+
+/// Guard estimate of CPython's time per kernel iteration (~30 ns measured here on 3.11).
+pub const PYTHON_SECONDS_PER_ITERATION: f64 = 40e-9;
+
+/// One sequential Python run longer than this is refused without `--force`.
+pub const MAX_SEQUENTIAL_RUN_S: f64 = 600.0;
+
+/// `MemAvailable` from /proc/meminfo.
+fn available_memory_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
 
 /// One scenario's report and the timelines behind it.
 pub struct Outcome {
@@ -43,6 +63,7 @@ impl CompareOptions {
         Plan {
             warmup: self.warmup.unwrap_or(1),
             runs: self.runs.unwrap_or(if self.quick { 3 } else { 5 }),
+            timeout_s: self.timeout_s,
         }
     }
 
@@ -75,6 +96,17 @@ impl CompareOptions {
                     .with_hint("leave it out for the scenario's default"));
             }
         }
+        if let Some(t) = self.timeout_s
+            && !(t > 0.0 && t.is_finite())
+        {
+            return Err(UsageError::new(format!(
+                "--timeout must be a positive number of seconds, not {t}"
+            ))
+            .with_hint("e.g. --timeout 30"));
+        }
+        if !self.force {
+            self.check_resources(cpus)?;
+        }
         if let Some(m) = &self.start_method
             && !START_METHODS.contains(&m.as_str())
         {
@@ -82,6 +114,42 @@ impl CompareOptions {
                 .with_hint(format!("use one of {}", START_METHODS.join(", "))));
         }
         self.selected_ids().map(|_| ())
+    }
+
+    /// Refuses work that would overwhelm the machine: more worker processes than
+    /// memory allows, or runs that would take hours. `--force` skips this.
+    fn check_resources(&self, cpus: usize) -> Result<(), UsageError> {
+        let force_hint = "make it smaller, or add --force if you really mean it";
+        for &scenario in &self.scenarios {
+            let workers = self.workers.unwrap_or(scenario.default_workers(cpus));
+            let needed = (workers as u64).saturating_mul(PROCESS_WORKER_BYTES);
+            if let Some(available) = available_memory_bytes()
+                && needed > available
+            {
+                return Err(UsageError::new(format!(
+                    "{workers} worker processes need about {} MiB ({} MiB each) but {} MiB are available",
+                    needed >> 20,
+                    PROCESS_WORKER_BYTES >> 20,
+                    available >> 20
+                ))
+                .with_hint(force_hint));
+            }
+            let size = self.size.unwrap_or(scenario.default_size(self.quick));
+            let tasks = self.tasks.unwrap_or(scenario.default_tasks(workers)) as f64;
+            let run_s = match scenario.kernel() {
+                Kernel::IoWait => size as f64 / 1e3 * tasks,
+                _ => size as f64 * tasks * PYTHON_SECONDS_PER_ITERATION,
+            };
+            if run_s > MAX_SEQUENTIAL_RUN_S {
+                return Err(UsageError::new(format!(
+                    "one py-sequential run of {} would take about {:.0} s (limit {MAX_SEQUENTIAL_RUN_S:.0} s without --force)",
+                    scenario.id(),
+                    run_s
+                ))
+                .with_hint(force_hint));
+            }
+        }
+        Ok(())
     }
 
     /// The strategy ids to run, in table order, with the sequential baselines the
@@ -195,6 +263,46 @@ mod tests {
     }
 
     #[test]
+    fn runs_that_would_take_hours_are_refused_unless_forced() {
+        let huge = with(|o| o.size = Some(100_000_000_000));
+        let err = huge.validate(2).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("one py-sequential run of threading would take about")
+        );
+        assert!(
+            with(|o| {
+                o.size = Some(100_000_000_000);
+                o.force = true
+            })
+            .validate(2)
+            .is_ok()
+        );
+        let long_waits = with(|o| {
+            o.scenarios = vec![Scenario::Io];
+            o.size = Some(10_000_000)
+        });
+        assert!(long_waits.validate(2).is_err());
+    }
+
+    #[test]
+    fn more_worker_processes_than_memory_allows_are_refused() {
+        let available = available_memory_bytes().unwrap();
+        let workers = (available / PROCESS_WORKER_BYTES + 1) as usize;
+        let err = with(|o| o.workers = Some(workers))
+            .validate(workers)
+            .unwrap_err();
+        assert!(err.message.contains("MiB are available"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_timeout_must_be_positive() {
+        assert!(with(|o| o.timeout_s = Some(0.0)).validate(2).is_err());
+        assert!(with(|o| o.timeout_s = Some(f64::NAN)).validate(2).is_err());
+        assert!(with(|o| o.timeout_s = Some(1.5)).validate(2).is_ok());
+    }
+
+    #[test]
     fn unknown_strategy_gets_a_suggestion() {
         let err = with(|o| o.strategies = Some(vec!["py-thread".into()]))
             .validate(2)
@@ -215,7 +323,21 @@ mod tests {
 
     #[test]
     fn quick_runs_fewer_times() {
-        assert_eq!(with(|o| o.quick = true).plan(), Plan { warmup: 1, runs: 3 });
-        assert_eq!(with(|_| {}).plan(), Plan { warmup: 1, runs: 5 });
+        assert_eq!(
+            with(|o| o.quick = true).plan(),
+            Plan {
+                warmup: 1,
+                runs: 3,
+                timeout_s: None
+            }
+        );
+        assert_eq!(
+            with(|_| {}).plan(),
+            Plan {
+                warmup: 1,
+                runs: 5,
+                timeout_s: None
+            }
+        );
     }
 }

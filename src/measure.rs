@@ -1,18 +1,24 @@
 //! The runner: warm-up, then runs interleaved strategy by strategy (A B C A B C…)
 //! so that drift on a shared machine hits every row alike.
 
+use std::time::Duration;
+
 use anyhow::{Result, bail};
+
+use crate::deadline::Deadline;
 
 use crate::kernels::Value;
 use crate::strategies::{Sample, Strategy};
 use crate::timeline::{Chunk, TimelineStats, analyse, now_ns, renumber_workers};
 use crate::workload::Setup;
 
-/// How many times to run each strategy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How many times to run each strategy, and for how long at most.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Plan {
     pub warmup: usize,
     pub runs: usize,
+    /// A run (all its passes) that takes longer is interrupted and its row marked timed out.
+    pub timeout_s: Option<f64>,
 }
 
 /// One measured run of one strategy.
@@ -40,6 +46,9 @@ pub struct Measured {
     /// Passes per measured run (see [`MIN_RUN_S`]).
     pub repeats: usize,
 }
+
+/// How a row that overran `--timeout` is marked.
+pub const TIMED_OUT: &str = "timed out";
 
 /// A run shorter than this is repeated, and its figures divided by the passes:
 /// a 1 ms native pass would otherwise measure thread start-up and timer noise.
@@ -107,7 +116,26 @@ pub fn measure(
                 "run"
             };
             progress.step(&format!("{} ({phase})", strategy.id()));
-            let run = match measure_one(*strategy, setup, &mut slot.repeats) {
+            let deadline = match plan.timeout_s {
+                Some(s) => Some(Deadline::start(
+                    Duration::from_secs_f64(s),
+                    strategy.id().to_string(),
+                )?),
+                None => None,
+            };
+            let outcome = measure_one(*strategy, setup, &mut slot.repeats);
+            let timed_out = deadline.as_ref().is_some_and(Deadline::fired);
+            drop(deadline);
+            let run = match outcome {
+                Ok(run) if !timed_out => run,
+                Ok(_) | Err(_) if timed_out => {
+                    slot.failed = Some(format!(
+                        "{TIMED_OUT} after {} s",
+                        plan.timeout_s.unwrap_or(0.0)
+                    ));
+                    slot.runs.clear();
+                    continue;
+                }
                 Ok(run) => run,
                 Err(e) => {
                     // One broken strategy (a killed pool worker, a raising kernel)
@@ -148,13 +176,17 @@ fn measure_one(strategy: &dyn Strategy, setup: &Setup, repeats: &mut usize) -> R
 pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Result<Run> {
     let repeats = repeats.max(1);
     let cpu_before = cpu_times();
+    let run_pass = || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| strategy.run(setup)))
+            .unwrap_or_else(|panic| bail!("{} panicked: {}", strategy.id(), panic_message(&panic)))
+    };
     let start = std::time::Instant::now();
     let mut worker_cpu_s = 0.0;
     let mut last = None;
     let mut pass_start_ns = 0;
     for _ in 0..repeats {
         pass_start_ns = now_ns();
-        let sample = strategy.run(setup)?;
+        let sample = run_pass()?;
         worker_cpu_s += sample.worker_cpu_s;
         last = Some(sample);
     }
@@ -184,6 +216,15 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
         timeline: analyse(&chunks, setup.workload.kernel.is_cpu_bound()),
         chunks,
     })
+}
+
+/// The text a panic carried.
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
 }
 
 /// (this process, its reaped children) user + system CPU seconds.
@@ -236,7 +277,11 @@ mod tests {
     #[test]
     fn every_strategy_gets_its_runs_and_warmups_are_dropped() {
         let (a, b) = (mock("a", Value::Int(7)), mock("b", Value::Int(7)));
-        let plan = Plan { warmup: 2, runs: 3 };
+        let plan = Plan {
+            warmup: 2,
+            runs: 3,
+            timeout_s: None,
+        };
         let out = measure(&[&a, &b], &setup(), plan, &mut Silent).unwrap();
         assert_eq!(out.len(), 2);
         assert!(out.iter().all(|m| m.runs.len() == 3 && m.repeats >= 1));
@@ -266,7 +311,11 @@ mod tests {
         let out = measure(
             &[&Failing, &ok],
             &setup(),
-            Plan { warmup: 1, runs: 2 },
+            Plan {
+                warmup: 1,
+                runs: 2,
+                timeout_s: None,
+            },
             &mut Silent,
         )
         .unwrap();
@@ -284,7 +333,11 @@ mod tests {
         let err = measure(
             &[&a, &b],
             &setup(),
-            Plan { warmup: 0, runs: 1 },
+            Plan {
+                warmup: 0,
+                runs: 1,
+                timeout_s: None,
+            },
             &mut Silent,
         )
         .unwrap_err()

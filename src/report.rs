@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::interpreter::{InterpreterFacts, InterpreterRef};
 use crate::kernels::Value;
-use crate::measure::{Measured, Plan, Run};
+use crate::measure::{Measured, Plan, Run, TIMED_OUT};
 use crate::stats::{Spread, median};
 use crate::strategies::{Implementation, Strategy};
 use crate::timeline::{Chunk, worker_count};
@@ -107,6 +107,8 @@ pub struct Row {
     /// Median count of hand-overs between workers that did not overlap.
     pub handoffs: Option<f64>,
     pub checksum: Option<Value>,
+    /// "ok", "unavailable", "failed" or "timed out".
+    pub status: String,
     pub available: bool,
     /// Why this row failed while running (e.g. a killed pool worker), if it did.
     pub error: Option<String>,
@@ -224,6 +226,7 @@ fn row(
         overlap: None,
         handoffs: None,
         checksum: None,
+        status: status(m).into(),
         available: m.unavailable.is_none(),
         error: m.failed.clone(),
         note: m.unavailable.clone().or_else(|| s.note(setup)),
@@ -233,6 +236,7 @@ fn row(
     let Some(wall) = Spread::of(&walls(&m.runs)) else {
         row.verdict = match (&m.unavailable, &m.failed) {
             (Some(_), _) => "not measured: unavailable in this interpreter (see note)".into(),
+            (None, Some(error)) if error.starts_with(TIMED_OUT) => error.clone(),
             (None, Some(error)) => format!("failed: {}", last_line(error)),
             (None, None) => "not measured".into(),
         };
@@ -273,6 +277,15 @@ fn row(
         None => "no sequential baseline was measured".into(),
     };
     row
+}
+
+fn status(m: &Measured) -> &'static str {
+    match (&m.unavailable, &m.failed) {
+        (Some(_), _) => "unavailable",
+        (None, Some(e)) if e.starts_with(TIMED_OUT) => TIMED_OUT,
+        (None, Some(_)) => "failed",
+        (None, None) => "ok",
+    }
 }
 
 /// The last non-empty line of an error: for a Python error, the exception itself.

@@ -4,12 +4,29 @@
 //! never has to wait for Python code to reach a safe point.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::processes::kill_descendants;
+
+/// The run's private temporary folder, removed on every way out.
+static PRIVATE_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// Creates the private temporary folder and points `TMPDIR` at it, so that temp
+/// files and sockets of lessons and workers land there. Call before Python starts
+/// and before other threads exist; the folder goes when the returned guard drops
+/// or when a signal ends the process.
+pub fn private_temp_dir() -> std::io::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new().prefix("gil-lab-").tempdir()?;
+    let _ = PRIVATE_DIR.set(dir.path().to_path_buf());
+    // SAFETY: called from `main`'s thread before any other thread is started.
+    unsafe { std::env::set_var("TMPDIR", dir.path()) };
+    Ok(dir)
+}
 
 /// Starts the thread that turns SIGINT/SIGTERM into a clean exit.
 pub fn install() -> std::io::Result<()> {
@@ -42,6 +59,9 @@ extern "C" fn reset_in_child() {
 /// Python's finalization (which could wait on the very workers just killed).
 pub fn exit_now(code: i32, why: &str) -> ! {
     kill_descendants();
+    if let Some(dir) = PRIVATE_DIR.get() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     if std::io::stderr().is_terminal() {
         eprint!("\x1b[?25h");
     }

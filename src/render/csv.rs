@@ -3,7 +3,7 @@
 use crate::render::fmt_opt;
 use crate::report::Report;
 
-const HEADER: [&str; 23] = [
+const HEADER: [&str; 24] = [
     "scenario",
     "strategy",
     "implementation",
@@ -24,6 +24,7 @@ const HEADER: [&str; 23] = [
     "overlap",
     "handoffs",
     "checksum",
+    "status",
     "available",
     "note",
     "verdict",
@@ -63,6 +64,7 @@ pub fn render(reports: &[Report]) -> anyhow::Result<String> {
                 num(r.overlap),
                 num(r.handoffs),
                 r.checksum.map(|c| c.to_string()).unwrap_or_default(),
+                r.status.clone(),
                 r.available.to_string(),
                 r.note.clone().unwrap_or_default(),
                 r.verdict.clone(),

@@ -139,6 +139,7 @@ pub(crate) mod fixture {
             overlap: Some(speedup),
             handoffs: Some(12.0),
             checksum: Some(crate::kernels::Value::Int(21333325333334000000)),
+            status: "ok".into(),
             available: true,
             error: None,
             note: None,
@@ -150,6 +151,7 @@ pub(crate) mod fixture {
     pub fn report() -> Report {
         let mut unavailable = row("py-interpreter-pool", Implementation::Python, 0.0, 0.0);
         unavailable.available = false;
+        unavailable.status = "unavailable".into();
         unavailable.runs = 0;
         unavailable.wall_s = None;
         unavailable.cpu_s = None;

@@ -1,0 +1,114 @@
+//! `--timeout` for one measured run: a run that overruns is interrupted, not waited for.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+use crate::processes::kill_descendants;
+use crate::signals::exit_now;
+
+/// How long an interrupted run gets to return before the whole process gives up.
+pub const GRACE: Duration = Duration::from_secs(3);
+
+/// How long a process pool gets to notice its killed workers.
+pub const POOL_NOTICE: Duration = Duration::from_millis(500);
+
+/// Guards one run. When `limit` passes first, it kills every child process (a
+/// pool then reports itself broken), then raises `TimeoutError` in every thread
+/// running Python; a run that still does not return within [`GRACE`] (native
+/// code, another interpreter's thread) ends the process with exit code 124.
+pub struct Deadline {
+    done: Arc<(Mutex<bool>, Condvar)>,
+    fired: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Deadline {
+    pub fn start(limit: Duration, what: String) -> std::io::Result<Deadline> {
+        let done = Arc::new((Mutex::new(false), Condvar::new()));
+        let fired = Arc::new(AtomicBool::new(false));
+        let (done2, fired2) = (done.clone(), fired.clone());
+        let thread = std::thread::Builder::new()
+            .name("gil-lab-deadline".into())
+            .spawn(move || {
+                if wait_done(&done2, limit) {
+                    return;
+                }
+                fired2.store(true, Ordering::SeqCst);
+                // Killing the workers is enough for a pool: it reports itself broken.
+                kill_descendants();
+                if wait_done(&done2, POOL_NOTICE) {
+                    return;
+                }
+                interrupt_python_threads();
+                if !wait_done(&done2, GRACE) {
+                    exit_now(
+                        124,
+                        &format!(
+                            "{what} timed out after {} s and could not be interrupted",
+                            limit.as_secs_f64()
+                        ),
+                    );
+                }
+            })?;
+        Ok(Deadline {
+            done,
+            fired,
+            thread: Some(thread),
+        })
+    }
+
+    /// The limit passed before the run returned.
+    pub fn fired(&self) -> bool {
+        self.fired.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        let (lock, signal) = &*self.done;
+        if let Ok(mut done) = lock.lock() {
+            *done = true;
+        }
+        signal.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Waits until `done` or `limit`; true when done.
+fn wait_done(done: &(Mutex<bool>, Condvar), limit: Duration) -> bool {
+    let (lock, signal) = done;
+    let Ok(guard) = lock.lock() else { return true };
+    match signal.wait_timeout_while(guard, limit, |d| !*d) {
+        Ok((guard, _)) => *guard,
+        Err(_) => true,
+    }
+}
+
+/// Raises `TimeoutError` at the next bytecode in every thread of the main
+/// interpreter that is running Python (a thread blocked in C sees it on return).
+fn interrupt_python_threads() {
+    let _ = Python::attach(|py| -> PyResult<()> {
+        let me: u64 = py
+            .import("threading")?
+            .call_method0("get_ident")?
+            .extract()?;
+        let frames = py.import("sys")?.call_method0("_current_frames")?;
+        for ident in frames.try_iter()? {
+            let ident: u64 = ident?.extract()?;
+            if ident != me {
+                // SAFETY: attached to the interpreter; the exception type is a builtin.
+                unsafe {
+                    ffi::PyThreadState_SetAsyncExc(ident as _, ffi::PyExc_TimeoutError);
+                }
+            }
+        }
+        Ok(())
+    });
+}

@@ -1,0 +1,254 @@
+//! Faults and bad input: signals, timeouts, runaway output, guards. Each test
+//! runs the built binary in its own process group and checks nothing is left.
+
+mod common;
+
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Starts `gil-lab ARGS` in its own process group with `TMPDIR` inside `tmp`.
+fn start(args: &[&str], tmp: &std::path::Path) -> Child {
+    let mut cmd = gil_lab();
+    cmd.args(args)
+        .env("TMPDIR", tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    cmd.spawn().expect("gil-lab starts")
+}
+
+/// Sends `signal` after `after`, then expects exit within `within` with `code`
+/// and no process of the group left behind.
+fn interrupt(mut child: Child, signal: i32, after: Duration, within: Duration, code: i32) {
+    let pgid = child.id();
+    std::thread::sleep(after);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "exited before the signal"
+    );
+    // SAFETY: a signal to the child we started.
+    unsafe { libc::kill(pgid as i32, signal) };
+    let sent = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if sent.elapsed() > within {
+            // SAFETY: clean up the group we started.
+            unsafe { libc::kill(-(pgid as i32), libc::SIGKILL) };
+            panic!("still running {within:?} after signal {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(code));
+    std::thread::sleep(Duration::from_millis(300));
+    let left = processes_in_group(pgid);
+    assert!(left.is_empty(), "processes left in the group: {left:?}");
+}
+
+#[test]
+fn sigterm_ends_a_comparison_with_143_and_no_child_left() {
+    let _one = exclusive();
+    let tmp = tempfile::tempdir().unwrap();
+    let child = start(
+        &[
+            "compare",
+            "processes",
+            "--start-method",
+            "spawn",
+            "--runs",
+            "50",
+        ],
+        tmp.path(),
+    );
+    interrupt(
+        child,
+        libc::SIGTERM,
+        Duration::from_millis(2500),
+        Duration::from_secs(1),
+        143,
+    );
+}
+
+#[test]
+fn ctrl_c_ends_a_lesson_its_pool_and_its_temp_files() {
+    let _one = exclusive();
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("pool_forever.py");
+    std::fs::write(
+        &script,
+        "import multiprocessing as mp, tempfile, time\n\
+         def spin(_):\n    while True: pass\n\
+         if __name__ == '__main__':\n\
+         \x20   f = tempfile.NamedTemporaryFile(delete=False); f.write(b'x'); f.close()\n\
+         \x20   with mp.get_context('forkserver').Pool(2) as p: p.map(spin, range(4))\n",
+    )
+    .unwrap();
+    let child = start(&["run", script.to_str().unwrap()], tmp.path());
+    interrupt(
+        child,
+        libc::SIGINT,
+        Duration::from_millis(2500),
+        Duration::from_secs(1),
+        130,
+    );
+    let private: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("gil-lab-"))
+        .collect();
+    assert!(
+        private.is_empty(),
+        "private temp folder left: {:?}",
+        private[0].path()
+    );
+}
+
+#[test]
+fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
+    let _one = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let start = Instant::now();
+    let out = run(
+        &[
+            "compare",
+            "threading",
+            "--size",
+            "20000000",
+            "--runs",
+            "2",
+            "--timeout",
+            "1",
+            "--strategies",
+            "py-threads,py-process-pool,rust-threads",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        2 * MINUTE,
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(40),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for row in r["results"].as_array().unwrap() {
+        let python = row["implementation"] == "python";
+        let status = row["status"].as_str().unwrap();
+        assert_eq!(status, if python { "timed out" } else { "ok" }, "{row}");
+        if python {
+            assert_eq!(row["verdict"], "timed out after 1 s");
+        } else {
+            assert!(row["wall_s"]["median"].as_f64().unwrap() > 0.0);
+        }
+    }
+    assert!(!stderr(&out).contains("Traceback"), "{}", stderr(&out));
+}
+
+#[test]
+fn megabytes_of_output_stream_through_without_piling_up_in_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("chatty.py");
+    // 200 MB of output: a host that buffered it would grow past that.
+    std::fs::write(
+        &script,
+        "import sys\nline = 'x' * 999 + '\\n'\nfor _ in range(200_000): sys.stdout.write(line)\n",
+    )
+    .unwrap();
+    let mut cmd = gil_lab();
+    cmd.args(["run", script.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    // Reaped below with wait4, which also reports the peak memory.
+    #[allow(clippy::zombie_processes)]
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader =
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()).unwrap());
+    let mut status = 0;
+    // SAFETY: wait4 on our own child, filling structs we own.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    assert_eq!(reader.join().unwrap(), 200_000_000);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    let max_rss_mb = usage.ru_maxrss / 1024;
+    assert!(
+        max_rss_mb < 120,
+        "peak memory {max_rss_mb} MB for 200 MB of output"
+    );
+}
+
+#[test]
+fn the_fork_bomb_lesson_stays_bounded() {
+    let mut cmd = gil_lab();
+    cmd.args(["run", "fork-bomb-guard", "--", "--quick"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let mut peak = 0;
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "fork-bomb-guard ran over a minute"
+        );
+        let descendants = gil_lab::processes::descendants(child.id()).len();
+        peak = peak.max(descendants);
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success());
+    assert!(peak <= 16, "{peak} processes at once");
+}
+
+#[test]
+fn the_deadlock_lesson_reports_instead_of_hanging() {
+    let out = run(&["run", "deadlock-watchdog", "--", "--quick"], MINUTE);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.matches("DEADLOCK detected").count(), 2, "{text}");
+}
+
+#[test]
+fn absurd_or_oversized_work_is_refused_with_a_figure() {
+    for (args, first) in [
+        (
+            &["compare", "threading", "--workers", "1000000"][..],
+            "error: --workers 1000000 is more than",
+        ),
+        (
+            &["compare", "threading", "--size", "100000000000"][..],
+            "error: one py-sequential run of threading would take about",
+        ),
+        (
+            &["compare", "io", "--size", "100000000"][..],
+            "error: one py-sequential run of io would take about",
+        ),
+        (
+            &["compare", "threading", "--timeout=-1"][..],
+            "error: --timeout must be a positive number",
+        ),
+        (
+            &["run", "--timeout", "0", "gil-proof"][..],
+            "error: --timeout must be a positive number",
+        ),
+    ] {
+        let out = run(args, MINUTE);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).starts_with(first),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(stderr(&out).contains("hint:"), "{args:?}: no hint");
+    }
+}
