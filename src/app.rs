@@ -66,12 +66,14 @@ fn dispatch(command: Command) -> Result<i32> {
     let python = Embedded::start()?;
     match command {
         Command::Info { json } => info(&python, json),
-        Command::Lessons { json } => list_lessons(&python, json),
+        Command::Lessons { json, python: spec } => list_lessons(&python, json, spec.as_deref()),
+        Command::Pythons { json } => list_pythons(&python, json),
         Command::Run {
             timeout,
+            python: spec,
             target,
             args,
-        } => run_lesson(&python, timeout, &target, &args),
+        } => run_lesson(&python, timeout, spec.as_deref(), &target, &args),
         Command::Compare(_) => {
             let (options, exports) = compare_plan.expect("planned above");
             run_compare(&python, &options, &exports)
@@ -117,8 +119,70 @@ fn info(python: &Embedded, json: bool) -> Result<i32> {
     Ok(0)
 }
 
-fn list_lessons(python: &Embedded, json: bool) -> Result<i32> {
-    let lessons = lessons::catalog(python)?;
+/// The one interpreter a `--python` on `run` or `lessons` names.
+fn one_python(python: &Embedded, spec: &str) -> Result<crate::interpreter::InterpreterFacts> {
+    let mut found = crate::pythons::resolve(&[spec.to_string()], python.python_dir())?;
+    if found.len() != 1 {
+        return Err(UsageError::new(format!(
+            "--python {spec} names {} interpreters here; name one",
+            found.len()
+        ))
+        .with_hint("gil-lab pythons lists them")
+        .into());
+    }
+    Ok(found.remove(0))
+}
+
+fn list_pythons(python: &Embedded, json: bool) -> Result<i32> {
+    let found = crate::pythons::discover(python.python_dir());
+    if json {
+        println!("{}", serde_json::to_string_pretty(&found)?);
+        return Ok(0);
+    }
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_header([
+            "--python",
+            "version",
+            "GIL",
+            "own-GIL subinterpreters",
+            "interpreter pool",
+            "found",
+            "path",
+        ]);
+    for f in &found {
+        table.add_row([
+            f.spec.clone(),
+            f.facts.python_version.clone(),
+            if f.facts.gil_disabled {
+                "disabled"
+            } else {
+                "enabled"
+            }
+            .to_string(),
+            yes_no(f.facts.own_gil_subinterpreters).into(),
+            yes_no(f.facts.interpreter_pool).into(),
+            f.source.clone(),
+            f.facts.executable.clone(),
+        ]);
+    }
+    println!(
+        "{table}\nsearched: the embedded interpreter, {}, python3.X[t] on PATH",
+        crate::pythons::install_dir().display()
+    );
+    Ok(0)
+}
+
+fn list_lessons(python: &Embedded, json: bool, spec: Option<&str>) -> Result<i32> {
+    let mut lessons = lessons::catalog(python)?;
+    if let Some(spec) = spec {
+        let facts = one_python(python, spec)?;
+        for l in &mut lessons {
+            l.available = lessons::runs_on(&l.min_python, &facts.version_info);
+        }
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&lessons)?);
         return Ok(0);
@@ -145,6 +209,7 @@ fn list_lessons(python: &Embedded, json: bool) -> Result<i32> {
 fn run_lesson(
     python: &Embedded,
     timeout: Option<f64>,
+    spec: Option<&str>,
     target: &str,
     args: &[String],
 ) -> Result<i32> {
@@ -159,10 +224,14 @@ fn run_lesson(
     }
     let catalog = lessons::catalog(python)?;
     let path = lessons::resolve(target, &catalog)?;
+    let other = spec.map(|s| one_python(python, s)).transpose()?;
     if let Some(seconds) = timeout {
         crate::signals::watchdog(seconds, target.to_string())?;
     }
-    lessons::run_file(python, &path, args)
+    match other {
+        Some(facts) => lessons::run_file_with(&facts.executable, &path, args),
+        None => lessons::run_file(python, &path, args),
+    }
 }
 
 /// The export destinations of a compare run.
@@ -188,6 +257,7 @@ fn compare_plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageEr
         quick: args.quick,
         strategies: args.strategies.clone(),
         start_method: args.start_method.clone(),
+        pythons: args.pythons.clone(),
         timeout_s: args.timeout,
         force: args.force,
     };

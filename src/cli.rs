@@ -27,12 +27,24 @@ pub enum Command {
         /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
+        /// Say which lessons this interpreter can run (path, version such as 3.13t)
+        #[arg(long, value_name = "SPEC")]
+        python: Option<String>,
+    },
+    /// List the interpreters gil-lab can use with --python
+    Pythons {
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
     },
     /// Run a lesson (by name) or a .py file in the embedded interpreter
     Run {
         /// End the lesson and all its child processes after this many seconds (exit 124)
         #[arg(long, value_name = "SECONDS")]
         timeout: Option<f64>,
+        /// Run it with this interpreter instead of the embedded one (path or version such as 3.13t)
+        #[arg(long, value_name = "SPEC")]
+        python: Option<String>,
         /// Lesson name (gil-proof) or path to a .py file
         target: String,
         /// Arguments for the lesson, e.g. -- --quick --start-method spawn
@@ -94,6 +106,9 @@ pub struct CompareArgs {
     /// Write each strategy's raw chunk timeline as JSON (- for stdout)
     #[arg(long, value_name = "PATH")]
     pub timeline: Option<String>,
+    /// Run the Python rows in this interpreter too: a path, a version such as 3.13t, or all (repeatable)
+    #[arg(long = "python", value_name = "SPEC")]
+    pub pythons: Vec<String>,
     /// Interrupt a strategy's run after this many seconds and mark its row timed out
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,

@@ -1,11 +1,16 @@
 //! `gil-lab compare`: choose the strategies, size the workload, measure, report.
 
+use std::sync::Arc;
+
 use anyhow::Result;
 
 use crate::error::UsageError;
 use crate::interpreter::{Embedded, InterpreterFacts};
 use crate::measure::{Plan, Progress, measure};
+use crate::pythons;
+use crate::remote::RemoteHarness;
 use crate::report::{Report, Timeline, build, timelines};
+use crate::strategies::remote::{REMOTE_MODELS, RemoteStrategy};
 use crate::strategies::{self, Implementation, Strategy};
 use crate::workload::{Kernel, Scenario, Setup, Workload};
 
@@ -22,6 +27,8 @@ pub struct CompareOptions {
     /// Strategy ids; `None` = all. Sequential baselines are added when missing.
     pub strategies: Option<Vec<String>>,
     pub start_method: Option<String>,
+    /// `--python` values: paths, versions ("3.13t") or "all"; empty = the embedded one.
+    pub pythons: Vec<String>,
     /// Seconds one run of a strategy may take before it is interrupted.
     pub timeout_s: Option<f64>,
     /// Skip the resource guard.
@@ -206,6 +213,22 @@ impl CompareOptions {
     }
 }
 
+/// Same interpreter: the same real executable.
+fn same_executable(a: &InterpreterFacts, b: &InterpreterFacts) -> bool {
+    let real = |f: &InterpreterFacts| {
+        std::fs::canonicalize(&f.executable).unwrap_or_else(|_| f.executable.clone().into())
+    };
+    real(a) == real(b)
+}
+
+/// The method text of a strategy id, as the embedded strategy describes it.
+fn all_methods(id: &str) -> &'static str {
+    strategies::all()
+        .iter()
+        .find(|s| s.id() == id)
+        .map_or("", |s| s.method())
+}
+
 /// Measures every selected strategy on every scenario.
 pub fn compare(
     python: &Embedded,
@@ -215,7 +238,33 @@ pub fn compare(
     options.validate(crate::cpus())?;
     let facts = python.facts()?;
     let ids = options.selected_ids()?;
-    let all = strategies::all();
+    let interpreters = if options.pythons.is_empty() {
+        vec![facts.clone()]
+    } else {
+        pythons::resolve(&options.pythons, python.python_dir())?
+    };
+    let embedded_too = interpreters.iter().any(|i| same_executable(i, &facts));
+    let mut all = strategies::all();
+    if !embedded_too {
+        // Only the native rows run without the embedded interpreter.
+        all.retain(|s| {
+            s.runs_in().is_none()
+                && s.implementation() == Implementation::Rust
+                && s.id() != "rust-threads-detached"
+        });
+    }
+    for other in interpreters.iter().filter(|i| !same_executable(i, &facts)) {
+        let harness = Arc::new(RemoteHarness::start(other.clone(), python.python_dir())?);
+        for (id, model) in REMOTE_MODELS {
+            let method = all_methods(id);
+            all.push(Box::new(RemoteStrategy {
+                id,
+                model,
+                method,
+                harness: harness.clone(),
+            }));
+        }
+    }
     let chosen: Vec<&dyn Strategy> = all
         .iter()
         .filter(|s| ids.contains(&s.id()))

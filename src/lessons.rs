@@ -105,6 +105,32 @@ pub fn run_file(_python: &Embedded, path: &Path, args: &[String]) -> Result<i32>
     })
 }
 
+/// Runs `path` with another interpreter as `EXE path args`, its output passed through.
+pub fn run_file_with(exe: &str, path: &Path, args: &[String]) -> Result<i32> {
+    let status = std::process::Command::new(exe)
+        .arg(path)
+        .args(args)
+        .status()?;
+    use std::os::unix::process::ExitStatusExt;
+    Ok(status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+}
+
+/// A lesson that needs `min_python` ("3.8") runs on `version` (`[3, 13, 1]`).
+pub fn runs_on(min_python: &str, version: &[u32]) -> bool {
+    let needed: Vec<u32> = min_python
+        .split('.')
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    version
+        .iter()
+        .take(needed.len())
+        .copied()
+        .collect::<Vec<_>>()
+        >= needed
+}
+
 /// The process exit code that `raise SystemExit(code)` asks for, as CPython maps it.
 fn exit_code_of(py: Python<'_>, err: &PyErr) -> i32 {
     let code = err.value(py).getattr("code").ok();
@@ -135,6 +161,14 @@ fn flush_std_streams(py: Python<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minimum_versions_compare_numerically() {
+        assert!(runs_on("3.8", &[3, 11, 7]));
+        assert!(runs_on("3.14", &[3, 14, 0]));
+        assert!(!runs_on("3.14", &[3, 13, 5]));
+        assert!(!runs_on("3.10", &[3, 9, 18]));
+    }
 
     #[test]
     fn suggests_the_nearest_lesson_names() {

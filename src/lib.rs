@@ -16,6 +16,8 @@ pub mod lessons;
 pub mod measure;
 pub mod output;
 pub mod processes;
+pub mod pythons;
+pub mod remote;
 pub mod render;
 pub mod report;
 pub mod signals;

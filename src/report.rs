@@ -147,23 +147,27 @@ pub fn build(
     strategies: &[&dyn Strategy],
     measured: &[Measured],
 ) -> Report {
-    let median_wall = |id: &str| {
-        measured
+    // Baselines are per interpreter: a 3.13t row is compared with 3.13t's py-sequential.
+    let runs_in = |s: &dyn Strategy| s.runs_in().unwrap_or(interpreter).executable.clone();
+    let wall_of = |id: &str, exe: &str| {
+        strategies
             .iter()
-            .find(|m| m.strategy == id && !m.runs.is_empty())
-            .and_then(|m| Spread::of(&walls(&m.runs)))
+            .zip(measured)
+            .find(|(s, m)| s.id() == id && runs_in(**s) == exe && !m.runs.is_empty())
+            .and_then(|(_, m)| Spread::of(&walls(&m.runs)))
     };
-    let py_seq = median_wall("py-sequential");
-    let rust_seq = median_wall("rust-sequential");
+    let rust_seq = wall_of("rust-sequential", &interpreter.executable);
     let results = strategies
         .iter()
         .zip(measured)
         .map(|(s, m)| {
+            let py_seq = wall_of("py-sequential", &runs_in(*s));
             let baseline = match s.implementation() {
                 Implementation::Python => py_seq,
                 Implementation::Rust => rust_seq,
             };
-            row(*s, m, setup, interpreter, baseline, py_seq)
+            let facts = s.runs_in().unwrap_or(interpreter);
+            row(*s, m, setup, facts, baseline, py_seq)
         })
         .collect();
     Report {

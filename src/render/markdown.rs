@@ -1,6 +1,6 @@
 //! `--markdown`: a report that reads on its own.
 
-use crate::render::{COLUMNS, cells, title, workload_line};
+use crate::render::{COLUMNS, cells, label, title, workload_line};
 use crate::report::Report;
 
 pub fn render(reports: &[Report]) -> String {
@@ -10,11 +10,11 @@ pub fn render(reports: &[Report]) -> String {
         out += &format!("| strategy | {} |\n", COLUMNS.join(" | "));
         out += &format!("|---|{}\n", "---:|".repeat(COLUMNS.len()));
         for row in &r.results {
-            out += &format!("| `{}` | {} |\n", row.strategy, cells(row).join(" | "));
+            out += &format!("| `{}` | {} |\n", label(r, row), cells(row).join(" | "));
         }
         out += "\n**Verdicts**\n\n";
         for row in &r.results {
-            out += &format!("- `{}`: {}", row.strategy, row.verdict);
+            out += &format!("- `{}`: {}", label(r, row), row.verdict);
             if let Some(note) = &row.note {
                 out += &format!(" — *{note}*");
             }

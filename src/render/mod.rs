@@ -39,6 +39,66 @@ pub fn fmt_spread(report_row: &crate::report::Row) -> String {
     }
 }
 
+/// The interpreters that ran the rows (path order of first appearance).
+pub fn interpreters(r: &Report) -> Vec<&crate::interpreter::InterpreterRef> {
+    let mut seen: Vec<&crate::interpreter::InterpreterRef> = Vec::new();
+    for i in r.results.iter().filter_map(|row| row.interpreter.as_ref()) {
+        if !seen.iter().any(|s| s.path == i.path) {
+            seen.push(i);
+        }
+    }
+    seen
+}
+
+/// "py-threads", or "py-threads @3.13.1t" when several interpreters share a report.
+pub fn label(r: &Report, row: &crate::report::Row) -> String {
+    match &row.interpreter {
+        Some(i) if interpreters(r).len() > 1 => format!("{} @{}", row.strategy, i.version),
+        _ => row.strategy.clone(),
+    }
+}
+
+/// Strategies × interpreters: "speedup× (wall s)" per cell; `None` for one interpreter.
+pub fn matrix(r: &Report) -> Option<Vec<Vec<String>>> {
+    let interpreters = interpreters(r);
+    if interpreters.len() < 2 {
+        return None;
+    }
+    let mut header = vec!["strategy".to_string()];
+    header.extend(interpreters.iter().map(|i| {
+        let gil = if i.gil_disabled {
+            "free-threaded"
+        } else {
+            "GIL"
+        };
+        format!("{} ({gil})", i.version)
+    }));
+    let mut rows = vec![header];
+    let mut ids: Vec<&str> = Vec::new();
+    for row in r.results.iter().filter(|row| row.interpreter.is_some()) {
+        if !ids.contains(&row.strategy.as_str()) {
+            ids.push(&row.strategy);
+        }
+    }
+    for id in ids {
+        let mut line = vec![id.to_string()];
+        for i in &interpreters {
+            let cell = r.results.iter().find(|row| {
+                row.strategy == id && row.interpreter.as_ref().is_some_and(|x| x.path == i.path)
+            });
+            line.push(match cell {
+                Some(row) => match (row.speedup, row.wall_s) {
+                    (Some(x), Some(w)) => format!("{x:.2}× ({:.3} s)", w.median),
+                    _ => row.status.clone(),
+                },
+                None => "–".into(),
+            });
+        }
+        rows.push(line);
+    }
+    Some(rows)
+}
+
 /// The columns of the table and the Markdown report, after the strategy.
 pub const COLUMNS: [&str; 9] = [
     "workers",

@@ -2,7 +2,7 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
-use crate::render::{COLUMNS, cells, title, workload_line};
+use crate::render::{COLUMNS, cells, label, matrix, title, workload_line};
 use crate::report::Report;
 
 pub fn render(reports: &[Report]) -> String {
@@ -21,7 +21,7 @@ fn render_one(r: &Report) -> String {
         .set_header(std::iter::once("strategy").chain(COLUMNS));
     for row in &r.results {
         let cells = cells(row);
-        let mut line = vec![Cell::new(&row.strategy)];
+        let mut line = vec![Cell::new(label(r, row))];
         line.extend(
             cells
                 .into_iter()
@@ -30,14 +30,26 @@ fn render_one(r: &Report) -> String {
         table.add_row(line);
     }
     let mut out = format!("{}\n{}\n{table}\n", title(r), workload_line(r));
+    if let Some(grid) = matrix(r) {
+        let mut m = Table::new();
+        m.load_style(presets::UTF8_FULL_CONDENSED);
+        let mut lines = grid.into_iter();
+        if let Some(header) = lines.next() {
+            m.set_header(header);
+        }
+        for line in lines {
+            m.add_row(line);
+        }
+        out += &format!("speedup (best) and median wall time, per interpreter:\n{m}\n");
+    }
     let width = r
         .results
         .iter()
-        .map(|x| x.strategy.len())
+        .map(|x| label(r, x).chars().count())
         .max()
         .unwrap_or(0);
     for row in &r.results {
-        out += &format!("  {:width$}  {}\n", row.strategy, row.verdict);
+        out += &format!("  {:width$}  {}\n", label(r, row), row.verdict);
         if let Some(note) = &row.note {
             out += &format!("  {:width$}  note: {note}\n", "");
         }

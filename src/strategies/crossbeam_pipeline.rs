@@ -91,6 +91,7 @@ impl Strategy for CrossbeamPipeline {
             checksum,
             chunks,
             worker_cpu_s: 0.0,
+            timing: None,
         })
     }
 }

@@ -59,6 +59,7 @@ impl Strategy for MockStrategy {
             checksum: self.checksum,
             chunks: self.timeline(),
             worker_cpu_s: 0.0,
+            timing: None,
         })
     }
 }

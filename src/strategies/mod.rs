@@ -21,6 +21,7 @@ mod py_subinterpreters;
 mod py_threads;
 mod python_harness;
 mod rayon_par_iter;
+pub mod remote;
 mod rust_sequential;
 mod rust_threads;
 mod rust_threads_attached;
@@ -46,6 +47,18 @@ pub struct Sample {
     /// CPU seconds that workers outside this process's reaped children reported
     /// (forkserver workers are the forkserver's children, not ours).
     pub worker_cpu_s: f64,
+    /// Set when the run was timed where it ran (another interpreter's process):
+    /// the runner then uses these figures instead of its own clock.
+    pub timing: Option<Timing>,
+}
+
+/// Times measured by the process that ran the work.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    pub wall_s: f64,
+    pub cpu_s: f64,
+    /// CLOCK_MONOTONIC when the run began.
+    pub start_ns: u64,
 }
 
 /// One concurrency model.
@@ -65,6 +78,10 @@ pub trait Strategy: Sync {
     }
     /// A caveat a reader must see beside the row.
     fn note(&self, _setup: &Setup) -> Option<String> {
+        None
+    }
+    /// The interpreter it runs in when that is not the embedded one.
+    fn runs_in(&self) -> Option<&crate::interpreter::InterpreterFacts> {
         None
     }
     /// Runs every task of `setup.workload` once.
@@ -144,6 +161,7 @@ pub fn combine(results: Vec<(Value, Vec<Chunk>)>, zero: Value) -> Sample {
         checksum,
         chunks,
         worker_cpu_s: 0.0,
+        timing: None,
     }
 }
 

@@ -65,6 +65,7 @@ impl Strategy for PySubinterpreters {
             checksum,
             chunks,
             worker_cpu_s: 0.0,
+            timing: None,
         })
     }
 }

@@ -24,6 +24,7 @@ where
             checksum,
             chunks,
             worker_cpu_s,
+            timing: None,
         })
     })
     .map_err(|e| anyhow!("harness.{function} failed:\n{}", format_py_err(&e)))

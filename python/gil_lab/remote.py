@@ -1,0 +1,69 @@
+"""The harness as a service for an interpreter the host does not embed (``--python``).
+
+The host starts ``serve()`` in that interpreter and sends one JSON request per
+line; each answer is one JSON line. A request names a model of ``harness`` and
+its workload; the model is timed here, in the interpreter that ran it: wall and
+CPU time exclude this process's start-up, as for the embedded rows.
+"""
+
+import json
+import resource
+import sys
+import time
+import traceback
+
+from gil_lab import harness
+
+MODELS = {
+    "sequential": lambda r: harness.sequential(r["kernel"], r["size"], r["tasks"], r["chunk"]),
+    "threads": lambda r: harness.threads(r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"]),
+    "process_pool": lambda r: harness.process_pool(
+        r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"], r["start_method"], r["api"]
+    ),
+    "interpreter_pool": lambda r: harness.interpreter_pool(
+        r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"]
+    ),
+}
+
+
+def _cpu():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def answer(request):
+    """Runs one request and returns the answer as a dict."""
+    if request.get("model") == "interpreter_pool_reason":
+        return {"ok": True, "reason": harness.interpreter_pool_reason()}
+    own0, children0 = _cpu()
+    start_ns = time.monotonic_ns()
+    start = time.perf_counter()
+    value, chunks, worker_cpu = MODELS[request["model"]](request)
+    wall = time.perf_counter() - start
+    own1, children1 = _cpu()
+    return {
+        "ok": True,
+        "kind": "int" if isinstance(value, int) else "float",
+        "value": repr(value),
+        "chunks": chunks,
+        "wall_s": wall,
+        "cpu_s": (own1 - own0) + max(children1 - children0, worker_cpu),
+        "start_ns": start_ns,
+    }
+
+
+def serve(stdin=sys.stdin, stdout=sys.stdout):
+    for line in stdin:
+        if not line.strip():
+            continue
+        try:
+            reply = answer(json.loads(line))
+        except BaseException:  # noqa: BLE001 - every failure goes back to the host
+            reply = {"ok": False, "error": traceback.format_exc()}
+        stdout.write(json.dumps(reply) + "\n")
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    serve()
