@@ -34,6 +34,15 @@ impl Value {
         }
     }
 
+    /// A value sent as text by a harness: `kind` "int" or "float", `text` its repr.
+    pub fn parse(kind: &str, text: &str) -> anyhow::Result<Value> {
+        Ok(match kind {
+            "int" => Value::Int(text.parse()?),
+            "float" => Value::Float(text.parse()?),
+            other => anyhow::bail!("unknown value kind '{other}'"),
+        })
+    }
+
     pub fn as_f64(self) -> f64 {
         match self {
             Value::Int(v) => v as f64,

@@ -10,9 +10,9 @@ use anyhow::{Result, anyhow, bail};
 use pyo3::ffi;
 use serde::Deserialize;
 
+use super::python_harness::chunk_of;
 use super::{Implementation, Sample, Strategy, spread_tasks};
 use crate::kernels::Value;
-use crate::timeline::Chunk;
 use crate::workload::Setup;
 
 pub struct PySubinterpreters;
@@ -49,17 +49,7 @@ impl Strategy for PySubinterpreters {
         let mut chunks = Vec::new();
         for (_, answer) in by_task {
             checksum = checksum.plus(answer.value()?);
-            chunks.extend(
-                answer
-                    .chunks
-                    .into_iter()
-                    .map(|(worker, start_ns, end_ns, cpu_ns)| Chunk {
-                        worker,
-                        start_ns,
-                        end_ns,
-                        cpu_ns,
-                    }),
-            );
+            chunks.extend(answer.chunks.into_iter().map(chunk_of));
         }
         Ok(Sample {
             checksum,
@@ -80,10 +70,7 @@ struct TaskAnswer {
 
 impl TaskAnswer {
     fn value(&self) -> Result<Value> {
-        Ok(match self.kind.as_str() {
-            "int" => Value::Int(self.value.parse()?),
-            _ => Value::Float(self.value.parse()?),
-        })
+        Value::parse(&self.kind, &self.value)
     }
 }
 

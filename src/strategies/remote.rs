@@ -5,11 +5,11 @@ use std::sync::Arc;
 use anyhow::{Result, anyhow};
 use serde_json::json;
 
+use super::python_harness::chunk_of;
 use super::{Implementation, Sample, Strategy, Timing};
 use crate::interpreter::InterpreterFacts;
 use crate::kernels::Value;
 use crate::remote::RemoteHarness;
-use crate::timeline::Chunk;
 use crate::workload::{Kernel, Setup};
 
 /// The Python strategies a harness process can run, with their harness model.
@@ -86,26 +86,17 @@ impl Strategy for RemoteStrategy {
             "start_method": setup.start_method,
             "api": if w.kernel == Kernel::SqrtSum { "pool" } else { "executor" },
         }))?;
-        let text = answer["value"]
-            .as_str()
-            .ok_or_else(|| anyhow!("no value"))?;
-        let checksum = match answer["kind"].as_str() {
-            Some("int") => Value::Int(text.parse()?),
-            _ => Value::Float(text.parse()?),
-        };
+        let checksum = Value::parse(
+            answer["kind"].as_str().unwrap_or(""),
+            answer["value"]
+                .as_str()
+                .ok_or_else(|| anyhow!("no value"))?,
+        )?;
         let chunks: Vec<(u64, u64, u64, u64)> = serde_json::from_value(answer["chunks"].clone())?;
         let num = |k: &str| answer[k].as_f64().ok_or_else(|| anyhow!("no {k}"));
         Ok(Sample {
             checksum,
-            chunks: chunks
-                .into_iter()
-                .map(|(worker, start_ns, end_ns, cpu_ns)| Chunk {
-                    worker,
-                    start_ns,
-                    end_ns,
-                    cpu_ns,
-                })
-                .collect(),
+            chunks: chunks.into_iter().map(chunk_of).collect(),
             worker_cpu_s: 0.0,
             timing: Some(Timing {
                 wall_s: num("wall_s")?,
