@@ -96,3 +96,15 @@ pub const CPUS_FOR_ORDERINGS: usize = 2;
 pub fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
+
+/// The 1-minute load average when other work keeps at least one CPU busy.
+/// Orderings of parallel rows only hold on cores that are free to run them.
+pub fn busy_cpus() -> Option<f64> {
+    let load: f64 = std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    (load >= 1.0).then_some(load)
+}
