@@ -122,7 +122,9 @@ fn orderings_that_cannot_flake_hold_on_two_or_more_cores() {
         return;
     }
     if let Some(load) = busy_cpus() {
-        eprintln!("skipped: other work keeps {load:.1} CPUs busy; parallel orderings need idle cores");
+        eprintln!(
+            "skipped: other work keeps {load:.1} CPUs busy; parallel orderings need idle cores"
+        );
         return;
     }
     // Tasks long enough (~0.1 s each) that a process pool's start-up cannot hide its gain.
