@@ -221,6 +221,22 @@ fn same_executable(a: &InterpreterFacts, b: &InterpreterFacts) -> bool {
     real(a) == real(b)
 }
 
+/// Adds `models` run by `harness` to the strategies.
+fn add_remote(
+    all: &mut Vec<Box<dyn Strategy>>,
+    harness: &Arc<RemoteHarness>,
+    models: &[(&'static str, &'static str)],
+) {
+    for &(id, model) in models {
+        all.push(Box::new(RemoteStrategy {
+            id,
+            model,
+            method: all_methods(id),
+            harness: harness.clone(),
+        }));
+    }
+}
+
 /// The method text of a strategy id, as the embedded strategy describes it.
 fn all_methods(id: &str) -> &'static str {
     strategies::all()
@@ -253,16 +269,25 @@ pub fn compare(
                 && s.id() != "rust-threads-detached"
         });
     }
-    for other in interpreters.iter().filter(|i| !same_executable(i, &facts)) {
-        let harness = Arc::new(RemoteHarness::start(other.clone(), python.python_dir())?);
-        for (id, model) in REMOTE_MODELS {
-            let method = all_methods(id);
-            all.push(Box::new(RemoteStrategy {
-                id,
-                model,
-                method,
-                harness: harness.clone(),
-            }));
+    for other in &interpreters {
+        let embedded = same_executable(other, &facts);
+        if !embedded {
+            let harness = Arc::new(RemoteHarness::start(
+                &other.executable,
+                &[],
+                python.python_dir(),
+            )?);
+            add_remote(&mut all, &harness, &REMOTE_MODELS);
+        }
+        if other.free_threaded_build {
+            // The free-threaded build with its GIL switched back on: separates the
+            // build's own cost from what the GIL does.
+            let with_gil = Arc::new(RemoteHarness::start(
+                &other.executable,
+                &[("PYTHON_GIL", "1")],
+                python.python_dir(),
+            )?);
+            add_remote(&mut all, &with_gil, &REMOTE_MODELS[..2]);
         }
     }
     let chosen: Vec<&dyn Strategy> = all

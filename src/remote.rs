@@ -23,29 +23,40 @@ struct Pipes {
 }
 
 impl RemoteHarness {
-    /// Starts the harness in `facts.executable`, with `python_dir` on its path.
-    pub fn start(facts: InterpreterFacts, python_dir: &Path) -> Result<RemoteHarness> {
+    /// Starts the harness in `executable` with `env` set and `python_dir` on its
+    /// path; its facts are what that process reports (e.g. `PYTHON_GIL=1` turns a
+    /// free-threaded build's GIL back on).
+    pub fn start(
+        executable: &str,
+        env: &[(&str, &str)],
+        python_dir: &Path,
+    ) -> Result<RemoteHarness> {
         let script = format!(
             "import sys; sys.path.insert(0, {dir:?}); from gil_lab.remote import serve; serve()",
             dir = python_dir.to_string_lossy()
         );
-        let mut child = Command::new(&facts.executable)
+        let mut child = Command::new(executable)
             .args(["-u", "-c", &script])
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .with_context(|| format!("starting the harness in {}", facts.executable))?;
+            .with_context(|| format!("starting the harness in {executable}"))?;
         let stdin = child.stdin.take().ok_or_else(|| anyhow!("no stdin"))?;
         let stdout = BufReader::new(child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?);
-        Ok(RemoteHarness {
-            facts,
+        let mut harness = RemoteHarness {
+            facts: placeholder_facts(executable),
             io: Mutex::new(Pipes {
                 child,
                 stdin: Some(stdin),
                 stdout,
             }),
-        })
+        };
+        let answer = harness.ask(&serde_json::json!({"model": "facts"}))?;
+        harness.facts = serde_json::from_value(answer["facts"].clone())
+            .context("decoding the harness's facts")?;
+        Ok(harness)
     }
 
     /// Sends one request and returns the answer; `{"ok": false}` becomes an error.
@@ -72,6 +83,23 @@ impl RemoteHarness {
             );
         }
         Ok(answer)
+    }
+}
+
+/// Facts until the harness has told its own.
+fn placeholder_facts(executable: &str) -> InterpreterFacts {
+    InterpreterFacts {
+        implementation: "CPython".into(),
+        python_version: String::new(),
+        version_info: Vec::new(),
+        executable: executable.into(),
+        prefix: String::new(),
+        free_threaded_build: false,
+        gil_disabled: false,
+        own_gil_subinterpreters: false,
+        interpreter_pool: false,
+        start_method: String::new(),
+        cpus: 0,
     }
 }
 

@@ -34,6 +34,10 @@ def _cpu():
 
 def answer(request):
     """Runs one request and returns the answer as a dict."""
+    if request.get("model") == "facts":
+        from gil_lab.facts import interpreter_facts
+
+        return {"ok": True, "facts": interpreter_facts()}
     if request.get("model") == "interpreter_pool_reason":
         return {"ok": True, "reason": harness.interpreter_pool_reason()}
     own0, children0 = _cpu()

@@ -12,6 +12,9 @@ pub fn render(reports: &[Report]) -> String {
         for row in &r.results {
             out += &format!("| `{}` | {} |\n", label(r, row), cells(row).join(" | "));
         }
+        for line in crate::render::free_threading_lines(r) {
+            out += &format!("\n{line}\n");
+        }
         out += "\n**Verdicts**\n\n";
         for row in &r.results {
             out += &format!("- `{}`: {}", label(r, row), row.verdict);

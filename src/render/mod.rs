@@ -43,7 +43,7 @@ pub fn fmt_spread(report_row: &crate::report::Row) -> String {
 pub fn interpreters(r: &Report) -> Vec<&crate::interpreter::InterpreterRef> {
     let mut seen: Vec<&crate::interpreter::InterpreterRef> = Vec::new();
     for i in r.results.iter().filter_map(|row| row.interpreter.as_ref()) {
-        if !seen.iter().any(|s| s.path == i.path) {
+        if !seen.contains(&i) {
             seen.push(i);
         }
     }
@@ -53,7 +53,14 @@ pub fn interpreters(r: &Report) -> Vec<&crate::interpreter::InterpreterRef> {
 /// "py-threads", or "py-threads @3.13.1t" when several interpreters share a report.
 pub fn label(r: &Report, row: &crate::report::Row) -> String {
     match &row.interpreter {
-        Some(i) if interpreters(r).len() > 1 => format!("{} @{}", row.strategy, i.version),
+        Some(i) if interpreters(r).len() > 1 => {
+            let gil = if i.version.ends_with('t') && !i.gil_disabled {
+                "+GIL"
+            } else {
+                ""
+            };
+            format!("{} @{}{gil}", row.strategy, i.version)
+        }
         _ => row.strategy.clone(),
     }
 }
@@ -83,9 +90,10 @@ pub fn matrix(r: &Report) -> Option<Vec<Vec<String>>> {
     for id in ids {
         let mut line = vec![id.to_string()];
         for i in &interpreters {
-            let cell = r.results.iter().find(|row| {
-                row.strategy == id && row.interpreter.as_ref().is_some_and(|x| x.path == i.path)
-            });
+            let cell = r
+                .results
+                .iter()
+                .find(|row| row.strategy == id && row.interpreter.as_ref() == Some(*i));
             line.push(match cell {
                 Some(row) => match (row.speedup, row.wall_s) {
                     (Some(x), Some(w)) => format!("{x:.2}× ({:.3} s)", w.median),
@@ -97,6 +105,26 @@ pub fn matrix(r: &Report) -> Option<Vec<Vec<String>>> {
         rows.push(line);
     }
     Some(rows)
+}
+
+/// One plain line per free-threaded interpreter: its build's cost and the GIL's effect.
+pub fn free_threading_lines(r: &Report) -> Vec<String> {
+    r.free_threading
+        .iter()
+        .map(|c| {
+            let mut parts = Vec::new();
+            if let (Some(x), Some(gil)) = (c.sequential_vs_gil_build, &c.gil_build) {
+                parts.push(format!("one thread runs {x:.2}× the time of the {gil} GIL build (the build's own cost)"));
+            }
+            if let Some(x) = c.sequential_with_gil_vs_without {
+                parts.push(format!("with PYTHON_GIL=1 one thread takes {x:.2}× as long"));
+            }
+            if let (Some(off), Some(on)) = (c.threads_speedup_without_gil, c.threads_speedup_with_gil) {
+                parts.push(format!("threads run {off:.2}× sequential without the GIL and {on:.2}× with it (the GIL's effect)"));
+            }
+            format!("free-threading {}: {}", c.interpreter, if parts.is_empty() { "not enough rows measured".into() } else { parts.join("; ") })
+        })
+        .collect()
 }
 
 /// The columns of the table and the Markdown report, after the strategy.
@@ -262,6 +290,7 @@ pub(crate) mod fixture {
                 start_method: "fork".into(),
                 interleaved: true,
             },
+            free_threading: Vec::new(),
             results: vec![
                 row("py-sequential", Implementation::Python, 0.5, 1.0),
                 row("py-threads", Implementation::Python, 0.52, 0.96),

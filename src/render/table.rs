@@ -42,6 +42,9 @@ fn render_one(r: &Report) -> String {
         }
         out += &format!("speedup (best) and median wall time, per interpreter:\n{m}\n");
     }
+    for line in crate::render::free_threading_lines(r) {
+        out += &format!("{line}\n");
+    }
     let width = r
         .results
         .iter()
