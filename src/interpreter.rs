@@ -129,6 +129,15 @@ impl Embedded {
             let status =
                 ffi::PyConfig_SetBytesString(config, &raw mut (*config).program_name, exe.as_ptr());
             check_status(status, config)?;
+            // As PYTHONPATH: subinterpreters build their sys.path from this config,
+            // so they find `gil_lab` too.
+            let path = CString::new(python_dir.to_string_lossy().as_bytes())?;
+            let status = ffi::PyConfig_SetBytesString(
+                config,
+                &raw mut (*config).pythonpath_env,
+                path.as_ptr(),
+            );
+            check_status(status, config)?;
             let status = ffi::Py_InitializeFromConfig(config);
             check_status(status, config)?;
             ffi::PyConfig_Clear(config);
@@ -138,12 +147,6 @@ impl Embedded {
             main_thread_state,
             python_dir,
         };
-        Python::attach(|py| -> PyResult<()> {
-            let path = py.import("sys")?.getattr("path")?;
-            path.call_method1("insert", (0, embedded.python_dir.to_string_lossy()))?;
-            Ok(())
-        })
-        .context("putting gil-lab's python/ folder on sys.path")?;
         Ok(embedded)
     }
 

@@ -38,6 +38,8 @@ impl RemoteHarness {
         let mut child = Command::new(executable)
             .args(["-u", "-c", &script])
             .envs(env.iter().copied())
+            // Subinterpreters of an interpreter pool find `gil_lab` through it.
+            .env("PYTHONPATH", python_dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

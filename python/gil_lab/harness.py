@@ -160,28 +160,52 @@ def _abandon(pool):
     pool.terminate()
 
 
+def _interpreter_pool_executor():
+    """``InterpreterPoolExecutor``: 3.14's, or on 3.13 the ``interpreters-pep-734`` backport's."""
+    try:
+        from concurrent.futures import InterpreterPoolExecutor
+
+        return InterpreterPoolExecutor
+    except ImportError:
+        pass
+    try:
+        from interpreters_backport.concurrent.futures import InterpreterPoolExecutor
+
+        return InterpreterPoolExecutor
+    except ImportError:
+        return None
+
+
 def interpreter_pool_reason():
     """``None`` when this interpreter has an interpreter pool, else why not."""
-    try:
-        from concurrent.futures import InterpreterPoolExecutor  # noqa: F401
-    except ImportError:
-        return (
-            "needs concurrent.futures.InterpreterPoolExecutor (Python 3.14); "
-            "this is %d.%d" % __import__("sys").version_info[:2]
-        )
-    return None
-
-
-def _add_path(path):
+    if _interpreter_pool_executor() is not None:
+        return None
     import sys
 
-    if path not in sys.path:
-        sys.path.insert(0, path)
+    return (
+        "needs concurrent.futures.InterpreterPoolExecutor (Python 3.14), or on 3.13 "
+        "the interpreters-pep-734 backport; this is %d.%d without it" % sys.version_info[:2]
+    )
+
+
+def _task_as_text(args):
+    """A task whose result crosses interpreters as text: its integers outgrow 64 bits."""
+    import json
+
+    value, chunks, cpu = run_task(*args)
+    return json.dumps([repr(value), isinstance(value, int), chunks, cpu])
+
+
+def _from_text(text):
+    import json
+
+    value, is_int, chunks, cpu = json.loads(text)
+    return (int(value) if is_int else float(value)), [tuple(c) for c in chunks], cpu
 
 
 def interpreter_pool(kernel, size, tasks, chunk, workers):
-    from concurrent.futures import InterpreterPoolExecutor
-
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    with InterpreterPoolExecutor(max_workers=workers, initializer=_add_path, initargs=(here,)) as pool:
-        return combine(pool.map(_task, [(kernel, size, chunk)] * tasks))
+    """Subinterpreters find ``gil_lab`` through ``PYTHONPATH``, which the host sets."""
+    executor = _interpreter_pool_executor()
+    with executor(max_workers=workers) as pool:
+        texts = list(pool.map(_task_as_text, [(kernel, size, chunk)] * tasks))
+    return combine([_from_text(t) for t in texts])
