@@ -10,8 +10,10 @@ fn json(out: &std::process::Output) -> Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
 }
 
+/// The interpreter the host was built against: `PYO3_PYTHON`, else `python3`.
 fn real_python() -> String {
-    let out = std::process::Command::new("python3")
+    let build = std::env::var("PYO3_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = std::process::Command::new(build)
         .args(["-c", "import sys; print(sys.executable)"])
         .output()
         .expect("python3 runs");
