@@ -4,17 +4,17 @@
 # Debian's python3.13 source package of the trixie suite. When trixie serves a
 # python3.14 source package, 3.14 and 3.14t are built instead.
 #
-# Installs into ${GIL_LAB_PYTHONS:-$HOME/.cache/gil-lab/pythons}/3.13 and .../3.13t,
-# each with bin/python3, pip and the interpreters-pep-734 backport. Sources,
-# build logs, a private apt configuration and a ccache live in
-# $HOME/.cache/gil-lab/python-build. Nothing under /etc/apt is touched: the sources are
-# fetched with `apt-get source` through that private configuration, from the
-# Debian mirror this machine already uses. Missing build dependencies are
-# installed from the machine's own suite with apt-get (root or sudo).
+# Installs into ${GIL_LAB_PYTHONS:-$HOME/.cache/gil-lab/pythons}/3.13 and
+# .../3.13t, each with bin/python3, pip and the interpreters-pep-734 backport.
+# Sources, build logs, a private apt configuration and a ccache are kept in
+# $HOME/.cache/gil-lab/python-build. Nothing under /etc/apt is touched: the
+# sources come from `apt-get source` run with that private configuration, from
+# the Debian mirror this machine already uses. Missing build dependencies are
+# installed from the machine's own suite with apt-get (as root or with sudo).
 #
-# Time on 2 cores: about 8 minutes on the first run (about 4 per interpreter),
-# about 1 minute per interpreter when rebuilt with a warm ccache, and a few
-# seconds when both are already installed (then nothing is rebuilt).
+# Time on 2 cores: about 8.5 minutes on the first run (about 4 per interpreter);
+# about 45 seconds per interpreter when rebuilt with a warm ccache; under a
+# second when both are already installed.
 #
 #   scripts/install-pythons.sh                  # both interpreters
 #   scripts/install-pythons.sh --only 3.13t     # just one of them
@@ -56,12 +56,20 @@ step_started=$SECONDS
 step() { echo "== $*"; step_started=$SECONDS; }
 duration() { local s=$1; if ((s >= 60)); then echo "$((s / 60))m$((s % 60))s"; else echo "${s}s"; fi; }
 done_step() { echo "   done in $(duration $((SECONDS - step_started)))"; }
+# timed LABEL CMD...: runs CMD after printing LABEL, then prints its duration.
+timed() {
+  local label=$1 t=$SECONDS; shift
+  printf '   %-14s' "$label"
+  "$@"
+  duration $((SECONDS - t))
+}
 
 # logged LOG CMD...: runs CMD with its output appended to LOG; on failure shows
 # the end of LOG and stops.
 logged() {
   local log=$1; shift
   if ! "$@" >>"$log" 2>&1; then
+    echo >&2
     echo "error: \`$*\` failed; the last lines of $log:" >&2
     tail -n 40 "$log" | sed 's/^/    /' >&2
     exit 1
@@ -86,12 +94,6 @@ mkdir -p "$PYTHONS" "$CACHE" "$LOGS" "$CCACHE_DIR"
 exec 9>"$CACHE/.lock"
 flock -n 9 || die "another install-pythons.sh is already running (lock: $CACHE/.lock)"
 started=$SECONDS
-
-SUDO=()
-if ((EUID != 0)); then
-  command -v sudo >/dev/null || die "not root and no sudo: cannot install build dependencies"
-  SUDO=(sudo)
-fi
 
 # --- the interpreters' checks --------------------------------------------------
 # python_ok DEST VERSION FT: DEST/bin/python3 runs, is VERSION, has the wanted
@@ -146,6 +148,7 @@ apt_entries() {
 # The mirror that serves this machine's own release (e.g. bookworm main).
 debian_mirror() {
   local codename uri suite comps
+  # shellcheck disable=SC1091
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
   while read -r uri suite comps; do
     if [[ $suite == "$codename" && " $comps " == *" main "* ]]; then echo "${uri%/}"; return; fi
@@ -175,10 +178,17 @@ setup_private_apt() {
   if [[ "$(cat "$APT_DIR/sources.list" 2>/dev/null)" != "$entry" || -z $fresh ]]; then
     echo "$entry" >"$APT_DIR/sources.list"
     echo "   apt-get update for trixie sources from $mirror"
-    : >"$LOGS/apt-update.log"
-    logged "$LOGS/apt-update.log" apt-get "${APT_OPTS[@]}" update
-    grep -q '^[WE]:' "$LOGS/apt-update.log" && sed -n 's/^\([WE]:.*\)/   \1/p' "$LOGS/apt-update.log"
-    touch "$APT_DIR/lists"/*Sources* 2>/dev/null || true
+    if apt-get "${APT_OPTS[@]}" update >"$LOGS/apt-update.log" 2>&1; then
+      sed -n 's/^\([WE]:.*\)/   \1/p' "$LOGS/apt-update.log"
+      grep -q '^[WE]: Failed to fetch' "$LOGS/apt-update.log" ||
+        touch "$APT_DIR/lists"/*Sources* 2>/dev/null || true
+    elif [[ -n $(find "$APT_DIR/lists" -maxdepth 1 -name '*Sources*') ]]; then
+      echo "warning: apt-get update failed (log: $LOGS/apt-update.log); using the lists of an earlier run" >&2
+    else
+      echo "error: apt-get update for $mirror trixie failed; the last lines of $LOGS/apt-update.log:" >&2
+      tail -n 20 "$LOGS/apt-update.log" | sed 's/^/    /' >&2
+      exit 1
+    fi
   fi
 }
 
@@ -198,24 +208,29 @@ install_build_deps() {
     echo "== build dependencies already installed"
     return
   fi
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || die "not root and no sudo to install the build dependencies: ${missing[*]}"
+    sudo=(sudo)
+  fi
   step "installing build dependencies: ${missing[*]}"
   : >"$LOGS/apt-install.log"
-  logged "$LOGS/apt-install.log" "${SUDO[@]}" apt-get update
-  logged "$LOGS/apt-install.log" "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+  logged "$LOGS/apt-install.log" "${sudo[@]}" apt-get update
+  logged "$LOGS/apt-install.log" "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "${missing[@]}"
   done_step
 }
 
 # --- sources ------------------------------------------------------------------------
 # fetch_sources PKG DEBVERSION: downloads the source package and unpacks its
-# upstream tarball; sets SRC to the upstream CPython tree.
+# upstream tarball (not Debian's patches); sets SRC to the upstream CPython tree.
 SRC=""
 fetch_sources() {
-  local pkg=$1 debver=$2 upstream orig
+  local pkg=$1 debver=$2 upstream orig f top stamp
   upstream=${debver#*:}; upstream=${upstream%-*}
+  stamp=$CACHE/src/${pkg}_$upstream.unpacked
   mkdir -p "$CACHE/src"
-  SRC=$CACHE/src/Python-$upstream
-  if [[ -f $SRC/.unpacked ]]; then
+  if [[ -f $stamp ]] && SRC=$(cat "$stamp") && [[ -x $SRC/configure ]]; then
     echo "== sources of $pkg $debver already unpacked in $SRC"
     return
   fi
@@ -224,37 +239,40 @@ fetch_sources() {
   cd "$CACHE/src"
   logged "$LOGS/apt-source.log" apt-get "${APT_OPTS[@]}" source --download-only "$pkg"
   cd - >/dev/null
-  orig=$(ls "$CACHE/src/${pkg}_${upstream}".orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n 1) ||
-    die "no upstream tarball ${pkg}_${upstream}.orig.tar.* in $CACHE/src"
+  orig=""
+  for f in "$CACHE/src/${pkg}_${upstream}".orig.tar.*; do
+    [[ -f $f && $f != *.asc ]] && { orig=$f; break; }
+  done
   [[ -n $orig ]] || die "no upstream tarball ${pkg}_${upstream}.orig.tar.* in $CACHE/src"
+  top=$(tar -tf "$orig" | awk -F/ 'NR == 1 { print $1 }')
+  [[ -n $top ]] || die "cannot read $orig"
+  SRC=$CACHE/src/$top
   rm -rf "$SRC"
   tar -xf "$orig" -C "$CACHE/src"
-  [[ -x $SRC/configure ]] || die "$orig did not unpack to $SRC"
-  touch "$SRC/.unpacked"
+  [[ -x $SRC/configure ]] || die "$orig holds no CPython tree with a configure script"
+  echo "$SRC" >"$stamp"
   done_step
 }
 
 # --- one interpreter -----------------------------------------------------------------
 # build_python NAME: NAME is X.Y or X.Yt; configures, builds and installs it.
 build_python() {
-  local name=$1 version=${1%t} ft=0 dest=$PYTHONS/$1 bdir=$CACHE/build-$1 log=$LOGS/build-$1.log
-  local flags=() minutes=4
-  [[ $name == *t ]] && { ft=1; flags=(--disable-gil); }
-  step "building $name in $bdir (about $minutes min; about 1 min with a warm ccache; log: $log)"
+  local name=$1 version=${1%t} dest=$PYTHONS/$1 bdir=$CACHE/build-$1 log=$LOGS/build-$1.log
+  local flags=()
+  [[ $name == *t ]] && flags=(--disable-gil)
+  step "building $name in $bdir (about 4 min, under 1 min with a warm ccache)"
+  echo "   log: $log"
   : >"$log"
   rm -rf "$bdir"; mkdir -p "$bdir"
   cd "$bdir"
-  echo "   configure"
-  logged "$log" env CC="ccache gcc" "$SRC/configure" --prefix="$dest" --enable-shared \
-    --with-ensurepip=install "${flags[@]}" LDFLAGS="-Wl,-rpath,$dest/lib"
-  echo "   make -j$(nproc)"
-  logged "$log" make -j"$(nproc)"
-  echo "   make install"
+  timed configure logged "$log" env CC="ccache gcc" "$SRC/configure" --prefix="$dest" \
+    --enable-shared --with-ensurepip=install "${flags[@]}" LDFLAGS="-Wl,-rpath,$dest/lib"
+  timed "make -j$(nproc)" logged "$log" make -j"$(nproc)"
   rm -rf "$dest"
-  logged "$log" make install
+  timed "make install" logged "$log" make install
   cd - >/dev/null
-  # The free-threaded build installs python3.13t (and python3t); give both
-  # trees a bin/python3.
+  # make install links bin/python3 (in the free-threaded tree python3.13t is
+  # the interpreter, python3.13 and python3 lead to it); make sure of the link.
   [[ -e $dest/bin/python3 ]] || ln -s "python${version}${name#"$version"}" "$dest/bin/python3"
   done_step
 }
@@ -267,7 +285,7 @@ if [[ -z $only ]]; then
   if debver=$(source_version python3.14) && [[ -n $debver ]]; then
     version=3.14
   else
-    echo "   python3.14 is not served by trixie: building 3.13 and 3.13t"
+    echo "   trixie serves no python3.14 source package: falling back to python3.13"
     version=3.13
   fi
 fi
@@ -308,7 +326,8 @@ for name in "${names[@]}"; do
   py=$PYTHONS/$name/bin/python3
   if "$py" -c 'import interpreters_backport' 2>/dev/null; then continue; fi
   step "installing interpreters-pep-734 into $name"
-  if "$py" -m pip install --quiet --disable-pip-version-check interpreters-pep-734 >"$LOGS/pip-$name.log" 2>&1 &&
+  if "$py" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    interpreters-pep-734 >"$LOGS/pip-$name.log" 2>&1 &&
     "$py" -c 'import interpreters_backport' 2>/dev/null; then
     done_step
   else
