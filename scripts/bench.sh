@@ -63,6 +63,31 @@ print(round(s.median(e)/s.median(p), 3))")
 figure "embedded py-sequential / plain python3 (ratio)" "$ratio" ">=" 0.97
 figure "embedded py-sequential / plain python3 (ratio)" "$ratio" "<=" 1.03
 
+# Other interpreters (scripts/install-pythons.sh): 3.13 and 3.13t, harness rows and embedded hosts.
+PY=${GIL_LAB_PYTHONS:-$HOME/.cache/gil-lab/pythons}
+# vfield FILE STRATEGY KEY VERSION_SUFFIX GIL_DISABLED: a row of the interpreter whose version ends so.
+vfield() { python3 -c "
+import json; d=json.load(open('$1'))
+r=[x for x in d['results'] if x['strategy']=='$2' and x['interpreter'] and x['interpreter']['version'].endswith('$4') and str(x['interpreter']['gil_disabled'])=='$5']
+print(round(r[0]['$3'], 3) if r and r[0]['$3'] is not None else 'n/a')"; }
+if [ -x "$PY/3.13/bin/python3" ] && [ -x "$PY/3.13t/bin/python3" ]; then
+  $GL compare threading --python 3.13 --python 3.13t --json "$T/v.json" >"$T/v.txt" 2>&1 || cat "$T/v.txt"
+  v13=$("$PY/3.13/bin/python3" -c 'import platform; print(platform.python_version())')
+  figure "3.13 (harness): py-threads speedup (GIL)" "$(vfield "$T/v.json" py-threads speedup "$v13" False)" "<=" 1.25 ×
+  figure "3.13 (harness): py-interpreter-pool speedup" "$(vfield "$T/v.json" py-interpreter-pool speedup "$v13" False)" ">=" 1.6 ×
+  figure "3.13t (harness): py-threads speedup (no GIL)" "$(vfield "$T/v.json" py-threads speedup "${v13}t" True)" ">=" 1.6 ×
+  grep "^free-threading" "$T/v.txt" || true
+  for v in 3.13 3.13t; do
+    PYO3_PYTHON="$PY/$v/bin/python3" cargo build --release -q --target-dir "target/py$v" || exit 1
+  done
+  target/py3.13/release/gil-lab compare threading --strategies py-subinterpreters --json "$T/e13.json" >/dev/null 2>&1
+  figure "embedded 3.13: py-subinterpreters speedup (own GIL)" "$(field "$T/e13.json" py-subinterpreters speedup)" ">=" 1.6 ×
+  target/py3.13t/release/gil-lab compare threading --strategies rust-threads-attached --json "$T/e13t.json" >/dev/null 2>&1
+  figure "embedded 3.13t: rust-threads-attached speedup" "$(field "$T/e13t.json" rust-threads-attached speedup)" ">=" 1.6 ×
+else
+  echo "(3.13 / 3.13t not installed: scripts/install-pythons.sh adds their figures)"
+fi
+
 echo "== $passes PASS, $misses MISS"
 echo "-- the threading table these figures come from:"
 cat "$T/t.txt"

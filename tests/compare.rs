@@ -138,18 +138,23 @@ fn orderings_that_cannot_flake_hold_on_two_or_more_cores() {
         "--strategies",
         "py-threads,py-process-pool,rayon",
     ]);
-    let wall = |id: &str| num(&row(&r, id)["wall_s"], "median");
+    let wall = |id: &str| num(&row(&r, id)["wall_s"], "min");
     assert!(
         wall("rayon") < wall("py-sequential"),
         "rayon slower than Python"
     );
-    assert!(
-        num(row(&r, "py-process-pool"), "speedup") > num(row(&r, "py-threads"), "speedup"),
-        "process pool no faster than threads"
-    );
-    let info = &r["interpreter"];
-    if info["gil_disabled"] == false {
+    if r["interpreter"]["gil_disabled"] == false {
+        assert!(
+            num(row(&r, "py-process-pool"), "speedup") > num(row(&r, "py-threads"), "speedup"),
+            "process pool no faster than threads"
+        );
         assert!(num(row(&r, "py-threads"), "overlap") < num(row(&r, "py-process-pool"), "overlap"));
+    } else {
+        // Free-threaded: threads do run Python together.
+        assert!(
+            wall("py-threads") < wall("py-sequential"),
+            "free-threaded threads no faster than one"
+        );
     }
 }
 
@@ -224,7 +229,10 @@ fn csv_markdown_and_timeline_exports_carry_the_rows() {
         "{csv}"
     );
     let md = std::fs::read_to_string(p("r.md")).unwrap();
-    assert!(md.contains("| `py-threads` |") && md.contains("**Verdicts**"));
+    assert!(
+        md.contains("| `py-threads") && md.contains("**Verdicts**"),
+        "{md}"
+    );
     let t: Value = serde_json::from_str(&std::fs::read_to_string(p("t.json")).unwrap()).unwrap();
     let lines = t[0]["timelines"].as_array().unwrap();
     let threads = lines
@@ -398,9 +406,14 @@ fn kill_a_worker_during(scenario: &str, size: &str, expected: &str) {
     let child = cmd.spawn().unwrap();
     let start = std::time::Instant::now();
     let victim = loop {
-        // A worker that has used 30 ms of CPU is inside a task.
+        // A forked pool worker (named like the host, unlike a harness process in
+        // another interpreter) that has used 30 ms of CPU is inside a task.
+        let forked = |c: &u32| {
+            std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|n| n.trim() == "gil-lab")
+        };
         if let Some(worker) = children_of(child.id())
             .into_iter()
+            .filter(forked)
             .find(|&c| cpu_ticks(c) >= 3)
         {
             break worker;
