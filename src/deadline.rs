@@ -8,7 +8,7 @@ use std::time::Duration;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use crate::processes::kill_descendants;
+use crate::processes::kill_descendants_except;
 use crate::signals::exit_now;
 
 /// How long an interrupted run gets to return before the whole process gives up.
@@ -28,7 +28,8 @@ pub struct Deadline {
 }
 
 impl Deadline {
-    pub fn start(limit: Duration, what: String) -> std::io::Result<Deadline> {
+    /// `spare`: processes the deadline must leave alone (other rows' harnesses).
+    pub fn start(limit: Duration, what: String, spare: Vec<u32>) -> std::io::Result<Deadline> {
         let done = Arc::new((Mutex::new(false), Condvar::new()));
         let fired = Arc::new(AtomicBool::new(false));
         let (done2, fired2) = (done.clone(), fired.clone());
@@ -40,7 +41,7 @@ impl Deadline {
                 }
                 fired2.store(true, Ordering::SeqCst);
                 // Killing the workers is enough for a pool: it reports itself broken.
-                kill_descendants();
+                kill_descendants_except(&spare);
                 if wait_done(&done2, POOL_NOTICE) {
                     return;
                 }

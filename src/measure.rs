@@ -120,6 +120,7 @@ pub fn measure(
                 Some(s) => Some(Deadline::start(
                     Duration::from_secs_f64(s),
                     strategy.id().to_string(),
+                    crate::remote::idle_harnesses(strategy.process()),
                 )?),
                 None => None,
             };

@@ -47,9 +47,20 @@ pub fn parse_ppid(stat: &str) -> Option<u32> {
 
 /// SIGKILLs every descendant of this process, twice over to catch forks in flight.
 pub fn kill_descendants() {
+    kill_descendants_except(&[]);
+}
+
+/// Like [`kill_descendants`], sparing the processes in `spare` and their own
+/// descendants (e.g. idle harness processes of other rows).
+pub fn kill_descendants_except(spare: &[u32]) {
     let me = std::process::id();
     for _ in 0..2 {
-        for pid in descendants(me) {
+        let doomed = descendants(me);
+        let spared: Vec<u32> = spare
+            .iter()
+            .flat_map(|&p| std::iter::once(p).chain(descendants(p)))
+            .collect();
+        for pid in doomed.into_iter().filter(|p| !spared.contains(p)) {
             // SAFETY: plain kill(2) on a PID we just saw as our descendant.
             unsafe {
                 libc::kill(pid as libc::pid_t, libc::SIGKILL);

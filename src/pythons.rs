@@ -24,6 +24,7 @@ pub struct Found {
     pub spec: String,
     /// Where it was found: "embedded", "install dir" or "PATH".
     pub source: String,
+    #[serde(flatten)]
     pub facts: InterpreterFacts,
 }
 

@@ -80,7 +80,7 @@ fn python_rows_run_in_the_named_interpreter_with_the_same_checksums() {
         eprintln!("skipped: no second CPython 3.11+ on this machine");
         return;
     };
-    let exe = other["facts"]["executable"].as_str().unwrap();
+    let exe = other["executable"].as_str().unwrap();
     let _one = exclusive();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
@@ -123,7 +123,7 @@ fn run_can_use_another_interpreter_and_passes_its_exit_code() {
         eprintln!("skipped: no second CPython 3.11+ on this machine");
         return;
     };
-    let exe = other["facts"]["executable"].as_str().unwrap();
+    let exe = other["executable"].as_str().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("v.py");
     std::fs::write(&script, "import sys\nprint(sys.executable)\nsys.exit(4)\n").unwrap();

@@ -84,6 +84,10 @@ pub trait Strategy: Sync {
     fn runs_in(&self) -> Option<&crate::interpreter::InterpreterFacts> {
         None
     }
+    /// The process that runs it when that is not this one (a harness process).
+    fn process(&self) -> Option<u32> {
+        None
+    }
     /// Runs every task of `setup.workload` once.
     fn run(&self, setup: &Setup) -> Result<Sample>;
 }

@@ -45,6 +45,9 @@ impl Strategy for RemoteStrategy {
             setup.workers
         }
     }
+    fn process(&self) -> Option<u32> {
+        self.harness.pid()
+    }
     fn runs_in(&self) -> Option<&InterpreterFacts> {
         Some(&self.harness.facts)
     }
