@@ -17,8 +17,8 @@ pub struct Machine {
     pub cpus: usize,
     pub os: String,
     pub arch: String,
-    /// 1-minute load average when the measuring began: other work competing for the CPUs.
-    pub load_1m: Option<f64>,
+    /// CPUs that other work kept busy in the quarter second before measuring began.
+    pub busy_cpus: Option<f64>,
 }
 
 impl Machine {
@@ -27,24 +27,37 @@ impl Machine {
             cpus: crate::cpus(),
             os: std::env::consts::OS.into(),
             arch: std::env::consts::ARCH.into(),
-            load_1m: load_1m(),
+            busy_cpus: busy_cpus(),
         }
     }
 
     /// Other work was using at least half a CPU: parallel rows are understated.
     pub fn was_busy(&self) -> bool {
-        self.load_1m.is_some_and(|l| l >= 0.5)
+        self.busy_cpus.is_some_and(|b| b >= 0.5)
     }
 }
 
-/// The first field of /proc/loadavg.
-fn load_1m() -> Option<f64> {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
+/// CPUs busy over a quarter second, from /proc/stat (this process is idle meanwhile).
+fn busy_cpus() -> Option<f64> {
+    fn ticks() -> Option<(f64, f64)> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let fields: Vec<f64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        Some((
+            fields.iter().sum(),
+            fields.get(3)? + fields.get(4).unwrap_or(&0.0),
+        ))
+    }
+    let (total0, idle0) = ticks()?;
+    std::thread::sleep(std::time::Duration::from_millis(250));
+    let (total1, idle1) = ticks()?;
+    let busy = 1.0 - (idle1 - idle0) / (total1 - total0).max(1.0);
+    Some((busy * crate::cpus() as f64 * 100.0).round() / 100.0)
 }
 
 /// The workload as reports describe it.

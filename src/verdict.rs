@@ -93,6 +93,8 @@ fn why_not(f: &Facts) -> String {
             f.startup_s * 1e3,
             f.wall_median_s * 1e3
         )
+    } else if f.overlap >= 1.0 + 0.5 * (f.ideal - 1.0) {
+        "the workers did run together, but coordinating them (threads, channels, pickling) cost what they gained".into()
     } else {
         "the work did not spread over the workers (tasks too short, or cores busy)".into()
     }
@@ -175,6 +177,12 @@ mod tests {
         assert!(verdict(&f).ends_with(
             ": starting the workers took 200 ms of its 500 ms (1.20 workers ran at once on average)"
         ));
+    }
+
+    #[test]
+    fn overlapping_workers_without_a_gain_blame_coordination() {
+        let f = facts("crossbeam-pipeline", 1.1, 1.8);
+        assert!(verdict(&f).contains("did run together, but coordinating them"));
     }
 
     #[test]

@@ -175,8 +175,8 @@ pub fn title(r: &Report) -> String {
 pub fn busy_warning(r: &Report) -> Option<String> {
     r.machine.was_busy().then(|| {
         format!(
-            "warning: the machine was busy when measuring began (1-min load {:.2} on {} CPUs): parallel rows are understated",
-            r.machine.load_1m.unwrap_or(0.0),
+            "warning: other work kept {:.1} of {} CPUs busy as measuring began: parallel rows are understated",
+            r.machine.busy_cpus.unwrap_or(0.0),
             r.machine.cpus
         )
     })
@@ -259,7 +259,7 @@ pub(crate) mod fixture {
                 cpus: 2,
                 os: "linux".into(),
                 arch: "x86_64".into(),
-                load_1m: Some(1.5),
+                busy_cpus: Some(1.5),
             },
             interpreter: InterpreterFacts {
                 implementation: "CPython".into(),
