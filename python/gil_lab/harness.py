@@ -9,7 +9,6 @@ running from waiting for the GIL.
 
 import math
 import os
-import socket
 import threading
 import time
 
@@ -28,6 +27,8 @@ def sqrt_sum(lo, hi, acc=0.0):
 
 def io_wait(ms):
     """Half the wait in ``time.sleep``, half blocked in a real ``recv`` on a socket pair."""
+    import socket  # here, not at the top: subinterpreters of a pool start faster without it
+
     half = ms / 2000.0
     time.sleep(half)
     a, b = socket.socketpair()
