@@ -131,3 +131,47 @@ fn run_can_use_another_interpreter_and_passes_its_exit_code() {
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(stdout(&out).trim(), exe);
 }
+
+#[test]
+fn own_gil_subinterpreters_run_in_a_313_harness() {
+    let out = run(&["pythons", "--json"], 2 * MINUTE);
+    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let Some(py313) = all.as_array().unwrap().iter().find(|p| {
+        p["source"] != "embedded"
+            && p["version_info"][1].as_u64() >= Some(13)
+            && p["gil_disabled"] == false
+    }) else {
+        eprintln!("skipped: no CPython 3.13+ GIL build besides the embedded one");
+        return;
+    };
+    let exe = py313["executable"].as_str().unwrap();
+    let _one = exclusive();
+    let out = run(
+        &[
+            "compare",
+            "threading",
+            "--quick",
+            "--python",
+            exe,
+            "--strategies",
+            "py-subinterpreters",
+            "--json",
+            "-",
+        ],
+        3 * MINUTE,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = r["results"].as_array().unwrap();
+    let sub = rows
+        .iter()
+        .find(|x| x["strategy"] == "py-subinterpreters" && x["interpreter"]["path"] == exe)
+        .unwrap();
+    assert_eq!(sub["status"], "ok", "{sub}");
+    assert!(sub["note"].as_str().unwrap().contains("own GIL"));
+    let seq = rows
+        .iter()
+        .find(|x| x["strategy"] == "py-sequential" && x["interpreter"]["path"] == exe)
+        .unwrap();
+    assert_eq!(sub["checksum"], seq["checksum"]);
+}

@@ -210,3 +210,65 @@ def interpreter_pool(kernel, size, tasks, chunk, workers):
     with executor(max_workers=workers) as pool:
         texts = list(pool.map(_task_as_text, [(kernel, size, chunk)] * tasks))
     return combine([_from_text(t) for t in texts])
+
+
+def subinterpreters_reason():
+    """``None`` when this interpreter can run own-GIL subinterpreters from Python, else why not."""
+    try:
+        import _interpchannels  # noqa: F401
+        import _interpreters  # noqa: F401
+    except ImportError:
+        import sys
+
+        return "needs the _interpreters module of Python 3.13+; this is %d.%d" % sys.version_info[:2]
+    return None
+
+
+_SUBINTERPRETER_TASK = """
+import _interpchannels
+from gil_lab.subinterp import run_task_json
+_interpchannels.send(cid, run_task_json(params), blocking=False)
+"""
+
+
+def subinterpreters(kernel, size, tasks, chunk, workers):
+    """One isolated subinterpreter (own GIL) per thread, through CPython 3.13's
+    ``_interpreters`` module; results come back as text over a channel. Creating
+    the interpreters is part of the measured time."""
+    import json
+
+    import _interpchannels
+    import _interpreters
+
+    shares = min(workers, tasks)
+    answers = [None] * tasks
+    errors = []
+
+    def work(share):
+        iid = _interpreters.create("isolated")
+        cid = _interpchannels.create(1)
+        try:
+            for task in range(share, tasks, shares):
+                params = json.dumps({"kernel": kernel, "size": size, "chunk": chunk, "worker": share})
+                failure = _interpreters.exec(iid, _SUBINTERPRETER_TASK, shared={"cid": int(cid), "params": params})
+                if failure:
+                    raise RuntimeError("subinterpreter %d: %s" % (share, failure))
+                answers[task] = json.loads(_interpchannels.recv(cid)[0])
+        except BaseException as exc:  # noqa: BLE001 - reported by the calling thread
+            errors.append(exc)
+        finally:
+            _interpchannels.destroy(cid)
+            _interpreters.destroy(iid)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(shares)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    results = []
+    for a in answers:
+        value = int(a["value"]) if a["kind"] == "int" else float(a["value"])
+        results.append((value, [tuple(c) for c in a["chunks"]], a["cpu_s"]))
+    return combine(results)

@@ -23,6 +23,14 @@ MODELS = {
     "interpreter_pool": lambda r: harness.interpreter_pool(
         r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"]
     ),
+    "subinterpreters": lambda r: harness.subinterpreters(
+        r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"]
+    ),
+}
+
+REASONS = {
+    "interpreter_pool": harness.interpreter_pool_reason,
+    "subinterpreters": harness.subinterpreters_reason,
 }
 
 
@@ -38,8 +46,9 @@ def answer(request):
         from gil_lab.facts import interpreter_facts
 
         return {"ok": True, "facts": interpreter_facts()}
-    if request.get("model") == "interpreter_pool_reason":
-        return {"ok": True, "reason": harness.interpreter_pool_reason()}
+    if request.get("model") == "reason":
+        why = REASONS.get(request["of"])
+        return {"ok": True, "reason": why() if why else None}
     own0, children0 = _cpu()
     start_ns = time.monotonic_ns()
     start = time.perf_counter()

@@ -13,10 +13,11 @@ use crate::remote::RemoteHarness;
 use crate::workload::{Kernel, Setup};
 
 /// The Python strategies a harness process can run, with their harness model.
-pub const REMOTE_MODELS: [(&str, &str); 4] = [
+pub const REMOTE_MODELS: [(&str, &str); 5] = [
     ("py-sequential", "sequential"),
     ("py-threads", "threads"),
     ("py-process-pool", "process_pool"),
+    ("py-subinterpreters", "subinterpreters"),
     ("py-interpreter-pool", "interpreter_pool"),
 ];
 
@@ -52,18 +53,24 @@ impl Strategy for RemoteStrategy {
         Some(&self.harness.facts)
     }
     fn unavailable(&self, _setup: &Setup) -> Option<String> {
-        if self.model != "interpreter_pool" {
+        if !matches!(self.model, "interpreter_pool" | "subinterpreters") {
             return None;
         }
         match self
             .harness
-            .ask(&json!({"model": "interpreter_pool_reason"}))
+            .ask(&json!({"model": "reason", "of": self.model}))
         {
             Ok(answer) => answer["reason"].as_str().map(str::to_string),
             Err(e) => Some(format!("could not check: {e}")),
         }
     }
     fn note(&self, setup: &Setup) -> Option<String> {
+        if self.model == "subinterpreters" {
+            return Some(
+                "isolated subinterpreters (own GIL) made from Python with _interpreters; wall time includes creating them"
+                    .into(),
+            );
+        }
         (self.model == "process_pool").then(|| {
             format!(
                 "{}, start method {}; wall time includes starting {} worker processes",
