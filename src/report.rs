@@ -38,7 +38,7 @@ impl Machine {
 }
 
 /// CPUs busy over a quarter second, from /proc/stat (this process is idle meanwhile).
-fn busy_cpus() -> Option<f64> {
+pub fn busy_cpus() -> Option<f64> {
     fn ticks() -> Option<(f64, f64)> {
         let stat = std::fs::read_to_string("/proc/stat").ok()?;
         let fields: Vec<f64> = stat

@@ -97,24 +97,8 @@ pub fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// CPUs that other work kept busy over the last half second, when at least half
-/// a CPU was: orderings of parallel rows only hold on cores free to run them.
+/// CPUs that other work keeps busy, when at least half a CPU: orderings of
+/// parallel rows only hold on cores free to run them.
 pub fn busy_cpus() -> Option<f64> {
-    fn ticks() -> Option<(f64, f64)> {
-        let stat = std::fs::read_to_string("/proc/stat").ok()?;
-        let fields: Vec<f64> = stat
-            .lines()
-            .next()?
-            .split_whitespace()
-            .skip(1)
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        let idle = fields.get(3)? + fields.get(4).unwrap_or(&0.0);
-        Some((fields.iter().sum(), idle))
-    }
-    let (total0, idle0) = ticks()?;
-    std::thread::sleep(Duration::from_millis(500));
-    let (total1, idle1) = ticks()?;
-    let busy = (1.0 - (idle1 - idle0) / (total1 - total0).max(1.0)) * cpus() as f64;
-    (busy >= 0.5).then_some(busy)
+    gil_lab::report::busy_cpus().filter(|&busy| busy >= 0.5)
 }
