@@ -238,6 +238,8 @@ fn run_lesson(
 struct Exports {
     targets: Vec<(Format, Destination)>,
     timeline: Option<Destination>,
+    svg: Option<Destination>,
+    strip: bool,
 }
 
 fn compare_plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageError> {
@@ -278,7 +280,19 @@ fn compare_plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageEr
     if let Some(t) = &timeline {
         t.check_writable("--timeline")?;
     }
-    Ok((options, Exports { targets, timeline }))
+    let svg = args.svg.as_deref().map(Destination::parse);
+    if let Some(t) = &svg {
+        t.check_writable("--svg")?;
+    }
+    Ok((
+        options,
+        Exports {
+            targets,
+            timeline,
+            svg,
+            strip: args.timeline_strip,
+        },
+    ))
 }
 
 fn run_compare(python: &Embedded, options: &CompareOptions, exports: &Exports) -> Result<i32> {
@@ -289,13 +303,27 @@ fn run_compare(python: &Embedded, options: &CompareOptions, exports: &Exports) -
         .targets
         .iter()
         .any(|(_, d)| *d == Destination::Stdout)
-        || exports.timeline == Some(Destination::Stdout);
+        || exports.timeline == Some(Destination::Stdout)
+        || exports.svg == Some(Destination::Stdout);
     // With an export on stdout, the table goes to stderr so stdout stays parseable.
     let table = render::render(Format::Table, &reports)?;
+    let mut table = table;
+    if exports.strip {
+        for o in &outcomes {
+            table += &crate::render::timeline::strip(&o.report, &o.timelines, 72);
+        }
+    }
     if to_stdout {
         eprint!("{table}");
     } else {
         print!("{table}");
+    }
+    if let Some(destination) = &exports.svg {
+        let panels: Vec<_> = outcomes
+            .iter()
+            .map(|o| (&o.report, o.timelines.as_slice()))
+            .collect();
+        destination.write(&crate::render::timeline::svg(&panels))?;
     }
     for (format, destination) in &exports.targets {
         destination.write(&render::render(*format, &reports)?)?;

@@ -52,7 +52,7 @@ pub enum Command {
         args: Vec<String>,
     },
     /// Measure one workload under every concurrency model, in one table
-    Compare(CompareArgs),
+    Compare(Box<CompareArgs>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -106,6 +106,12 @@ pub struct CompareArgs {
     /// Write each strategy's raw chunk timeline as JSON (- for stdout)
     #[arg(long, value_name = "PATH")]
     pub timeline: Option<String>,
+    /// Draw the timelines as an SVG picture: a lane per worker, a bar per chunk (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub svg: Option<String>,
+    /// Print the timelines as text strips under the table
+    #[arg(long)]
+    pub timeline_strip: bool,
     /// Run the Python rows in this interpreter too: a path, a version such as 3.13t, or all (repeatable)
     #[arg(long = "python", value_name = "SPEC")]
     pub pythons: Vec<String>,

@@ -303,7 +303,7 @@ pub fn compare(
         let measured = measure(&chosen, &setup, plan, progress)?;
         outcomes.push(Outcome {
             report: build(scenario, machine, &setup, plan, &facts, &chosen, &measured),
-            timelines: timelines(&measured),
+            timelines: timelines(&chosen, &measured),
         });
     }
     Ok(outcomes)

@@ -209,8 +209,12 @@ pub fn free_threading_costs(results: &[Row]) -> Vec<FreeThreadingCost> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Timeline {
     pub strategy: String,
+    /// Set when another interpreter than the embedded one ran it.
+    pub interpreter: Option<InterpreterRef>,
     pub wall_s: f64,
     pub workers: usize,
+    /// Mean workers running at once in this run.
+    pub overlap: f64,
     pub chunks: Vec<Chunk>,
 }
 
@@ -381,18 +385,21 @@ pub fn last_line(text: &str) -> &str {
 }
 
 /// The median-wall run's chunks for each measured strategy.
-pub fn timelines(measured: &[Measured]) -> Vec<Timeline> {
-    measured
+pub fn timelines(strategies: &[&dyn Strategy], measured: &[Measured]) -> Vec<Timeline> {
+    strategies
         .iter()
-        .filter(|m| !m.runs.is_empty())
-        .map(|m| {
+        .zip(measured)
+        .filter(|(_, m)| !m.runs.is_empty())
+        .map(|(s, m)| {
             let mut runs: Vec<&Run> = m.runs.iter().collect();
             runs.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
             let run = runs[runs.len() / 2];
             Timeline {
                 strategy: m.strategy.into(),
+                interpreter: s.runs_in().map(|i| i.as_ref()),
                 wall_s: run.wall_s,
                 workers: worker_count(&run.chunks),
+                overlap: run.timeline.overlap,
                 chunks: run.chunks.clone(),
             }
         })

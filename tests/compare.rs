@@ -432,3 +432,35 @@ fn kill_a_worker_during(scenario: &str, size: &str, expected: &str) {
     assert!(num(&row(&r, "py-sequential")["wall_s"], "median") > 0.0);
     assert!(stderr(&out).contains("py-process-pool"));
 }
+
+#[test]
+fn svg_and_text_strip_draw_one_lane_per_worker() {
+    let _one_at_a_time = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("t.svg");
+    let out = run(
+        &[
+            "compare",
+            "threading",
+            "--quick",
+            "--strategies",
+            "py-threads",
+            "--timeline-strip",
+            "--svg",
+            svg.to_str().unwrap(),
+        ],
+        2 * MINUTE,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"")
+            && text.trim_end().ends_with("</svg>")
+    );
+    // py-sequential has one lane, py-threads two: three lane backgrounds.
+    assert_eq!(text.matches(r##"fill="#f4f4f4""##).count(), 3);
+    assert!(text.matches("<rect").count() >= 6);
+    let strip = stdout(&out);
+    assert!(strip.contains("timelines of the median runs (threading)"));
+    assert_eq!(strip.lines().filter(|l| l.starts_with("  w1 ")).count(), 1);
+}

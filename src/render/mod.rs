@@ -4,6 +4,7 @@ pub mod csv;
 pub mod json;
 pub mod markdown;
 pub mod table;
+pub mod timeline;
 
 use crate::report::Report;
 
