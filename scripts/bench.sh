@@ -63,6 +63,21 @@ print(round(s.median(e)/s.median(p), 3))")
 figure "embedded py-sequential / plain python3 (ratio)" "$ratio" ">=" 0.97
 figure "embedded py-sequential / plain python3 (ratio)" "$ratio" "<=" 1.03
 
+# The GIL contention probe's own cost: py-sequential with and without it, alternated.
+for round in 1 2 3; do
+  $GL compare threading --strategies py-sequential --runs 5 --json "$T/p1-$round.json" >/dev/null 2>&1
+  $GL compare threading --strategies py-sequential --runs 5 --no-probe --json "$T/p0-$round.json" >/dev/null 2>&1
+  field "$T/p1-$round.json" py-sequential wall_s >>"$T/probe-on.txt"
+  field "$T/p0-$round.json" py-sequential wall_s >>"$T/probe-off.txt"
+done
+overhead=$(python3 -c "
+import statistics as s
+on=[float(x) for x in open('$T/probe-on.txt')]; off=[float(x) for x in open('$T/probe-off.txt')]
+print(round((s.median(on)/s.median(off)-1)*100, 2))")
+figure "GIL probe overhead on py-sequential (1 ms interval, %)" "$overhead" "<=" 1 %
+figure "threading: py-threads gil_contention" "$(field "$T/t.json" py-threads gil_contention)" ">=" 0.5
+figure "threading: py-process-pool gil_contention" "$(field "$T/t.json" py-process-pool gil_contention)" "<=" 0.2
+
 # Other interpreters (scripts/install-pythons.sh): 3.13 and 3.13t, harness rows and embedded hosts.
 PY=${GIL_LAB_PYTHONS:-$HOME/.cache/gil-lab/pythons}
 # vfield FILE STRATEGY KEY VERSION_SUFFIX GIL_DISABLED: a row of the interpreter whose version ends so.

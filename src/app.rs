@@ -262,6 +262,7 @@ fn compare_plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageEr
         pythons: args.pythons.clone(),
         timeout_s: args.timeout,
         force: args.force,
+        no_probe: args.no_probe,
     };
     options.validate(crate::cpus())?;
     let mut targets = Vec::new();

@@ -118,6 +118,9 @@ pub struct CompareArgs {
     /// Interrupt a strategy's run after this many seconds and mark its row timed out
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
+    /// Measure without the GIL contention probe (a thread that times how long attaching waits)
+    #[arg(long)]
+    pub no_probe: bool,
     /// Run even where the resource guard refuses (many workers, hours of work)
     #[arg(long)]
     pub force: bool,

@@ -33,6 +33,8 @@ pub struct CompareOptions {
     pub timeout_s: Option<f64>,
     /// Skip the resource guard.
     pub force: bool,
+    /// Run without the GIL contention probe.
+    pub no_probe: bool,
 }
 
 /// Start methods multiprocessing offers on Linux.
@@ -71,6 +73,8 @@ impl CompareOptions {
             warmup: self.warmup.unwrap_or(1),
             runs: self.runs.unwrap_or(if self.quick { 3 } else { 5 }),
             timeout_s: self.timeout_s,
+            probe_interval_s: (!self.no_probe)
+                .then(|| crate::probe::DEFAULT_INTERVAL.as_secs_f64()),
         }
     }
 
@@ -402,7 +406,8 @@ mod tests {
             Plan {
                 warmup: 1,
                 runs: 3,
-                timeout_s: None
+                timeout_s: None,
+                probe_interval_s: Some(0.001),
             }
         );
         assert_eq!(
@@ -410,7 +415,8 @@ mod tests {
             Plan {
                 warmup: 1,
                 runs: 5,
-                timeout_s: None
+                timeout_s: None,
+                probe_interval_s: Some(0.001),
             }
         );
     }

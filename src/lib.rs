@@ -15,6 +15,7 @@ pub mod kernels;
 pub mod lessons;
 pub mod measure;
 pub mod output;
+pub mod probe;
 pub mod processes;
 pub mod pythons;
 pub mod remote;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 use crate::deadline::Deadline;
+use crate::probe::Probe;
 
 use crate::kernels::Value;
 use crate::strategies::{Sample, Strategy};
@@ -19,6 +20,8 @@ pub struct Plan {
     pub runs: usize,
     /// A run (all its passes) that takes longer is interrupted and its row marked timed out.
     pub timeout_s: Option<f64>,
+    /// Interval of the GIL contention probe during runs of the embedded interpreter; `None` = off.
+    pub probe_interval_s: Option<f64>,
 }
 
 /// One measured run of one strategy.
@@ -33,6 +36,8 @@ pub struct Run {
     pub checksum: Value,
     pub timeline: TimelineStats,
     pub chunks: Vec<Chunk>,
+    /// Share of the probe's time spent waiting for the embedded interpreter's GIL.
+    pub gil_contention: Option<f64>,
 }
 
 /// Every measured run of one strategy, or why it did not run.
@@ -124,7 +129,7 @@ pub fn measure(
                 )?),
                 None => None,
             };
-            let outcome = measure_one(*strategy, setup, &mut slot.repeats);
+            let outcome = measure_one(*strategy, setup, &mut slot.repeats, plan.probe_interval_s);
             let timed_out = deadline.as_ref().is_some_and(Deadline::fired);
             drop(deadline);
             let run = match outcome {
@@ -165,11 +170,23 @@ pub fn measure(
 }
 
 /// One run; the first call (a warm-up unless there is none) sizes `repeats`.
-fn measure_one(strategy: &dyn Strategy, setup: &Setup, repeats: &mut usize) -> Result<Run> {
+fn measure_one(
+    strategy: &dyn Strategy,
+    setup: &Setup,
+    repeats: &mut usize,
+    probe: Option<f64>,
+) -> Result<Run> {
     if *repeats == 0 {
         *repeats = repeats_for(run_once(strategy, setup, 1)?.wall_s);
     }
-    run_once(strategy, setup, *repeats)
+    // Only the embedded interpreter's GIL can be probed from here.
+    let probe = match probe {
+        Some(s) if strategy.runs_in().is_none() => Some(Probe::start(Duration::from_secs_f64(s))?),
+        _ => None,
+    };
+    let mut run = run_once(strategy, setup, *repeats)?;
+    run.gil_contention = probe.and_then(Probe::finish);
+    Ok(run)
 }
 
 /// Times one run of `repeats` passes: wall clock around it, CPU from getrusage
@@ -232,6 +249,7 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
         checksum,
         timeline: analyse(&chunks, setup.workload.kernel.is_cpu_bound()),
         chunks,
+        gil_contention: None,
     })
 }
 
@@ -298,6 +316,7 @@ mod tests {
             warmup: 2,
             runs: 3,
             timeout_s: None,
+            probe_interval_s: None,
         };
         let out = measure(&[&a, &b], &setup(), plan, &mut Silent).unwrap();
         assert_eq!(out.len(), 2);
@@ -332,6 +351,7 @@ mod tests {
                 warmup: 1,
                 runs: 2,
                 timeout_s: None,
+                probe_interval_s: None,
             },
             &mut Silent,
         )
@@ -354,6 +374,7 @@ mod tests {
                 warmup: 0,
                 runs: 1,
                 timeout_s: None,
+                probe_interval_s: None,
             },
             &mut Silent,
         )

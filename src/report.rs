@@ -119,6 +119,9 @@ pub struct Row {
     pub overlap: Option<f64>,
     /// Median count of hand-overs between workers that did not overlap.
     pub handoffs: Option<f64>,
+    /// Median share of time a probe thread waited to attach to the embedded
+    /// interpreter (0 = GIL free, 1 = always held); `null` where not probed.
+    pub gil_contention: Option<f64>,
     pub checksum: Option<Value>,
     /// "ok", "unavailable", "failed" or "timed out".
     pub status: String,
@@ -312,6 +315,7 @@ fn row(
         efficiency: None,
         overlap: None,
         handoffs: None,
+        gil_contention: None,
         checksum: None,
         status: status(m).into(),
         available: m.unavailable.is_none(),
@@ -341,6 +345,8 @@ fn row(
     row.efficiency = speedup.map(|x| x / workers as f64);
     row.overlap = Some(per_run(|r| r.timeline.overlap));
     row.handoffs = Some(per_run(|r| r.timeline.handoffs as f64));
+    let probed: Vec<f64> = m.runs.iter().filter_map(|r| r.gil_contention).collect();
+    row.gil_contention = Spread::of(&probed).map(|s| s.median);
     row.checksum = m.runs.first().map(|r| r.checksum);
     let kernel = setup.workload.kernel;
     let mut ideal = workers.min(setup.workload.tasks) as f64;

@@ -464,3 +464,35 @@ fn svg_and_text_strip_draw_one_lane_per_worker() {
     assert!(strip.contains("timelines of the median runs (threading)"));
     assert_eq!(strip.lines().filter(|l| l.starts_with("  w1 ")).count(), 1);
 }
+
+#[test]
+fn the_gil_probe_sees_threads_wait_and_a_process_pool_not() {
+    if cpus() < CPUS_FOR_ORDERINGS {
+        eprintln!("skipped: needs {CPUS_FOR_ORDERINGS} CPUs");
+        return;
+    }
+    let r = compare_json(&[
+        "threading",
+        "--quick",
+        "--strategies",
+        "py-threads,py-process-pool,rayon",
+    ]);
+    let wait = |id: &str| num(row(&r, id), "gil_contention");
+    if r["interpreter"]["gil_disabled"] == false {
+        assert!(
+            wait("py-threads") > wait("py-process-pool"),
+            "threads {} pool {}",
+            wait("py-threads"),
+            wait("py-process-pool")
+        );
+    }
+    assert!(wait("rayon") < 0.5, "native rows never hold the GIL");
+    let off = compare_json(&[
+        "threading",
+        "--quick",
+        "--no-probe",
+        "--strategies",
+        "py-threads",
+    ]);
+    assert!(row(&off, "py-threads")["gil_contention"].is_null());
+}

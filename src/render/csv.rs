@@ -3,7 +3,7 @@
 use crate::render::fmt_opt;
 use crate::report::Report;
 
-const HEADER: [&str; 24] = [
+const HEADER: [&str; 25] = [
     "scenario",
     "strategy",
     "implementation",
@@ -23,6 +23,7 @@ const HEADER: [&str; 24] = [
     "efficiency",
     "overlap",
     "handoffs",
+    "gil_contention",
     "checksum",
     "status",
     "available",
@@ -63,6 +64,7 @@ pub fn render(reports: &[Report]) -> anyhow::Result<String> {
                 num(r.efficiency),
                 num(r.overlap),
                 num(r.handoffs),
+                num(r.gil_contention),
                 r.checksum.map(|c| c.to_string()).unwrap_or_default(),
                 r.status.clone(),
                 r.available.to_string(),

@@ -129,7 +129,7 @@ pub fn free_threading_lines(r: &Report) -> Vec<String> {
 }
 
 /// The columns of the table and the Markdown report, after the strategy.
-pub const COLUMNS: [&str; 9] = [
+pub const COLUMNS: [&str; 10] = [
     "workers",
     "wall s median (min–max)",
     "start ms",
@@ -139,10 +139,11 @@ pub const COLUMNS: [&str; 9] = [
     "vs py-seq",
     "overlap",
     "handoffs",
+    "GIL wait",
 ];
 
 /// A row's figures, formatted for [`COLUMNS`].
-pub fn cells(row: &crate::report::Row) -> [String; 9] {
+pub fn cells(row: &crate::report::Row) -> [String; 10] {
     [
         row.workers.to_string(),
         fmt_spread(row),
@@ -156,6 +157,7 @@ pub fn cells(row: &crate::report::Row) -> [String; 9] {
         fmt_opt(row.vs_python_sequential, 2),
         fmt_opt(row.overlap, 2),
         fmt_opt(row.handoffs, 0),
+        fmt_opt(row.gil_contention, 2),
     ]
 }
 
@@ -227,6 +229,7 @@ pub(crate) mod fixture {
             efficiency: Some(speedup / 2.0),
             overlap: Some(speedup),
             handoffs: Some(12.0),
+            gil_contention: Some(0.5),
             checksum: Some(crate::kernels::Value::Int(21333325333334000000)),
             status: "ok".into(),
             available: true,
@@ -252,6 +255,7 @@ pub(crate) mod fixture {
         unavailable.efficiency = None;
         unavailable.overlap = None;
         unavailable.handoffs = None;
+        unavailable.gil_contention = None;
         unavailable.checksum = None;
         unavailable.note = Some("needs Python 3.14".into());
         Report {

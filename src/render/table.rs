@@ -63,7 +63,8 @@ fn render_one(r: &Report) -> String {
     out += "speedup = fastest sequential run / this row's fastest run (in brackets: median / median), \
 against py-sequential for Python rows and rust-sequential for native rows\n\
 start ms = until the first chunk of work; parallelism = CPU s / wall s; \
-overlap = mean number of workers running at once (chunk timeline)\n";
+overlap = mean number of workers running at once (chunk timeline)\n\
+GIL wait = share of time a probe thread waited to attach to the embedded interpreter\n";
     out
 }
 

@@ -1,0 +1,65 @@
+//! The GIL contention probe: a thread that, at a set interval, times how long it
+//! waits to attach to the interpreter (the method of gilknocker). The share of
+//! its time spent waiting is `gil_contention`: near 1 when some thread always
+//! holds the GIL, near 0 when it is free (processes, free-threaded builds).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use pyo3::ffi;
+
+/// Default time between two attach attempts.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(1);
+
+pub struct Probe {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<(Duration, Duration)>>,
+}
+
+impl Probe {
+    /// Starts probing the embedded interpreter every `interval`.
+    pub fn start(interval: Duration) -> std::io::Result<Probe> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("gil-lab-probe".into())
+            .spawn(move || {
+                let begun = Instant::now();
+                let mut waited = Duration::ZERO;
+                while !flag.load(Ordering::Relaxed) {
+                    let asked = Instant::now();
+                    // SAFETY: the interpreter is initialized while a Probe lives; the
+                    // thread state is released at once.
+                    unsafe {
+                        let state = ffi::PyGILState_Ensure();
+                        waited += asked.elapsed();
+                        ffi::PyGILState_Release(state);
+                    }
+                    std::thread::sleep(interval);
+                }
+                (waited, begun.elapsed())
+            })?;
+        Ok(Probe {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the probe; returns the share of its time spent waiting for the GIL.
+    pub fn finish(mut self) -> Option<f64> {
+        self.stop.store(true, Ordering::Relaxed);
+        let (waited, total) = self.thread.take()?.join().ok()?;
+        (total > Duration::ZERO).then(|| (waited.as_secs_f64() / total.as_secs_f64()).min(1.0))
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
