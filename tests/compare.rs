@@ -457,12 +457,14 @@ fn svg_and_text_strip_draw_one_lane_per_worker() {
         text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"")
             && text.trim_end().ends_with("</svg>")
     );
-    // py-sequential has one lane, py-threads two: three lane backgrounds.
-    assert_eq!(text.matches(r##"fill="#f4f4f4""##).count(), 3);
-    assert!(text.matches("<rect").count() >= 6);
     let strip = stdout(&out);
     assert!(strip.contains("timelines of the median runs (threading)"));
-    assert_eq!(strip.lines().filter(|l| l.starts_with("  w1 ")).count(), 1);
+    // py-sequential has one lane, py-threads two (a free-threaded host adds both
+    // again with PYTHON_GIL=1): the picture and the strip show the same lanes.
+    let lanes = strip.lines().filter(|l| l.starts_with("  w")).count();
+    assert!(lanes == 3 || lanes == 6, "{strip}");
+    assert_eq!(text.matches(r##"fill="#f4f4f4""##).count(), lanes);
+    assert!(text.matches("<rect").count() >= 2 * lanes);
 }
 
 #[test]
