@@ -232,3 +232,9 @@ class Subinterpreter:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+def worker_ready(barrier):
+    """Pool initializer: tell the main process this worker has started, so a
+    timing starts once every worker of the pool is up."""
+    barrier.wait(timeout=60)

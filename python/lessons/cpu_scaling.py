@@ -27,11 +27,6 @@ def burn(n):
     return total
 
 
-def worker_ready(barrier):
-    """Pool initializer: tell the main process this worker has started."""
-    barrier.wait(timeout=60)
-
-
 def main():
     args = _lab.parse_args(__doc__, start_methods=True)
     ctx = _lab.context(args.start_method)
@@ -49,7 +44,7 @@ def main():
     for _ in range(rounds):
         for k in counts:
             ready = ctx.Barrier(k + 1)
-            with ctx.Pool(k, initializer=worker_ready, initargs=(ready,)) as pool:
+            with ctx.Pool(k, initializer=_lab.worker_ready, initargs=(ready,)) as pool:
                 ready.wait(timeout=60)  # every worker is up: start the clock
                 with _lab.stopwatch() as t:
                     pool.map(burn, [total_work // k] * k, chunksize=1)

@@ -31,11 +31,6 @@ def burn(n):
     return total
 
 
-def worker_ready(barrier):
-    """Pool initializer: tell the main process this worker has started."""
-    barrier.wait(timeout=60)
-
-
 def health_check(stop, report):
     """Wake every TICK seconds and record how late each wake-up was."""
     lateness = []
@@ -51,7 +46,7 @@ def run_with_health_check(ctx, workers, tasks, n):
     checker = ctx.Process(target=health_check, args=(stop, report))
     checker.start()
     ready = ctx.Barrier(workers + 1)
-    with ctx.Pool(workers, initializer=worker_ready, initargs=(ready,)) as pool:
+    with ctx.Pool(workers, initializer=_lab.worker_ready, initargs=(ready,)) as pool:
         ready.wait(timeout=60)  # every worker is up: start the clock
         with _lab.stopwatch() as t:
             pool.map(burn, [n] * tasks, chunksize=1)

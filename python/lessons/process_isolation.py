@@ -37,11 +37,6 @@ def march(n):
     return total
 
 
-def worker_ready(barrier):
-    """Pool initializer: tell the main process this worker has started."""
-    barrier.wait(timeout=60)
-
-
 def main():
     args = _lab.parse_args(__doc__, start_methods=True)
     ctx = _lab.context(args.start_method)
@@ -72,7 +67,7 @@ def main():
         for w in workers:
             w.join()
     ready = ctx.Barrier(3)
-    with ctx.Pool(2, initializer=worker_ready, initargs=(ready,)) as pool:
+    with ctx.Pool(2, initializer=_lab.worker_ready, initargs=(ready,)) as pool:
         ready.wait(timeout=60)  # both workers are up before the clock starts
         with _lab.stopwatch() as processes:
             pool.map(march, [n, n], chunksize=1)
