@@ -48,32 +48,32 @@ done
 $GL compare io --json "$T/io.json" >/dev/null 2>&1
 figure "io: py-threads speedup over sequential (5 waits)" "$(field "$T/io.json" py-threads speedup)" ">=" 3 ×
 
-# Embedding overhead: the same sequential Python work, embedded vs plain python3, alternated.
+# Embedding overhead: the same sequential Python work, embedded (without the probe)
+# vs plain python3, alternated; per round the fastest of 3 runs, then the median ratio.
 read -r size tasks chunk < <(python3 -c "
 import json; d=json.load(open('$T/t.json'))['workload']; print(d['size'], d['tasks'], d['chunk'])")
-for round in 1 2 3; do
-  $GL compare threading --strategies py-sequential --runs 5 --json "$T/e$round.json" >/dev/null 2>&1
-  python3 scripts/plain_sequential.py sum_squares "$size" "$tasks" "$chunk" 5 >>"$T/plain.txt"
-  field "$T/e$round.json" py-sequential wall_s >>"$T/embedded.txt"
+for round in 1 2 3 4 5 6; do
+  $GL compare threading --strategies py-sequential --runs 3 --no-probe --json "$T/e$round.json" >/dev/null 2>&1
+  e=$(python3 -c "import json; print(json.load(open('$T/e$round.json'))['results'][0]['wall_s']['min'])")
+  p=$(python3 scripts/plain_sequential.py sum_squares "$size" "$tasks" "$chunk" 3 | sort -g | head -1)
+  echo "$e $p" >>"$T/embedding.txt"
 done
 ratio=$(python3 -c "
 import statistics as s
-e=[float(x) for x in open('$T/embedded.txt')]; p=[float(x) for x in open('$T/plain.txt')]
-print(round(s.median(e)/s.median(p), 3))")
+print(round(s.median(float(e)/float(p) for e, p in (l.split() for l in open('$T/embedding.txt'))), 3))")
 figure "embedded py-sequential / plain python3 (ratio)" "$ratio" ">=" 0.97
 figure "embedded py-sequential / plain python3 (ratio)" "$ratio" "<=" 1.03
 
-# The GIL contention probe's own cost: py-sequential with and without it, alternated.
-for round in 1 2 3; do
-  $GL compare threading --strategies py-sequential --runs 5 --json "$T/p1-$round.json" >/dev/null 2>&1
-  $GL compare threading --strategies py-sequential --runs 5 --no-probe --json "$T/p0-$round.json" >/dev/null 2>&1
-  field "$T/p1-$round.json" py-sequential wall_s >>"$T/probe-on.txt"
-  field "$T/p0-$round.json" py-sequential wall_s >>"$T/probe-off.txt"
+# The GIL contention probe's own cost: py-sequential with and without it, alternated;
+# per round the fastest of 3 runs, then the median ratio.
+for round in 1 2 3 4 5 6; do
+  $GL compare threading --strategies py-sequential --runs 3 --json "$T/p1-$round.json" >/dev/null 2>&1
+  $GL compare threading --strategies py-sequential --runs 3 --no-probe --json "$T/p0-$round.json" >/dev/null 2>&1
+  python3 -c "import json; m=lambda f: json.load(open(f))['results'][0]['wall_s']['min']; print(m('$T/p1-$round.json') / m('$T/p0-$round.json'))" >>"$T/probe.txt"
 done
 overhead=$(python3 -c "
 import statistics as s
-on=[float(x) for x in open('$T/probe-on.txt')]; off=[float(x) for x in open('$T/probe-off.txt')]
-print(round((s.median(on)/s.median(off)-1)*100, 2))")
+print(round((s.median(float(x) for x in open('$T/probe.txt')) - 1) * 100, 2))")
 figure "GIL probe overhead on py-sequential (1 ms interval, %)" "$overhead" "<=" 1 %
 figure "threading: py-threads gil_contention" "$(field "$T/t.json" py-threads gil_contention)" ">=" 0.5
 figure "threading: py-process-pool gil_contention" "$(field "$T/t.json" py-process-pool gil_contention)" "<=" 0.2
