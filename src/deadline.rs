@@ -17,22 +17,35 @@ pub const GRACE: Duration = Duration::from_secs(3);
 /// How long a process pool gets to notice its killed workers.
 pub const POOL_NOTICE: Duration = Duration::from_millis(500);
 
+/// How long the threads running tasks get to unwind before the measuring thread is interrupted too.
+pub const TASKS_NOTICE: Duration = Duration::from_millis(500);
+
 /// Guards one run. When `limit` passes first, it kills every child process (a
-/// pool then reports itself broken), then raises `TimeoutError` in every thread
-/// running Python; a run that still does not return within [`GRACE`] (native
-/// code, another interpreter's thread) ends the process with exit code 124.
+/// pool then reports itself broken), then raises `TimeoutError` in the threads
+/// running tasks and, if that is not enough, in the measuring thread; a run
+/// that still does not return within [`GRACE`] (native code, another
+/// interpreter's thread) ends the process with exit code 124.
+///
+/// Idle threads are never interrupted: an exception raised in a pool's idle
+/// thread can swallow the wake-up the pool sends it, and the pool would then
+/// wait for that thread forever.
 pub struct Deadline {
     done: Arc<(Mutex<bool>, Condvar)>,
     fired: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    /// The thread that runs the strategy, as `threading.get_ident()` knows it.
+    caller: u64,
 }
 
 impl Deadline {
-    /// `spare`: processes the deadline must leave alone (other rows' harnesses).
+    /// Starts the clock for a run on the calling thread. `spare`: processes the
+    /// deadline must leave alone (other rows' harnesses).
     pub fn start(limit: Duration, what: String, spare: Vec<u32>) -> std::io::Result<Deadline> {
         let done = Arc::new((Mutex::new(false), Condvar::new()));
         let fired = Arc::new(AtomicBool::new(false));
         let (done2, fired2) = (done.clone(), fired.clone());
+        // SAFETY: pthread_self has no preconditions; CPython's thread ident is this value.
+        let caller = unsafe { libc::pthread_self() } as u64;
         let thread = std::thread::Builder::new()
             .name("gil-lab-deadline".into())
             .spawn(move || {
@@ -45,7 +58,14 @@ impl Deadline {
                 if wait_done(&done2, POOL_NOTICE) {
                     return;
                 }
-                interrupt_python_threads();
+                // Again: a pool that was starting may have forked since.
+                kill_descendants_except(&spare);
+                interrupt_python_threads(Threads::RunningTasks);
+                if wait_done(&done2, TASKS_NOTICE) {
+                    return;
+                }
+                kill_descendants_except(&spare);
+                interrupt_python_threads(Threads::Only(caller));
                 if !wait_done(&done2, GRACE) {
                     exit_now(
                         124,
@@ -60,6 +80,7 @@ impl Deadline {
             done,
             fired,
             thread: Some(thread),
+            caller,
         })
     }
 
@@ -79,6 +100,14 @@ impl Drop for Deadline {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        if self.fired() {
+            // An interrupt that arrived after the run had returned would
+            // otherwise surface in whatever Python this thread runs next.
+            Python::attach(|_| {
+                // SAFETY: attached; a null exception clears the pending one.
+                unsafe { ffi::PyThreadState_SetAsyncExc(self.caller as _, std::ptr::null_mut()) };
+            });
+        }
     }
 }
 
@@ -92,16 +121,31 @@ fn wait_done(done: &(Mutex<bool>, Condvar), limit: Duration) -> bool {
     }
 }
 
-/// Raises `TimeoutError` at the next bytecode in every thread of the main
-/// interpreter that is running Python (a thread blocked in C sees it on return).
-fn interrupt_python_threads() {
+/// Which threads an interrupt reaches.
+#[derive(Clone, Copy)]
+enum Threads {
+    /// Those with a task of the harness on their stack: interrupting them makes
+    /// a pool fail the task's future, and the pool then shuts down cleanly.
+    RunningTasks,
+    /// One thread, by ident.
+    Only(u64),
+}
+
+/// Raises `TimeoutError` at the next bytecode in the chosen threads of the main
+/// interpreter (a thread blocked in C sees it on return).
+fn interrupt_python_threads(which: Threads) {
     let _ = Python::attach(|py| -> PyResult<()> {
         let me: u64 = py
             .import("threading")?
             .call_method0("get_ident")?
             .extract()?;
-        let frames = py.import("sys")?.call_method0("_current_frames")?;
-        for ident in frames.try_iter()? {
+        let targets = match which {
+            Threads::RunningTasks => py
+                .import("gil_lab.harness")?
+                .call_method0("threads_running_tasks")?,
+            Threads::Only(ident) => (ident,).into_pyobject(py)?.into_any(),
+        };
+        for ident in targets.try_iter()? {
             let ident: u64 = ident?.extract()?;
             if ident != me {
                 // SAFETY: attached to the interpreter; the exception type is a builtin.

@@ -52,6 +52,15 @@ def run_task(kernel, size, chunk, worker=None):
     """One task: returns ``(value, chunks, process_cpu_s)``."""
     if worker is None:
         worker = os.getpid() * 1_000_003 + threading.get_ident() % 1_000_003
+    ident = threading.get_ident()
+    _running_tasks.add(ident)
+    try:
+        return _timed_task(kernel, size, chunk, worker)
+    finally:
+        _running_tasks.discard(ident)
+
+
+def _timed_task(kernel, size, chunk, worker):
     cpu0 = time.process_time()
     chunks = []
     if kernel == "io_wait":
@@ -66,6 +75,21 @@ def run_task(kernel, size, chunk, worker=None):
             value = step(lo, hi, value)
             chunks.append((worker, start, time.monotonic_ns(), time.thread_time_ns() - tcpu))
     return value, chunks, time.process_time() - cpu0
+
+
+def threads_running_tasks():
+    """Idents of the threads of this interpreter that are inside :func:`run_task`.
+
+    A timed-out run interrupts these first: an exception raised in an idle pool
+    thread can swallow the wake-up that ``shutdown`` sends it, and the pool then
+    waits forever for that thread. (``sys._current_frames`` is no way to find
+    them: it walks the frames of every interpreter, own-GIL subinterpreters'
+    included, from the wrong one.)
+    """
+    return list(_running_tasks)
+
+
+_running_tasks = set()
 
 
 def combine(results, external_cpu=False):
