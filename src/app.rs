@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{Cli, Command, CompareArgs, ScenarioArg};
+use crate::cli::{Cli, Command, CompareArgs, LiveArgs, LiveScenario, ScenarioArg};
 use crate::compare::{CompareOptions, compare};
 use crate::error::{EXIT_USAGE, UsageError};
 use crate::interpreter::{Embedded, PYO3_VERSION};
@@ -78,6 +78,96 @@ fn dispatch(command: Command) -> Result<i32> {
             let (options, exports) = compare_plan.expect("planned above");
             run_compare(&python, &options, &exports)
         }
+        Command::Live(args) => run_live(&python, &args),
+    }
+}
+
+fn run_live(python: &Embedded, args: &LiveArgs) -> Result<i32> {
+    let scenario = match args.scenario {
+        LiveScenario::Threading => Scenario::Threading,
+        LiveScenario::Processes => Scenario::Processes,
+        LiveScenario::Io => Scenario::Io,
+    };
+    let other = args
+        .python
+        .as_deref()
+        .map(|s| one_python(python, s))
+        .transpose()?;
+    let options = crate::live::LiveOptions {
+        scenario,
+        workers: args.workers,
+        duration_s: args.duration,
+        python: other,
+        start_method: args.start_method.clone(),
+        probe: !args.no_probe,
+    };
+    options.validate(crate::cpus())?;
+    check_start_method(args.start_method.as_deref())?;
+    let json = args.json.as_deref().map(Destination::parse);
+    let svg = args.svg.as_deref().map(Destination::parse);
+    for (flag, d) in [("--json", &json), ("--svg", &svg)] {
+        if let Some(d) = d {
+            d.check_writable(flag)?;
+        }
+    }
+    let report = if std::io::stdout().is_terminal() {
+        crate::live::live(python, &options, &mut crate::live::view::Bars::new())?
+    } else {
+        crate::live::live(python, &options, &mut crate::live::view::StatusLines::new())?
+    };
+    let table = render::live::render(&report);
+    let to_stdout = json == Some(Destination::Stdout) || svg == Some(Destination::Stdout);
+    if to_stdout {
+        eprint!("{table}");
+    } else {
+        print!("{table}");
+    }
+    if let Some(d) = &svg {
+        let timelines = report.timelines();
+        let captions = vec![
+            format!(
+                "gil-lab live {}: Python in {} · {} CPUs · the first {} s of each group",
+                report.scenario.id(),
+                report.python.version,
+                report.machine.cpus,
+                crate::live::group::TIMELINE_S
+            ),
+            format!("chunks of {}", report.workload),
+        ];
+        d.write(&render::timeline::svg_sections(&[
+            render::timeline::Section {
+                captions,
+                cpu_bound: scenario.kernel().is_cpu_bound(),
+                timelines: &timelines,
+            },
+        ]))?;
+    }
+    if let Some(d) = &json {
+        d.write(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+    }
+    let failed: Vec<&str> = report
+        .groups
+        .iter()
+        .filter(|g| g.error.is_some())
+        .map(|g| g.id.as_str())
+        .collect();
+    if !failed.is_empty() {
+        eprintln!(
+            "error: {} group(s) failed: {}",
+            failed.len(),
+            failed.join(", ")
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// The start methods multiprocessing knows on Linux.
+fn check_start_method(method: Option<&str>) -> Result<(), UsageError> {
+    match method {
+        None | Some("fork" | "spawn" | "forkserver") => Ok(()),
+        Some(other) => Err(UsageError::new(format!("unknown start method {other:?}"))
+            .with_hint("one of fork, spawn, forkserver")),
     }
 }
 

@@ -53,6 +53,45 @@ pub enum Command {
     },
     /// Measure one workload under every concurrency model, in one table
     Compare(Box<CompareArgs>),
+    /// Watch the GIL at work: a progress bar per worker, group after group
+    Live(LiveArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LiveScenario {
+    /// CPU-bound sum(i*i for i in range(n)) in chunks
+    Threading,
+    /// CPU-bound sum(math.sqrt(i) for i in range(n)) in chunks
+    Processes,
+    /// Waits (sleep and a blocking recv): threads run side by side
+    Io,
+}
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    #[arg(default_value = "threading")]
+    pub scenario: LiveScenario,
+    /// Workers per group [default: CPU count; 5 for io]
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Seconds each group runs
+    #[arg(long, default_value_t = 3.0)]
+    pub duration: f64,
+    /// Run the Python groups in this interpreter: a path or a version such as 3.13t
+    #[arg(long, value_name = "SPEC")]
+    pub python: Option<String>,
+    /// multiprocessing start method for the process pool [default: the platform's]
+    #[arg(long, value_name = "fork|spawn|forkserver")]
+    pub start_method: Option<String>,
+    /// Write the summary as JSON (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<String>,
+    /// Draw the first second of each group as an SVG timeline (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub svg: Option<String>,
+    /// Run without the GIL contention probe
+    #[arg(long)]
+    pub no_probe: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

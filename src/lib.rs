@@ -13,6 +13,7 @@ pub mod error;
 pub mod interpreter;
 pub mod kernels;
 pub mod lessons;
+pub mod live;
 pub mod measure;
 pub mod output;
 pub mod probe;

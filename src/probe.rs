@@ -4,7 +4,7 @@
 //! holds the GIL, near 0 when it is free (processes, free-threaded builds).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,8 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(1);
 
 pub struct Probe {
     stop: Arc<AtomicBool>,
+    /// Nanoseconds waited and elapsed so far, for readings while it runs.
+    so_far: Arc<[AtomicU64; 2]>,
     thread: Option<JoinHandle<(Duration, Duration)>>,
 }
 
@@ -23,6 +25,8 @@ impl Probe {
     pub fn start(interval: Duration) -> std::io::Result<Probe> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let so_far = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
+        let publish = so_far.clone();
         let thread = std::thread::Builder::new()
             .name("gil-lab-probe".into())
             .spawn(move || {
@@ -37,14 +41,25 @@ impl Probe {
                         waited += asked.elapsed();
                         ffi::PyGILState_Release(state);
                     }
+                    publish[0].store(waited.as_nanos() as u64, Ordering::Relaxed);
+                    publish[1].store(begun.elapsed().as_nanos() as u64, Ordering::Relaxed);
                     std::thread::sleep(interval);
                 }
                 (waited, begun.elapsed())
             })?;
         Ok(Probe {
             stop,
+            so_far,
             thread: Some(thread),
         })
+    }
+
+    /// `(waited, elapsed)` so far: the share over a window is the ratio of two readings' differences.
+    pub fn reading(&self) -> (Duration, Duration) {
+        (
+            Duration::from_nanos(self.so_far[0].load(Ordering::Relaxed)),
+            Duration::from_nanos(self.so_far[1].load(Ordering::Relaxed)),
+        )
     }
 
     /// Stops the probe; returns the share of its time spent waiting for the GIL.

@@ -72,6 +72,29 @@ pub fn kill_descendants_except(spare: &[u32]) {
     unsafe { while libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) > 0 {} }
 }
 
+/// CPU seconds (user + system) used so far by this process and its live descendants.
+pub fn tree_cpu_seconds() -> f64 {
+    let me = std::process::id();
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    std::iter::once(me)
+        .chain(descendants(me))
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .filter_map(|stat| parse_cpu_ticks(&stat))
+        .sum::<u64>() as f64
+        / ticks
+}
+
+/// `utime + stime` in clock ticks from a `/proc/PID/stat` line (fields 14 and 15).
+pub fn parse_cpu_ticks(stat: &str) -> Option<u64> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // after_name starts at field 3 (state): utime is field 14, stime 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +104,13 @@ mod tests {
         assert_eq!(parse_ppid("42 (a) b) c) S 7 42 42 0"), Some(7));
         assert_eq!(parse_ppid("1 (systemd) S 0 1 1"), Some(0));
         assert_eq!(parse_ppid("garbage"), None);
+    }
+
+    #[test]
+    fn cpu_ticks_are_utime_plus_stime() {
+        let stat = "42 (py (x)) R 1 42 42 0 -1 4194560 100 0 0 0 250 17 0 0 20 0 3 0 99";
+        assert_eq!(parse_cpu_ticks(stat), Some(267));
+        assert_eq!(parse_cpu_ticks("7 (short) S 1"), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -15,6 +15,17 @@ use crate::processes::kill_descendants;
 
 /// The run's private temporary folder, removed on every way out.
 static PRIVATE_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// What must be undone on the way out (progress bars on the screen).
+type Cleanup = Box<dyn Fn() + Send>;
+static ON_EXIT: Mutex<Vec<Cleanup>> = Mutex::new(Vec::new());
+
+/// Runs `cleanup` when a signal or a timeout ends the process.
+pub fn on_exit(cleanup: Cleanup) {
+    if let Ok(mut all) = ON_EXIT.lock() {
+        all.push(cleanup);
+    }
+}
 
 /// Creates the private temporary folder and points `TMPDIR` at it, so that temp
 /// files and sockets of lessons and workers land there. Call before Python starts
@@ -61,6 +72,12 @@ pub fn exit_now(code: i32, why: &str) -> ! {
     kill_descendants();
     if let Some(dir) = PRIVATE_DIR.get() {
         let _ = std::fs::remove_dir_all(dir);
+    }
+    // try_lock: never wait on a thread that the signal caught mid-registration.
+    if let Ok(all) = ON_EXIT.try_lock() {
+        for cleanup in all.iter() {
+            cleanup();
+        }
     }
     if std::io::stderr().is_terminal() {
         eprint!("\x1b[?25h");

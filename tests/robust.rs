@@ -108,6 +108,26 @@ fn ctrl_c_ends_a_lesson_its_pool_and_its_temp_files() {
 }
 
 #[test]
+fn ctrl_c_ends_live_with_its_process_pool_and_restores_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let child = start(&["live", "threading", "--duration", "4"], tmp.path());
+    let pgid = child.id();
+    // Wait for the process pool group: the moment with children to leave behind.
+    let begun = Instant::now();
+    while processes_in_group(pgid).len() < 2 {
+        assert!(begun.elapsed() < Duration::from_secs(90), "no pool started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    interrupt(
+        child,
+        libc::SIGINT,
+        Duration::from_millis(500),
+        Duration::from_secs(2),
+        130,
+    );
+}
+
+#[test]
 fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
     let _one = exclusive();
     let dir = tempfile::tempdir().unwrap();

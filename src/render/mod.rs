@@ -2,6 +2,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod live;
 pub mod markdown;
 pub mod table;
 pub mod timeline;

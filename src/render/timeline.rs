@@ -35,10 +35,13 @@ fn spans(t: &Timeline, cpu_bound: bool, width: f64) -> Vec<(u64, State, f64, f64
             .partial_cmp(&(b.0, b.1 as u8, b.2))
             .unwrap_or(std::cmp::Ordering::Equal)
     });
+    // A wait narrower than a pixel cannot be seen; dropping it lets the running
+    // spans around it merge, which keeps a picture of thousands of chunks small.
+    raw.retain(|s| s.1 == State::Running || s.3 - s.2 >= 1.0);
     let mut merged: Vec<(u64, State, f64, f64)> = Vec::new();
     for span in raw {
         match merged.last_mut() {
-            Some(last) if last.0 == span.0 && last.1 == span.1 && span.2 - last.3 < 0.5 => {
+            Some(last) if last.0 == span.0 && last.1 == span.1 && span.2 - last.3 < 1.0 => {
                 last.3 = last.3.max(span.3)
             }
             _ => merged.push(span),
@@ -64,18 +67,38 @@ const WIDTH: f64 = 900.0;
 const LEFT: f64 = 40.0;
 const LANE: f64 = 12.0;
 
+/// Panels under shared caption lines.
+pub struct Section<'a> {
+    pub captions: Vec<String>,
+    pub cpu_bound: bool,
+    pub timelines: &'a [Timeline],
+}
+
 /// One SVG of every scenario's timelines.
 pub fn svg(outcomes: &[(&Report, &[Timeline])]) -> String {
+    let sections: Vec<Section> = outcomes
+        .iter()
+        .map(|(report, timelines)| Section {
+            captions: vec![title(report), workload_line(report)],
+            cpu_bound: report.workload.kernel.is_cpu_bound(),
+            timelines,
+        })
+        .collect();
+    svg_sections(&sections)
+}
+
+/// One SVG: per section its captions, then a panel per timeline.
+pub fn svg_sections(sections: &[Section]) -> String {
     let mut body = String::new();
     let mut y = 10.0;
-    for (report, timelines) in outcomes {
-        let cpu_bound = report.workload.kernel.is_cpu_bound();
-        for line in [title(report), workload_line(report)] {
+    for section in sections {
+        let (cpu_bound, timelines) = (section.cpu_bound, section.timelines);
+        for line in &section.captions {
             y += 16.0;
             let _ = writeln!(
                 body,
                 r#"<text x="4" y="{y}" font-size="12">{}</text>"#,
-                escape(&line)
+                escape(line)
             );
         }
         for t in timelines.iter() {

@@ -1,0 +1,259 @@
+//! How `live` shows a running group: progress bars on a terminal, one status
+//! line per group per second otherwise. Views draw readings; they measure nothing.
+
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::live::group::Group;
+use crate::live::sample::{Summary, Tick, Window};
+
+/// What a view needs to know about the group it shows.
+pub struct Shown<'a> {
+    pub group: &'a Group,
+    /// Units (iterations, waits) per chunk.
+    pub per_chunk: f64,
+    /// Chunks per second of one worker alone, for "× one worker" and the bar scale.
+    pub reference_rate: f64,
+    pub duration_s: f64,
+    pub unit: Unit,
+}
+
+/// Million iterations per second, or waits per second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    MegaIterations,
+    Waits,
+}
+
+impl Unit {
+    pub fn label(self) -> &'static str {
+        match self {
+            Unit::MegaIterations => "M it/s",
+            Unit::Waits => "waits/s",
+        }
+    }
+
+    /// Chunks per second in this unit.
+    pub fn of(self, chunks_per_s: f64, per_chunk: f64) -> f64 {
+        match self {
+            Unit::MegaIterations => chunks_per_s * per_chunk / 1e6,
+            Unit::Waits => chunks_per_s,
+        }
+    }
+}
+
+impl Shown<'_> {
+    /// The group's state over the last half second of `ticks`.
+    pub fn current(&self, ticks: &[Tick]) -> Option<Window> {
+        let last = ticks.last()?;
+        let from = ticks.iter().rev().find(|t| last.t_s - t.t_s >= 0.5)?;
+        Window::between(from, last)
+    }
+
+    /// "38.2 M it/s = 1.01× one worker · CPUs busy 1.00 · GIL wait 0.95".
+    pub fn describe(&self, w: &Window) -> String {
+        let mut text = format!(
+            "{:.1} {} = {:.2}× one worker · CPUs busy {:.2}",
+            self.unit.of(w.rate(), self.per_chunk),
+            self.unit.label(),
+            w.rate() / self.reference_rate,
+            w.cpus_busy
+        );
+        if let Some(g) = w.gil_contention {
+            text += &format!(" · GIL wait {g:.2}");
+        }
+        text
+    }
+
+    fn worker_rates(&self, w: &Window) -> String {
+        w.worker_rates
+            .iter()
+            .map(|r| format!("{:.2}×", r / self.reference_rate))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+pub trait View: Send {
+    fn begin(&mut self, shown: &Shown);
+    fn update(&mut self, shown: &Shown, ticks: &[Tick]);
+    fn end(&mut self, shown: &Shown, summary: Option<&Summary>, error: Option<&str>);
+    /// A line outside any group.
+    fn note(&mut self, line: &str);
+}
+
+/// No output at all (library use, tests).
+pub struct Quiet;
+
+impl View for Quiet {
+    fn begin(&mut self, _: &Shown) {}
+    fn update(&mut self, _: &Shown, _: &[Tick]) {}
+    fn end(&mut self, _: &Shown, _: Option<&Summary>, _: Option<&str>) {}
+    fn note(&mut self, _: &str) {}
+}
+
+/// One line per group per second, for pipes and CI logs.
+pub struct StatusLines {
+    printed_s: u64,
+}
+
+impl StatusLines {
+    pub fn new() -> StatusLines {
+        StatusLines { printed_s: 0 }
+    }
+}
+
+impl Default for StatusLines {
+    fn default() -> Self {
+        StatusLines::new()
+    }
+}
+
+impl View for StatusLines {
+    fn begin(&mut self, shown: &Shown) {
+        self.printed_s = 0;
+        println!(
+            "{}: {} worker(s), {} s",
+            shown.group.id, shown.group.workers, shown.duration_s
+        );
+    }
+
+    fn update(&mut self, shown: &Shown, ticks: &[Tick]) {
+        let Some(t) = ticks.last().map(|t| t.t_s) else {
+            return;
+        };
+        if (t.floor() as u64) <= self.printed_s {
+            return;
+        }
+        self.printed_s = t.floor() as u64;
+        if let Some(w) = shown.current(ticks) {
+            println!(
+                "{} t={:.1}s {} · per worker {}",
+                shown.group.id,
+                t,
+                shown.describe(&w),
+                shown.worker_rates(&w)
+            );
+        } else {
+            println!("{} t={t:.1}s starting", shown.group.id);
+        }
+    }
+
+    fn end(&mut self, shown: &Shown, summary: Option<&Summary>, error: Option<&str>) {
+        if let Some(e) = error {
+            println!("{} failed: {}", shown.group.id, crate::report::last_line(e));
+        } else if summary.is_none() {
+            println!("{}: no chunk finished by every worker", shown.group.id);
+        }
+    }
+
+    fn note(&mut self, line: &str) {
+        println!("{line}");
+    }
+}
+
+/// Progress bars: a header per group with its live rate and parallelism, one bar per worker.
+pub struct Bars {
+    multi: MultiProgress,
+    header: Option<ProgressBar>,
+    workers: Vec<ProgressBar>,
+}
+
+/// Redraws per second: smooth enough to watch threads take turns.
+const REDRAW_HZ: u8 = 20;
+
+impl Bars {
+    pub fn new() -> Bars {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stdout_with_hz(REDRAW_HZ));
+        let clear = multi.clone();
+        crate::signals::on_exit(Box::new(move || {
+            let _ = clear.clear();
+        }));
+        Bars {
+            multi,
+            header: None,
+            workers: Vec::new(),
+        }
+    }
+}
+
+impl Default for Bars {
+    fn default() -> Self {
+        Bars::new()
+    }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("█▉▊▋▌▍▎▏ ")
+}
+
+impl View for Bars {
+    fn begin(&mut self, shown: &Shown) {
+        let header = self.multi.add(ProgressBar::new_spinner());
+        header.set_style(style("{prefix:.bold} {msg}"));
+        header.set_prefix(shown.group.id);
+        header.set_message(format!("{} worker(s), starting", shown.group.workers));
+        // A full bar = one worker alone at full speed for the whole duration.
+        let length = (shown.reference_rate * shown.duration_s).max(1.0) as u64;
+        self.workers = (0..shown.group.workers)
+            .map(|w| {
+                let bar = self.multi.add(ProgressBar::new(length));
+                bar.set_style(style("  {prefix:>4} {bar:50.cyan/blue} {msg}"));
+                bar.set_prefix(format!("w{w}"));
+                bar.enable_steady_tick(Duration::from_millis(1000 / REDRAW_HZ as u64));
+                bar
+            })
+            .collect();
+        self.header = Some(header);
+    }
+
+    fn update(&mut self, shown: &Shown, ticks: &[Tick]) {
+        let Some(last) = ticks.last() else { return };
+        let current = shown.current(ticks);
+        for (w, bar) in self.workers.iter().enumerate() {
+            bar.set_position(last.counts.get(w).copied().unwrap_or(0));
+            if let Some(c) = &current {
+                bar.set_message(format!(
+                    "{:.2}× one worker",
+                    c.worker_rates[w] / shown.reference_rate
+                ));
+            }
+        }
+        if let (Some(header), Some(c)) = (&self.header, &current) {
+            header.set_message(format!(
+                "{} worker(s) · t={:.1}s · {}",
+                shown.group.workers,
+                last.t_s,
+                shown.describe(c)
+            ));
+        }
+    }
+
+    fn end(&mut self, shown: &Shown, summary: Option<&Summary>, error: Option<&str>) {
+        for bar in self.workers.drain(..) {
+            bar.disable_steady_tick();
+            bar.abandon();
+        }
+        if let Some(header) = self.header.take() {
+            let text = match (error, summary) {
+                (Some(e), _) => format!("failed: {}", crate::report::last_line(e)),
+                (None, Some(s)) => format!(
+                    "{} worker(s) · median {:.1} {} · CPUs busy {:.2}",
+                    shown.group.workers,
+                    shown.unit.of(s.rate.median, shown.per_chunk),
+                    shown.unit.label(),
+                    s.cpus_busy.median
+                ),
+                (None, None) => "no chunk finished by every worker".into(),
+            };
+            header.abandon_with_message(text);
+        }
+    }
+
+    fn note(&mut self, line: &str) {
+        let _ = self.multi.println(line);
+    }
+}

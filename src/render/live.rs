@@ -1,0 +1,136 @@
+//! The summary table `live` prints at the end. It draws the report; it measures nothing.
+
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+
+use crate::live::{GroupResult, LiveReport};
+use crate::stats::Spread;
+
+fn spread(s: Option<Spread>, decimals: usize) -> String {
+    match s {
+        Some(s) => format!(
+            "{:.d$} ({:.d$}–{:.d$})",
+            s.median,
+            s.min,
+            s.max,
+            d = decimals
+        ),
+        None => "–".into(),
+    }
+}
+
+fn interpreter(g: &GroupResult) -> String {
+    match &g.interpreter {
+        Some(i) if g.id.starts_with("rust") => format!("Rust + {}", i.version),
+        Some(i) => i.version.clone(),
+        None => "Rust (native)".into(),
+    }
+}
+
+/// What a group's figures say, in one sentence.
+fn reading(g: &GroupResult) -> String {
+    if let Some(e) = &g.error {
+        return format!("failed: {}", crate::report::last_line(e));
+    }
+    let (Some(vs), Some(busy)) = (g.vs_one_worker, g.cpus_busy) else {
+        return "no steady window: every worker must finish a chunk".into();
+    };
+    let gil = g.gil_contention.map(|s| s.median);
+    let together = vs.median;
+    if g.workers == 1 {
+        return format!("the reference: one worker alone ({:.2}×)", together);
+    }
+    let per_worker = together / g.workers as f64;
+    let fastest = g.worker_rates.iter().copied().fold(0.0, f64::max);
+    let slowest = g.worker_rates.iter().copied().fold(f64::INFINITY, f64::min);
+    let unfair = if fastest > 3.0 * slowest {
+        format!(
+            "; unfair: the fastest worker got {:.0} % of the work (a thread that lets go of the GIL and asks again at once often wins it back)",
+            100.0 * fastest / g.worker_rates.iter().sum::<f64>()
+        )
+    } else {
+        String::new()
+    };
+    let waited = gil.map_or(String::new(), |w| {
+        format!(", the GIL probe waited {:.0} % of its time", w * 100.0)
+    });
+    let text = if busy.median < 1.5 && per_worker < 0.75 {
+        format!(
+            "{} workers take turns: together {:.2}× one worker, each {:.2}×, {:.2} CPUs busy{waited}",
+            g.workers, together, per_worker, busy.median
+        )
+    } else {
+        format!(
+            "{} workers run side by side: together {:.2}× one worker, {:.2} CPUs busy{waited}",
+            g.workers, together, busy.median
+        )
+    };
+    text + &unfair
+}
+
+pub fn render(r: &LiveReport) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header([
+            "group".to_string(),
+            "workers".into(),
+            "runs in".into(),
+            format!("rate {} median (min–max)", r.unit),
+            "× one worker".into(),
+            "CPUs busy".into(),
+            "GIL wait".into(),
+            format!("per worker {}", r.unit),
+        ]);
+    for g in &r.groups {
+        let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
+        table.add_row(vec![
+            Cell::new(&g.id),
+            right(g.workers.to_string()),
+            Cell::new(interpreter(g)),
+            right(spread(g.rate, 1)),
+            right(spread(g.vs_one_worker, 2)),
+            right(spread(g.cpus_busy, 2)),
+            right(spread(g.gil_contention, 2)),
+            right(
+                g.worker_rates
+                    .iter()
+                    .map(|x| format!("{x:.1}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+        ]);
+    }
+    let mut out = format!(
+        "gil-lab live {}: Python in {} · {} CPUs, {} {}\n",
+        r.scenario.id(),
+        r.python.version,
+        r.machine.cpus,
+        r.machine.os,
+        r.machine.arch
+    );
+    out += &format!(
+        "chunks of {} · {} s per group · rates in {} per 0.5 s window · {}\n",
+        r.workload, r.duration_s, r.unit, r.why_one_after_another
+    );
+    out += &format!("{table}\n");
+    for reference in &r.references {
+        out += &format!(
+            "  1× = {}: {:.1} {} ({})\n",
+            reference.what, reference.rate, r.unit, reference.measured_by
+        );
+    }
+    let width = r.groups.iter().map(|g| g.id.len()).max().unwrap_or(0);
+    for g in &r.groups {
+        out += &format!("  {:width$}  {}\n", g.id, reading(g));
+    }
+    for s in &r.skipped {
+        out += &format!("  not shown: {s}\n");
+    }
+    if let Some(busy) = r.machine.busy_cpus.filter(|b| *b >= 0.5) {
+        out += &format!(
+            "  warning: other work kept {busy:.1} CPUs busy before the run; the figures share the machine with it\n"
+        );
+    }
+    out
+}
