@@ -60,6 +60,10 @@ pub fn run(args: impl IntoIterator<Item = String>) -> i32 {
 fn dispatch(command: Command) -> Result<i32> {
     // Check the arguments that need no interpreter before starting one.
     let compare_plan = match &command {
+        Command::Compare(args) if args.scenario == ScenarioArg::Convoy => {
+            check_convoy_args(args)?;
+            None
+        }
         Command::Compare(args) => Some(compare_plan(args)?),
         _ => None,
     };
@@ -74,12 +78,64 @@ fn dispatch(command: Command) -> Result<i32> {
             target,
             args,
         } => run_lesson(&python, timeout, spec.as_deref(), &target, &args),
+        Command::Compare(args) if args.scenario == ScenarioArg::Convoy => {
+            run_convoy(&python, &args)
+        }
         Command::Compare(_) => {
             let (options, exports) = compare_plan.expect("planned above");
             run_compare(&python, &options, &exports)
         }
         Command::Live(args) => run_live(&python, &args),
     }
+}
+
+/// Convoy measures latency, not a workload split in tasks: the workload flags do not apply.
+fn check_convoy_args(args: &CompareArgs) -> Result<(), UsageError> {
+    let unused = [
+        ("--workers", args.workers.is_some()),
+        ("--size", args.size.is_some()),
+        ("--tasks", args.tasks.is_some()),
+        ("--runs", args.runs.is_some()),
+        ("--warmup", args.warmup.is_some()),
+        ("--strategies", args.strategies.is_some()),
+        ("--csv", args.csv.is_some()),
+        ("--timeline", args.timeline.is_some()),
+        ("--svg", args.svg.is_some()),
+        ("--timeline-strip", args.timeline_strip),
+    ];
+    if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
+        return Err(
+            UsageError::new(format!("compare convoy does not take {flag}"))
+                .with_hint("convoy takes --quick, --python, --start-method, --json and --markdown"),
+        );
+    }
+    check_start_method(args.start_method.as_deref())?;
+    for (flag, path) in [("--json", &args.json), ("--markdown", &args.markdown)] {
+        if let Some(p) = path {
+            Destination::parse(p).check_writable(flag)?;
+        }
+    }
+    Ok(())
+}
+
+fn run_convoy(python: &Embedded, args: &CompareArgs) -> Result<i32> {
+    let others = crate::pythons::resolve(&args.pythons, python.python_dir())?;
+    let report = crate::convoy::convoy(python, &others, args.quick, args.start_method.as_deref())?;
+    let table = render::convoy::render(&report);
+    let json = args.json.as_deref().map(Destination::parse);
+    let markdown = args.markdown.as_deref().map(Destination::parse);
+    if json == Some(Destination::Stdout) || markdown == Some(Destination::Stdout) {
+        eprint!("{table}");
+    } else {
+        print!("{table}");
+    }
+    if let Some(d) = json {
+        d.write(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+    }
+    if let Some(d) = markdown {
+        d.write(&render::convoy::markdown(&report))?;
+    }
+    Ok(0)
 }
 
 fn run_live(python: &Embedded, args: &LiveArgs) -> Result<i32> {
@@ -338,6 +394,12 @@ fn compare_plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageEr
         ScenarioArg::Processes => vec![Scenario::Processes],
         ScenarioArg::Io => vec![Scenario::Io],
         ScenarioArg::All => Scenario::ALL.to_vec(),
+        ScenarioArg::Convoy => {
+            return Err(
+                UsageError::new("convoy measures latency, not a split workload")
+                    .with_hint("gil-lab compare convoy [--quick] [--python SPEC]"),
+            );
+        }
     };
     let options = CompareOptions {
         scenarios,

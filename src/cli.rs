@@ -104,6 +104,8 @@ pub enum ScenarioArg {
     Io,
     /// The three scenarios in one report
     All,
+    /// Beazley's convoy effect: an I/O thread's round-trip latency while CPU threads run
+    Convoy,
 }
 
 #[derive(Debug, Args)]

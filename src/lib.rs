@@ -8,6 +8,7 @@
 pub mod app;
 pub mod cli;
 pub mod compare;
+pub mod convoy;
 pub mod deadline;
 pub mod error;
 pub mod interpreter;

@@ -1,5 +1,6 @@
 //! Renderers: they format reports and never measure.
 
+pub mod convoy;
 pub mod csv;
 pub mod json;
 pub mod live;
