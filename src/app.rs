@@ -6,7 +6,10 @@ use anyhow::Result;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{Cli, Command, CompareArgs, LiveArgs, LiveScenario, ScenarioArg};
+use crate::cli::{
+    Cli, Command, CompareArgs, LiveArgs, LiveScenario, ScenarioArg, SweepArgs, SweepKind,
+    VerifyArgs,
+};
 use crate::compare::{CompareOptions, compare};
 use crate::error::{EXIT_USAGE, UsageError};
 use crate::interpreter::{Embedded, PYO3_VERSION};
@@ -86,7 +89,200 @@ fn dispatch(command: Command) -> Result<i32> {
             run_compare(&python, &options, &exports)
         }
         Command::Live(args) => run_live(&python, &args),
+        Command::Sweep(args) => run_sweep(&python, &args),
+        Command::Verify(args) => run_verify(&python, &args),
     }
+}
+
+/// Progress of `verify` on stderr, one line per claim.
+struct ClaimLines;
+
+impl crate::verify::VerifyProgress for ClaimLines {
+    fn begin(&mut self, index: usize, total: usize, claim: &crate::verify::Claim) {
+        eprint!("[{:>2}/{total}] {} … ", index + 1, claim.id);
+    }
+    fn done(&mut self, checked: &crate::verify::Checked) {
+        eprintln!("{} ({:.1} s)", checked.verdict, checked.seconds);
+    }
+}
+
+/// Expected duration of a whole `verify` on 2 CPUs, from the experiments' budgets.
+fn verify_expectation(quick: bool) -> &'static str {
+    if quick {
+        "about a minute"
+    } else {
+        "a few minutes"
+    }
+}
+
+fn run_verify(python: &Embedded, args: &VerifyArgs) -> Result<i32> {
+    let json = args.json.as_deref().map(Destination::parse);
+    let markdown = args.markdown.as_deref().map(Destination::parse);
+    for (flag, d) in [("--json", &json), ("--markdown", &markdown)] {
+        if let Some(d) = d {
+            d.check_writable(flag)?;
+        }
+    }
+    let known = crate::verify::claims()?;
+    if let Some(bad) = args.claims.iter().find(|c| {
+        !known
+            .iter()
+            .any(|k| k.id == **c || k.number.to_string() == **c)
+    }) {
+        return Err(UsageError::new(format!("no claim {bad:?}"))
+            .with_hint(format!(
+                "claims are numbered 1-{} or named, e.g. {}",
+                known.len(),
+                known.first().map_or("", |k| k.id.as_str())
+            ))
+            .into());
+    }
+    let embedded = python.facts()?.executable;
+    let others: Vec<crate::pythons::Found> = if args.pythons.is_empty() {
+        crate::pythons::discover(python.python_dir())
+    } else {
+        let chosen = crate::pythons::resolve(&args.pythons, python.python_dir())?;
+        crate::pythons::discover(python.python_dir())
+            .into_iter()
+            .filter(|f| chosen.iter().any(|c| c.executable == f.facts.executable))
+            .collect()
+    }
+    .into_iter()
+    .filter(|f| f.facts.executable != embedded)
+    .collect();
+    eprintln!(
+        "checking {} claims ({}): expected {} on 2 CPUs",
+        if args.claims.is_empty() {
+            known.len()
+        } else {
+            args.claims.len()
+        },
+        if args.quick { "quick" } else { "full" },
+        verify_expectation(args.quick)
+    );
+    let report = crate::verify::verify(python, &others, args.quick, &args.claims, &mut ClaimLines)?;
+    let table = render::verify::table(&report);
+    if json == Some(Destination::Stdout) || markdown == Some(Destination::Stdout) {
+        eprint!("{table}");
+    } else {
+        print!("{table}");
+    }
+    if let Some(d) = json {
+        d.write(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+    }
+    if let Some(d) = markdown {
+        // Charts go beside a Markdown file, named after it and the claim.
+        let beside = match &d {
+            Destination::File(p) => Some(p.clone()),
+            Destination::Stdout => None,
+        };
+        let chart_path = |c: &crate::verify::Checked| -> Option<std::path::PathBuf> {
+            let p = beside.as_ref()?;
+            crate::render::verify::chart(c)?;
+            let stem = p.file_stem()?.to_string_lossy().into_owned();
+            Some(p.with_file_name(format!("{stem}-claim-{:02}.svg", c.number)))
+        };
+        for c in &report.claims {
+            if let (Some(path), Some(svg)) = (chart_path(c), crate::render::verify::chart(c)) {
+                Destination::File(path).write(&svg)?;
+            }
+        }
+        let name = |c: &crate::verify::Checked| {
+            chart_path(c).and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        };
+        d.write(&render::verify::markdown(&report, &name))?;
+    }
+    Ok(0)
+}
+
+fn run_sweep(python: &Embedded, args: &SweepArgs) -> Result<i32> {
+    let dest = |flag: &str, p: &Option<String>| -> Result<Option<Destination>, UsageError> {
+        let d = p.as_deref().map(Destination::parse);
+        if let Some(d) = &d {
+            d.check_writable(flag)?;
+        }
+        Ok(d)
+    };
+    let (json, markdown, svg) = (
+        dest("--json", &args.json)?,
+        dest("--markdown", &args.markdown)?,
+        dest("--svg", &args.svg)?,
+    );
+    if let Some(n) = args.max_workers
+        && (n == 0 || n > crate::compare::MAX_WORKERS_PER_CPU * crate::cpus())
+    {
+        return Err(UsageError::new(format!(
+            "--max-workers must be between 1 and {}, not {n}",
+            crate::compare::MAX_WORKERS_PER_CPU * crate::cpus()
+        ))
+        .with_hint("e.g. --max-workers 4")
+        .into());
+    }
+    if args.kind != SweepKind::Workers && (!args.pythons.is_empty() || args.max_workers.is_some()) {
+        return Err(
+            UsageError::new("--python and --max-workers apply to sweep workers only")
+                .with_hint("gil-lab sweep workers --python 3.13 --max-workers 4")
+                .into(),
+        );
+    }
+    // Reports name their chart by its file name when both are written.
+    let chart_name = match &svg {
+        Some(Destination::File(p)) => p.file_name().map(|n| n.to_string_lossy().into_owned()),
+        _ => None,
+    };
+    let (table, md, chart, data) = match args.kind {
+        SweepKind::Workers => {
+            let options = crate::sweep::workers::WorkersOptions {
+                quick: args.quick,
+                pythons: args.pythons.clone(),
+                max_workers: args.max_workers,
+            };
+            let mut bar = Bar::new();
+            let s = crate::sweep::workers::sweep(python, &options, &mut bar)?;
+            (
+                render::sweep::workers_table(&s),
+                render::sweep::workers_markdown(&s, chart_name.as_deref()),
+                render::sweep::workers_chart(&s),
+                serde_json::to_string_pretty(&s)?,
+            )
+        }
+        SweepKind::Ipc => {
+            let v = crate::sweep::ipc(args.quick)?;
+            (
+                render::sweep::rows_table(&v, "ipc"),
+                render::sweep::rows_markdown(&v, "ipc", chart_name.as_deref()),
+                render::sweep::ipc_chart(&v),
+                serde_json::to_string_pretty(&v)?,
+            )
+        }
+        SweepKind::Memory => {
+            let v = crate::sweep::memory(args.quick, args.preload_mb)?;
+            (
+                render::sweep::rows_table(&v, "memory"),
+                render::sweep::rows_markdown(&v, "memory", chart_name.as_deref()),
+                render::sweep::memory_chart(&v),
+                serde_json::to_string_pretty(&v)?,
+            )
+        }
+    };
+    let any_stdout = [&json, &markdown, &svg]
+        .iter()
+        .any(|d| **d == Some(Destination::Stdout));
+    if any_stdout {
+        eprint!("{table}");
+    } else {
+        print!("{table}");
+    }
+    if let Some(d) = json {
+        d.write(&(data + "\n"))?;
+    }
+    if let Some(d) = markdown {
+        d.write(&md)?;
+    }
+    if let Some(d) = svg {
+        d.write(&chart)?;
+    }
+    Ok(0)
 }
 
 /// Convoy measures latency, not a workload split in tasks: the workload flags do not apply.

@@ -55,6 +55,65 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// Watch the GIL at work: a progress bar per worker, group after group
     Live(LiveArgs),
+    /// One figure across a range: speedup by workers, IPC cost by payload, memory by worker kind
+    Sweep(SweepArgs),
+    /// Check every claim of the two documents on this machine, with evidence
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Smaller experiments: every claim in about a minute
+    #[arg(long)]
+    pub quick: bool,
+    /// Write the verdicts as JSON (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<String>,
+    /// Write a Markdown report, with a chart per claim beside it (- for stdout, no charts)
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<String>,
+    /// Interpreters the claims that need one may use: path, version such as 3.13t, or all [default: all found]
+    #[arg(long = "python", value_name = "SPEC")]
+    pub pythons: Vec<String>,
+    /// Check only these claims: id or number (repeatable)
+    #[arg(long = "claim", value_name = "ID")]
+    pub claims: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SweepKind {
+    /// 1 … 2×CPUs workers: speedup curve, Amdahl fit, the cost of leaving a core free
+    Workers,
+    /// 1 KB … 64 MB sent to a worker and back: pickled, by path, shared, per MB
+    Ipc,
+    /// PSS and RSS per thread, subinterpreter, fork and spawn child, with a preloaded object
+    Memory,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    pub kind: SweepKind,
+    /// Fewer points and runs: a sweep in well under a minute
+    #[arg(long)]
+    pub quick: bool,
+    /// Write the results as JSON (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<String>,
+    /// Write a Markdown report (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<String>,
+    /// Write the chart as SVG (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub svg: Option<String>,
+    /// workers: also sweep the Python rows in this interpreter (path or version such as 3.13; repeatable)
+    #[arg(long = "python", value_name = "SPEC")]
+    pub pythons: Vec<String>,
+    /// workers: the largest worker count [default: 2 × CPUs]
+    #[arg(long)]
+    pub max_workers: Option<usize>,
+    /// memory: size of the preloaded object (the documents' "2 GB model", scaled down)
+    #[arg(long, default_value_t = 128, value_name = "MB")]
+    pub preload_mb: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

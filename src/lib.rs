@@ -26,8 +26,10 @@ pub mod report;
 pub mod signals;
 pub mod stats;
 pub mod strategies;
+pub mod sweep;
 pub mod timeline;
 pub mod verdict;
+pub mod verify;
 pub mod workload;
 
 pub use compare::{CompareOptions, Outcome, compare};

@@ -1,12 +1,16 @@
 //! Renderers: they format reports and never measure.
 
+pub mod chart;
 pub mod convoy;
 pub mod csv;
 pub mod json;
 pub mod live;
 pub mod markdown;
+pub mod rows;
+pub mod sweep;
 pub mod table;
 pub mod timeline;
+pub mod verify;
 
 use crate::report::Report;
 

@@ -1,0 +1,271 @@
+//! Tables, Markdown and charts of the sweeps. They draw; they measure nothing.
+
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+use serde_json::Value;
+
+use crate::render::chart::{Chart, Series, bars};
+use crate::render::rows;
+use crate::sweep::workers::WorkersSweep;
+
+fn workers_grid(s: &WorkersSweep) -> (Vec<String>, Vec<Vec<String>>) {
+    let max = s
+        .curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.workers))
+        .max()
+        .unwrap_or(1);
+    let mut header = vec!["model".to_string()];
+    header.extend((1..=max).map(|n| format!("{n} w")));
+    header.extend(["serial fraction".into(), "predicted at 8".into()]);
+    let lines = s
+        .curves
+        .iter()
+        .map(|c| {
+            let mut line = vec![c.model.clone()];
+            for n in 1..=max {
+                line.push(
+                    c.points
+                        .iter()
+                        .find(|p| p.workers == n)
+                        .map_or("–".into(), |p| format!("{:.2}", p.speedup)),
+                );
+            }
+            match &c.fit {
+                Some(f) => {
+                    line.push(match f.serial_fraction_error {
+                        Some(e) => format!("{:.3} ± {:.3}", f.serial_fraction, e),
+                        None => format!("{:.3}", f.serial_fraction),
+                    });
+                    line.push(
+                        f.predicted
+                            .get("8")
+                            .map_or("–".into(), |v| format!("{v:.2}×")),
+                    );
+                }
+                None => line.extend(["–".into(), "–".into()]),
+            }
+            line
+        })
+        .collect();
+    (header, lines)
+}
+
+fn headroom_lines(s: &WorkersSweep) -> Vec<String> {
+    s.headroom
+        .iter()
+        .map(|h| {
+            format!(
+                "small task ({} iterations) with {} CPU(s) kept busy: median {:.2} ms, p90 {:.2} ms, max {:.2} ms over {} probes",
+                h.probe_size, h.busy_workers, h.probe_ms.median, h.probe_ms.p90, h.probe_ms.max, h.probes
+            )
+        })
+        .collect()
+}
+
+fn workers_heading(s: &WorkersSweep) -> String {
+    format!(
+        "gil-lab sweep workers: {} · {} CPUs · {} · speedup = sequential fastest ÷ model fastest of {} runs, same total work",
+        s.interpreter, s.machine.cpus, s.workload, s.runs
+    )
+}
+
+pub fn workers_table(s: &WorkersSweep) -> String {
+    let (header, lines) = workers_grid(s);
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    for line in lines {
+        t.add_row(line.into_iter().enumerate().map(|(i, c)| {
+            if i == 0 {
+                Cell::new(c)
+            } else {
+                Cell::new(c).set_alignment(CellAlignment::Right)
+            }
+        }));
+    }
+    let mut out = format!("{}\n{t}\n", workers_heading(s));
+    out += "  serial fraction: Amdahl's law fitted to the points up to the CPU count (± standard error)\n";
+    for line in headroom_lines(s) {
+        out += &format!("  {line}\n");
+    }
+    out
+}
+
+pub fn workers_markdown(s: &WorkersSweep, chart: Option<&str>) -> String {
+    let (header, lines) = workers_grid(s);
+    let mut out = format!("# Speedup by worker count\n\n{}\n\n", workers_heading(s));
+    out += &format!(
+        "| {} |\n|{}\n",
+        header.join(" | "),
+        "---|".repeat(header.len())
+    );
+    for line in lines {
+        out += &format!("| {} |\n", line.join(" | "));
+    }
+    if let Some(path) = chart {
+        out += &format!("\n![speedup curve]({path})\n");
+    }
+    out += "\n";
+    for line in headroom_lines(s) {
+        out += &format!("- {line}\n");
+    }
+    out
+}
+
+pub fn workers_chart(s: &WorkersSweep) -> String {
+    let max = s
+        .curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.workers))
+        .max()
+        .unwrap_or(1);
+    let mut series = vec![Series {
+        label: "ideal (n×)".into(),
+        points: (1..=max).map(|n| (n as f64, n as f64)).collect(),
+        reference: true,
+    }];
+    series.extend(s.curves.iter().map(|c| {
+        Series {
+            label: c.model.clone(),
+            points: c
+                .points
+                .iter()
+                .map(|p| (p.workers as f64, p.speedup))
+                .collect(),
+            reference: false,
+        }
+    }));
+    Chart {
+        title: format!(
+            "Speedup by workers · {} · {} CPUs",
+            s.interpreter, s.machine.cpus
+        ),
+        x_label: "workers".into(),
+        y_label: "speedup ×".into(),
+        log_x: false,
+        series,
+    }
+    .svg()
+}
+
+fn heading(v: &Value, what: &str) -> String {
+    format!(
+        "gil-lab sweep {what}: {}",
+        v["interpreter"].as_str().unwrap_or("?")
+    )
+}
+
+fn notes(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(all) = v["notes"].as_array() {
+        out.extend(all.iter().filter_map(|n| n.as_str().map(String::from)));
+    }
+    for key in ["setup", "crossover"] {
+        match &v[key] {
+            Value::Null => {}
+            Value::String(s) => out.push(format!("{key}: {s}")),
+            other => out.push(format!("{key}: {}", summary(other))),
+        }
+    }
+    out
+}
+
+/// A nested object in one line, without its bulky row lists.
+fn summary(v: &Value) -> String {
+    match v.as_object() {
+        Some(o) => o
+            .iter()
+            .filter(|(_, x)| !x.is_array())
+            .map(|(k, x)| match x {
+                Value::String(s) => format!("{k}: {s}"),
+                Value::Number(n) => {
+                    format!("{k}: {}", n.as_f64().map_or(n.to_string(), rows::number))
+                }
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => v.to_string(),
+    }
+}
+
+fn rows_of(v: &Value) -> &[Value] {
+    v["rows"].as_array().map_or(&[], |r| r.as_slice())
+}
+
+pub fn rows_table(v: &Value, what: &str) -> String {
+    let mut out = format!("{}\n{}\n", heading(v, what), rows::table(rows_of(v)));
+    for n in notes(v) {
+        out += &format!("  {n}\n");
+    }
+    out
+}
+
+pub fn rows_markdown(v: &Value, what: &str, chart: Option<&str>) -> String {
+    let mut out = format!("# {}\n\n{}\n", heading(v, what), rows::markdown(rows_of(v)));
+    if let Some(path) = chart {
+        out += &format!("\n![{what} chart]({path})\n");
+    }
+    out += "\n";
+    for n in notes(v) {
+        out += &format!("- {n}\n");
+    }
+    out
+}
+
+/// ms per MB against payload size, one line per route.
+pub fn ipc_chart(v: &Value) -> String {
+    let mut series: Vec<Series> = Vec::new();
+    for r in rows_of(v) {
+        let (Some(route), Some(bytes), Some(ms)) = (
+            r["route"].as_str(),
+            r["payload_bytes"].as_f64(),
+            r["ms_per_mb"].as_f64(),
+        ) else {
+            continue;
+        };
+        match series.iter_mut().find(|s| s.label == route) {
+            Some(s) => s.points.push((bytes, ms)),
+            None => series.push(Series {
+                label: route.into(),
+                points: vec![(bytes, ms)],
+                reference: false,
+            }),
+        }
+    }
+    Chart {
+        title: format!(
+            "Round trip cost per MB · {}",
+            v["interpreter"].as_str().unwrap_or("?")
+        ),
+        x_label: "payload bytes (log scale)".into(),
+        y_label: "ms per MB".into(),
+        log_x: true,
+        series,
+    }
+    .svg()
+}
+
+/// PSS per worker kind and preload.
+pub fn memory_chart(v: &Value) -> String {
+    let items: Vec<(String, f64)> = rows_of(v)
+        .iter()
+        .filter_map(|r| {
+            let label = format!(
+                "{} · preload {} MB",
+                r["worker"].as_str()?,
+                r["preload_mb"].as_u64().unwrap_or(0)
+            );
+            Some((label, r["pss_kb"].as_f64()? / 1024.0))
+        })
+        .collect();
+    bars(
+        &format!(
+            "PSS per worker · {}",
+            v["interpreter"].as_str().unwrap_or("?")
+        ),
+        "MB",
+        &items,
+    )
+}

@@ -1,0 +1,137 @@
+//! The verdict table, the Markdown report and the per-claim charts of `verify`.
+//! They draw the report; they measure nothing.
+
+use comfy_table::{ContentArrangement, Table, presets};
+
+use crate::render::chart::bars;
+use crate::verify::{Checked, VerifyReport};
+
+fn heading(r: &VerifyReport) -> String {
+    let others = if r.others.is_empty() {
+        "no other interpreter found (scripts/install-pythons.sh builds 3.13 and 3.13t)".to_string()
+    } else {
+        format!("also used: {}", r.others.join(", "))
+    };
+    format!(
+        "gil-lab verify{}: {} claims checked in {:.0} s on {} · {} CPUs, {} {} · {others}",
+        if r.quick { " --quick" } else { "" },
+        r.claims.len(),
+        r.seconds,
+        r.interpreter,
+        r.machine.cpus,
+        r.machine.os,
+        r.machine.arch
+    )
+}
+
+fn tally(r: &VerifyReport) -> String {
+    r.counts()
+        .iter()
+        .map(|(v, n)| format!("{n} {v}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+pub fn table(r: &VerifyReport) -> String {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::DynamicFullWidth)
+        .set_width(170)
+        .set_header([
+            "#",
+            "claim (the document's words)",
+            "verdict",
+            "evidence (measured now)",
+        ]);
+    for c in &r.claims {
+        t.add_row([
+            c.number.to_string(),
+            format!("{}\n{}", c.id, c.claim),
+            c.verdict.clone(),
+            c.evidence.clone(),
+        ]);
+    }
+    let mut out = format!("{}\n{t}\n{}\n", heading(r), tally(r));
+    for c in &r.claims {
+        out += &format!("{:>2}. {}: {}\n", c.number, c.verdict, c.explanation);
+    }
+    out
+}
+
+/// Figures that share a unit, as a bar chart; `None` when fewer than two do.
+pub fn chart(c: &Checked) -> Option<String> {
+    let mut units: Vec<&str> = c.figures.iter().map(|f| f.unit.as_str()).collect();
+    units.sort();
+    units.dedup();
+    let unit = units
+        .iter()
+        .filter(|u| **u != "bool")
+        .max_by_key(|u| c.figures.iter().filter(|f| f.unit == **u).count())?;
+    let items: Vec<(String, f64)> = c
+        .figures
+        .iter()
+        .filter(|f| f.unit == *unit && f.value.is_finite() && f.value >= 0.0)
+        .map(|f| (f.name.clone(), f.value))
+        .collect();
+    (items.len() >= 2).then(|| bars(&format!("claim {}: {}", c.number, c.id), unit, &items))
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The report in Markdown; `chart_file(claim)` names the chart written beside it, if any.
+pub fn markdown(r: &VerifyReport, chart_file: &dyn Fn(&Checked) -> Option<String>) -> String {
+    let mut out = format!(
+        "# The documents' claims, checked\n\n{}\n\n**{}**\n\n",
+        heading(r),
+        tally(r)
+    );
+    out += "| # | claim | verdict | evidence |\n|--:|---|---|---|\n";
+    for c in &r.claims {
+        out += &format!(
+            "| {} | [{}](#claim-{}) | **{}** | {} |\n",
+            c.number,
+            cell(&c.id),
+            c.number,
+            c.verdict,
+            cell(&c.evidence)
+        );
+    }
+    for c in &r.claims {
+        out += &format!(
+            "\n<a id=\"claim-{}\"></a>\n## {}. {} — {}\n\n> {}\n\n*{}*\n\n",
+            c.number, c.number, c.id, c.verdict, c.claim, c.source
+        );
+        out += &format!(
+            "**Experiment** ({}, {:.1} s): {}\n\n**Verdict: {}.** {}\n\n",
+            c.interpreter, c.seconds, c.experiment, c.verdict, c.explanation
+        );
+        if !c.figures.is_empty() {
+            out += "| figure | value | unit | spread (min–max) | interpreter |\n|---|--:|---|---|---|\n";
+            for f in &c.figures {
+                let spread = f
+                    .spread
+                    .as_ref()
+                    .filter(|s| s.len() == 2)
+                    .map_or("–".into(), |s| format!("{}–{}", num(s[0]), num(s[1])));
+                out += &format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    cell(&f.name),
+                    num(f.value),
+                    f.unit,
+                    spread,
+                    f.interpreter.as_deref().unwrap_or("–")
+                );
+            }
+        }
+        if let Some(file) = chart_file(c) {
+            out += &format!("\n![claim {} chart]({file})\n", c.number);
+        }
+    }
+    out
+}
+
+fn num(v: f64) -> String {
+    crate::render::rows::number(v)
+}
