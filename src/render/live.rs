@@ -127,10 +127,8 @@ pub fn render(r: &LiveReport) -> String {
     for s in &r.skipped {
         out += &format!("  not shown: {s}\n");
     }
-    if let Some(busy) = r.machine.busy_cpus.filter(|b| *b >= 0.5) {
-        out += &format!(
-            "  warning: other work kept {busy:.1} CPUs busy before the run; the figures share the machine with it\n"
-        );
+    if let Some(warning) = crate::render::machine_busy(&r.machine) {
+        out += &format!("  {warning}\n");
     }
     out
 }

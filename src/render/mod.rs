@@ -182,11 +182,16 @@ pub fn title(r: &Report) -> String {
 
 /// A warning when other work was competing for the CPUs, else nothing.
 pub fn busy_warning(r: &Report) -> Option<String> {
-    r.machine.was_busy().then(|| {
+    machine_busy(&r.machine)
+}
+
+/// The warning for figures measured on a machine other work was already using.
+pub fn machine_busy(machine: &crate::report::Machine) -> Option<String> {
+    machine.was_busy().then(|| {
         format!(
-            "warning: other work kept {:.1} of {} CPUs busy as measuring began: parallel rows are understated",
-            r.machine.busy_cpus.unwrap_or(0.0),
-            r.machine.cpus
+            "warning: other work kept {:.1} of {} CPUs busy as measuring began: parallel figures are understated",
+            machine.busy_cpus.unwrap_or(0.0),
+            machine.cpus
         )
     })
 }

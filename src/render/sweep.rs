@@ -89,6 +89,9 @@ pub fn workers_table(s: &WorkersSweep) -> String {
     for line in headroom_lines(s) {
         out += &format!("  {line}\n");
     }
+    if let Some(warning) = crate::render::machine_busy(&s.machine) {
+        out += &format!("  {warning}\n");
+    }
     out
 }
 

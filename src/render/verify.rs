@@ -52,6 +52,9 @@ pub fn table(r: &VerifyReport) -> String {
         ]);
     }
     let mut out = format!("{}\n{t}\n{}\n", heading(r), tally(r));
+    if let Some(warning) = crate::render::machine_busy(&r.machine) {
+        out += &format!("{warning}\n");
+    }
     for c in &r.claims {
         out += &format!("{:>2}. {}: {}\n", c.number, c.verdict, c.explanation);
     }

@@ -118,12 +118,8 @@ pub fn sweep(
                     continue;
                 }
                 let Some(speedup) = row.speedup else { continue };
-                let model = match &row.interpreter {
-                    Some(i) if i.path != facts.executable => {
-                        format!("{}@{}", row.strategy, i.version)
-                    }
-                    _ => row.strategy.clone(),
-                };
+                // The same label as compare's table: "py-threads @3.13.5t+GIL" where several interpreters ran.
+                let model = crate::render::label(&outcome.report, row);
                 let point = Point {
                     workers: n,
                     speedup,
