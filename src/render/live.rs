@@ -127,7 +127,7 @@ pub fn render(r: &LiveReport) -> String {
     for s in &r.skipped {
         out += &format!("  not shown: {s}\n");
     }
-    if let Some(warning) = crate::render::machine_busy(&r.machine) {
+    if let Some(warning) = crate::render::machine_busy(&r.machine, "figures") {
         out += &format!("  {warning}\n");
     }
     out

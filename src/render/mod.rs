@@ -182,14 +182,15 @@ pub fn title(r: &Report) -> String {
 
 /// A warning when other work was competing for the CPUs, else nothing.
 pub fn busy_warning(r: &Report) -> Option<String> {
-    machine_busy(&r.machine)
+    machine_busy(&r.machine, "rows")
 }
 
 /// The warning for figures measured on a machine other work was already using.
-pub fn machine_busy(machine: &crate::report::Machine) -> Option<String> {
+/// `what`: the figures it affects ("rows", "figures").
+pub fn machine_busy(machine: &crate::report::Machine, what: &str) -> Option<String> {
     machine.was_busy().then(|| {
         format!(
-            "warning: other work kept {:.1} of {} CPUs busy as measuring began: parallel figures are understated",
+            "warning: other work kept {:.1} of {} CPUs busy as measuring began: parallel {what} are understated",
             machine.busy_cpus.unwrap_or(0.0),
             machine.cpus
         )

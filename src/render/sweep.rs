@@ -89,7 +89,7 @@ pub fn workers_table(s: &WorkersSweep) -> String {
     for line in headroom_lines(s) {
         out += &format!("  {line}\n");
     }
-    if let Some(warning) = crate::render::machine_busy(&s.machine) {
+    if let Some(warning) = crate::render::machine_busy(&s.machine, "figures") {
         out += &format!("  {warning}\n");
     }
     out

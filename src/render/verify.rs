@@ -52,7 +52,7 @@ pub fn table(r: &VerifyReport) -> String {
         ]);
     }
     let mut out = format!("{}\n{t}\n{}\n", heading(r), tally(r));
-    if let Some(warning) = crate::render::machine_busy(&r.machine) {
+    if let Some(warning) = crate::render::machine_busy(&r.machine, "figures") {
         out += &format!("{warning}\n");
     }
     for c in &r.claims {
