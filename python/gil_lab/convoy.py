@@ -53,7 +53,8 @@ PAYLOAD = b"ping"
 QUIT = b"quit"
 RESPONSE_DELAY_S = 0.0002  # the responder's pause before each answer
 WARMUP_ROUND_TRIPS = 3  # before each row, not counted
-UNLOADED_ROUND_TRIPS = 21  # for the baseline that waits are measured from
+UNLOADED_ROUND_TRIPS = 51  # for the baseline that waits are measured from
+UNLOADED_WARMUP_S = 0.1  # the first round trips after the responder starts run slow
 MULTIPLE_TOLERANCE = 0.25  # of the switch interval, either side of a multiple
 BURN_CHUNK = 50_000  # about 2 ms of pure-Python work between two looks at the stop flag
 
@@ -226,6 +227,9 @@ def round_trip_ns(sock):
 
 def unloaded_round_trip_ms(sock):
     """The median round trip with no CPU workers: what a wait is measured from."""
+    deadline = time.perf_counter() + UNLOADED_WARMUP_S
+    while time.perf_counter() < deadline:
+        round_trip_ns(sock)
     latencies_ns = sorted(round_trip_ns(sock) for _ in range(UNLOADED_ROUND_TRIPS))
     return latencies_ns[len(latencies_ns) // 2] / 1e6
 
@@ -274,7 +278,7 @@ def cpu_threads(k):
             )
             thread.start()
             threads.append(thread)
-        wait_until_started(started, k)
+        wait_until_started(started, threads)
         yield
     finally:
         stop.set()
@@ -284,7 +288,7 @@ def cpu_threads(k):
 
 @contextlib.contextmanager
 def cpu_processes(k, context):
-    stop, started = context.Event(), context.Semaphore(0)
+    stop, started = SharedStopFlag(context), context.Semaphore(0)
     processes = []
     try:
         for n in range(k):
@@ -293,18 +297,40 @@ def cpu_processes(k, context):
             )
             process.start()
             processes.append(process)
-        wait_until_started(started, k)
+        wait_until_started(started, processes)
         yield
     finally:
         stop.set()
         reap_processes(processes)
 
 
-def wait_until_started(started, k):
-    """Measuring before every worker runs would understate the effect."""
+class SharedStopFlag:
+    """``threading.Event``'s ``set``/``is_set`` for processes, on one shared byte.
+
+    No lock: a ``multiprocessing.Event`` takes one in ``is_set``, and a worker
+    killed while holding it would leave ``set`` waiting forever.
+    """
+
+    def __init__(self, context):
+        self._flag = context.RawValue("b", 0)
+
+    def set(self):
+        self._flag.value = 1
+
+    def is_set(self):
+        return bool(self._flag.value)
+
+
+def wait_until_started(started, workers):
+    """Measuring before every worker runs would understate the effect; a dead worker fails fast."""
     deadline = time.monotonic() + START_TIMEOUT_S
-    for _ in range(k):
-        if not started.acquire(timeout=max(0.0, deadline - time.monotonic())):
+    ready = 0
+    while ready < len(workers):
+        if started.acquire(timeout=0.05):
+            ready += 1
+        elif not all(worker.is_alive() for worker in workers):
+            raise RuntimeError("a CPU worker ended before it started")
+        elif time.monotonic() > deadline:
             raise RuntimeError(f"a CPU worker did not start within {START_TIMEOUT_S} s")
 
 

@@ -159,6 +159,21 @@ def test_a_failing_row_still_cleans_up(monkeypatch, cpu_workers):
     assert_nothing_left(threads_before, set(threading.enumerate()))
 
 
+def die_at_once(stop, started):
+    os._exit(3)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_a_worker_that_dies_fails_fast(monkeypatch):
+    monkeypatch.setattr(convoy, "burn_until_stopped", die_at_once)  # a forked child runs it as is
+    threads_before = set(threading.enumerate())
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="ended before it started"):
+        convoy.run_experiment(TINY, "fork", [convoy.Config("processes", 2, 5.0)])
+    assert time.monotonic() - started < convoy.START_TIMEOUT_S
+    assert_nothing_left(threads_before, set(threading.enumerate()))
+
+
 ORPHAN_SCRIPT = """
 import multiprocessing, os, sys
 from gil_lab import convoy
@@ -203,7 +218,16 @@ def test_children_end_when_the_parent_dies(start_method):
 
 @pytest.mark.parametrize(
     "latency_ms, expected",
-    [(0.1, False), (0.74, False), (0.76, True), (1.0, True), (1.25, True), (1.3, False), (2.1, True), (2.6, False)],
+    [
+        (0.1, False),
+        (0.74, False),
+        (0.76, True),
+        (1.0, True),
+        (1.25, True),
+        (1.3, False),
+        (2.1, True),
+        (2.6, False),
+    ],
 )
 def test_at_interval_multiple(latency_ms, expected):
     assert convoy.at_interval_multiple(latency_ms, 1.0) is expected
