@@ -1,0 +1,114 @@
+"""Running a claim's experiment in another interpreter installed on this machine.
+
+Some claims need what this interpreter lacks (own-GIL subinterpreters from
+3.12, a free-threaded build). The experiment then runs as
+``python -m gil_lab.verify --check ID [--quick]`` in that interpreter, which
+prints the same JSON object :func:`gil_lab.verify.check` returns.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import gil_lab
+
+# The folder that holds the gil_lab package: the other interpreter imports it from there.
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(gil_lab.__file__)))
+
+# Quick checks must fit the whole quick run; a full check may take minutes.
+QUICK_TIMEOUT_S = 60
+FULL_TIMEOUT_S = 540
+
+# Variables of this process that would mislead another interpreter: a home or
+# path meant for this one, a GIL override that would hide the build's default.
+DROPPED_VARIABLES = ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHON_GIL", "PYTHONEXECUTABLE")
+
+INSTALL_HINT = "scripts/install-pythons.sh"
+
+
+def parse_interpreters(text):
+    """The host's list of other interpreters (JSON text, a list, or nothing)."""
+    if not text:
+        return []
+    entries = json.loads(text) if isinstance(text, str) else text
+    return [e for e in entries if isinstance(e, dict) and e.get("path")]
+
+
+def version_of(entry):
+    """``(3, 13, 5)`` from an entry's ``version`` (``"3.13.5"``, ``"3.13.5t"``) or ``spec``."""
+    text = str(entry.get("version") or entry.get("spec") or "")
+    numbers = []
+    for part in text.rstrip("t").split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        if not digits:
+            break
+        numbers.append(int(digits))
+    return tuple(numbers)
+
+
+def is_this_interpreter(entry):
+    try:
+        return os.path.realpath(entry["path"]) == os.path.realpath(sys.executable)
+    except (KeyError, OSError):
+        return False
+
+
+def others(interpreters):
+    """The entries that are not this interpreter and exist, one per real executable."""
+    seen, chosen = set(), []
+    for entry in interpreters:
+        real = os.path.realpath(entry["path"])
+        if real in seen or is_this_interpreter(entry) or not os.path.isfile(real):
+            continue
+        seen.add(real)
+        chosen.append(entry)
+    return chosen
+
+
+def pick(interpreters, min_version=(0,), free_threaded=None):
+    """The first other interpreter of at least ``min_version`` (and, if given, of that GIL kind).
+
+    With ``free_threaded=None`` a build with the GIL is preferred: it is the
+    configuration most readers run.
+    """
+    candidates = [
+        e for e in others(interpreters)
+        if version_of(e) >= tuple(min_version)
+        and (free_threaded is None or bool(e.get("free_threaded")) == free_threaded)
+    ]
+    candidates.sort(key=lambda e: bool(e.get("free_threaded")))
+    return candidates[0] if candidates else None
+
+
+def child_environment():
+    env = {k: v for k, v in os.environ.items() if k not in DROPPED_VARIABLES}
+    env["PYTHONPATH"] = PYTHON_DIR
+    return env
+
+
+def run_check(entry, claim_id, quick):
+    """The parsed check of ``claim_id`` as ``entry``'s interpreter runs it; RuntimeError on failure."""
+    command = [entry["path"], "-m", "gil_lab.verify", "--check", claim_id]
+    if quick:
+        command.append("--quick")
+    try:
+        done = subprocess.run(
+            command,
+            env=child_environment(),
+            cwd=PYTHON_DIR,
+            capture_output=True,
+            text=True,
+            timeout=QUICK_TIMEOUT_S if quick else FULL_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RuntimeError("%s did not finish within %d s" % (entry["path"], exc.timeout)) from None
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError("%s exited with code %d: %s" % (entry["path"], done.returncode, tail[0]))
+    return json.loads(done.stdout)
+
+
+def command_for(spec):
+    """How a reader runs the claims in interpreter ``spec`` (installing it first if needed)."""
+    return "`%s` then `gil-lab verify --python %s`" % (INSTALL_HINT, spec)

@@ -1,0 +1,203 @@
+"""Claims about subinterpreters: same PID, parallel, the memory they save, and
+the name of the 3.14 module."""
+
+import importlib.util
+import multiprocessing
+import os
+import statistics
+import sys
+
+from gil_lab import harness, memory
+from gil_lab.claims import elsewhere, measure
+from gil_lab.claims.subinterpreter import Subinterpreter
+
+# Two own-GIL interpreters on two free cores approach 2x; sharing one GIL
+# they stay at or below 1x; 1.5x lies halfway.
+PARALLEL_SPEEDUP = 1.5
+
+# The document: an interpreter pool would "cut the memory footprint by 80%".
+CLAIMED_CUT = 0.80
+
+DOCS_314 = "https://docs.python.org/3.14/library/concurrent.interpreters.html"
+MODULE_NAMES = ("interpreters", "concurrent.interpreters", "_interpreters", "_xxsubinterpreters",
+                "interpreters_backport")
+KEY_MODULES = ("interpreters", "concurrent.interpreters")
+
+
+# --------------------------------------------------------------------------
+# 5. Subinterpreters: same PID, in parallel, "zero memory duplication", "cut memory by 80 %"
+# --------------------------------------------------------------------------
+
+def runs_own_gil_subinterpreters():
+    """The harness drives own-GIL subinterpreters through 3.13's ``_interpreters``."""
+    return sys.version_info >= (3, 12) and harness.subinterpreters_reason() is None
+
+
+def pid_seen_by_subinterpreter():
+    reader, writer = os.pipe()
+    try:
+        with Subinterpreter() as sub:
+            sub.exec("import os\nos.write(fd, str(os.getpid()).encode())\n", fd=writer)
+        return int(os.read(reader, 64).decode())
+    finally:
+        os.close(reader)
+        os.close(writer)
+
+
+def parallel_speedups(n, rounds, control):
+    """Two tasks in a row in this interpreter against one task in each of two subinterpreters
+    (and, as the machine's control, one in each of two processes)."""
+    speedups, capacity = [], []
+    for _ in range(rounds):
+        sequential = measure.timed(harness.sequential, "sum_squares", n, 2, n)
+        speedups.append(sequential / measure.timed(harness.subinterpreters, "sum_squares", n, 2, n, 2))
+        capacity.append(sequential / control.seconds(harness.sum_squares, [(0, n)] * 2))
+    return speedups, capacity
+
+
+def memory_cuts(mb, rounds):
+    """Per round: PSS a subinterpreter adds to this process, PSS of a spawn child; without and with data."""
+    spawn = multiprocessing.get_context("spawn")
+    found = {"sub": [], "spawn": [], "sub_data": [], "spawn_data": []}
+    for _ in range(rounds):
+        found["sub"].append(memory.measure_subinterpreter(0)["loaded"]["pss_kb"])
+        found["spawn"].append(memory.measure_child(spawn, 0)["loaded"]["pss_kb"])
+        found["sub_data"].append(memory.measure_subinterpreter(mb)["loaded"]["pss_kb"])
+        found["spawn_data"].append(memory.measure_child(spawn, mb)["loaded"]["pss_kb"])
+    return found
+
+
+def subinterpreters(quick, interpreters):
+    experiment = ("a subinterpreter reports its PID; 2 tasks of sum(i * i ...) in a row against one in each "
+                  "of 2 own-GIL subinterpreters (and, as the machine's control, of 2 processes); PSS a "
+                  "subinterpreter adds against a spawn child's PSS, without and with a list-of-floats dataset "
+                  "each must load")
+    if not runs_own_gil_subinterpreters():
+        entry = elsewhere.pick(interpreters, min_version=(3, 13))
+        if entry is None:
+            return measure.cannot_test(
+                experiment,
+                "this is %s: its subinterpreters share one GIL (own-GIL subinterpreters need 3.12+, "
+                "PEP 684, driven here through 3.13's _interpreters) and no CPython 3.13+ was found; %s"
+                % (measure.interpreter_label(), elsewhere.command_for("3.13")))
+        return elsewhere.run_check(entry, "subinterpreters-share-process", quick)
+    if memory.rollup_reason() is not None:
+        return measure.cannot_test(experiment, memory.rollup_reason())
+    return measure_subinterpreters(experiment, quick)
+
+
+def measure_subinterpreters(experiment, quick):
+    mb = 16 if quick else 64
+    rounds = 2 if quick else 3
+    # The control's processes are forked first: forking while a subinterpreter exists crashes the child.
+    with measure.process_control() as control, measure.machine_load() as load:
+        parallel, capacity = parallel_speedups(3_000_000 if quick else 10_000_000, 3 if quick else 5, control)
+    same_pid = pid_seen_by_subinterpreter() == os.getpid()
+    found = memory_cuts(mb, rounds)
+    cut = [1 - s / p for s, p in zip(found["sub"], found["spawn"])]
+    cut_data = [1 - s / p for s, p in zip(found["sub_data"], found["spawn_data"])]
+    figures = [
+        measure.flag("subinterpreter ran in the main PID", same_pid),
+        measure.figure("speedup of 2 subinterpreters over sequential", parallel, "×"),
+        measure.figure(measure.CAPACITY_NAME, capacity, "×", key=min(capacity) < PARALLEL_SPEEDUP),
+        measure.figure("PSS per subinterpreter", [kb / 1024 for kb in found["sub"]], "MB"),
+        measure.figure("PSS per spawn child", [kb / 1024 for kb in found["spawn"]], "MB"),
+        measure.figure("memory cut, no data", [100 * c for c in cut], "%"),
+        measure.figure("memory cut, each with a %d MB dataset" % mb, [100 * c for c in cut_data], "%"),
+        load.figure(),
+    ]
+    return measure.outcome(experiment + " (%d MB)" % mb, figures,
+                           *judge_subinterpreters(same_pid, parallel, capacity, cut, cut_data, found, load))
+
+
+def judge_subinterpreters(same_pid, parallel, capacity, cut, cut_data, found, load):
+    """All parts must hold: same PID, parallel, and the 80 % cut with and without data."""
+    if not same_pid:
+        return "does not hold", "the subinterpreter reported another PID"
+    parallel_text = measure.span(min(parallel), max(parallel))
+    where_parallel = measure.side(min(parallel), max(parallel), PARALLEL_SPEEDUP)
+    machine_short = min(capacity) < PARALLEL_SPEEDUP or load.busy
+    if measure.usable_cpus() < 2 or (where_parallel != "above" and machine_short):
+        where_parallel = "unknown"
+    if where_parallel == "below":
+        return "does not hold", ("same PID, but 2 subinterpreters were only %s× as fast as sequential, short of "
+                                 "the %.1f× that running in parallel on 2 cores gives" % (parallel_text, PARALLEL_SPEEDUP))
+    where_cut = measure.side(min(cut), max(cut), CLAIMED_CUT)
+    where_data = measure.side(min(cut_data), max(cut_data), CLAIMED_CUT)
+    median = statistics.median
+    numbers = ("same PID and %s× against sequential; a subinterpreter added %.1f MB of PSS against %.1f MB for a "
+               "spawn child (%.0f %% less; the claim: 80 %%), and %.0f %% less when each must hold its own copy "
+               "of the data, since objects cannot be shared between interpreters: not 'zero duplication'"
+               % (parallel_text, median(found["sub"]) / 1024, median(found["spawn"]) / 1024,
+                  100 * median(cut), 100 * median(cut_data)))
+    if where_parallel == "unknown":
+        numbers += ("; whether they ran in parallel is open: in the same rounds even 2 processes fell to %.2f× "
+                    "(rerun on an idle machine)" % min(capacity))
+    if where_cut == "below" and where_data == "below":
+        return "does not hold", numbers
+    if where_parallel == "above" and where_cut == "above" and where_data == "above":
+        return "holds", numbers
+    if where_parallel == "above" and where_cut == "above" and where_data == "below":
+        return "depends", "on whether each worker needs its own copy of the data: " + numbers
+    return "depends", ("on this machine's free cores: " if machine_short else "on run-to-run noise: ") + numbers
+
+
+# --------------------------------------------------------------------------
+# 11. The 3.14 API is `import interpreters`
+# --------------------------------------------------------------------------
+
+def module_found(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def module_figure_name(name):
+    return "`import %s` finds a module" % name
+
+
+def modules_here():
+    return [measure.flag(module_figure_name(name), module_found(name), key=name in KEY_MODULES)
+            for name in MODULE_NAMES]
+
+
+def interpreters_module(quick, interpreters):
+    figures = modules_here()
+    checked = [(measure.interpreter_label(), sys.version_info[:2])]
+    failures = []
+    for entry in elsewhere.others(interpreters):
+        try:
+            remote = elsewhere.run_check(entry, "interpreters-module-name", quick)
+        except (RuntimeError, ValueError) as exc:
+            failures.append(str(exc))
+            continue
+        key_names = {module_figure_name(name) for name in KEY_MODULES}
+        figures += [dict(f, key=f["name"] in key_names) for f in remote["figures"]
+                    if f["interpreter"] == remote["interpreter"]]
+        checked.append((remote["interpreter"], elsewhere.version_of(entry)[:2]))
+    experiment = ("importlib.util.find_spec for %s in %s"
+                  % (", ".join(MODULE_NAMES), ", ".join(label for label, _ in checked)))
+    verdict, why = judge_module_name(figures, checked)
+    if failures:
+        why += " (not checked: %s)" % "; ".join(failures)
+    return measure.outcome(experiment, figures, verdict, why,
+                           interpreter=", ".join(label for label, _ in checked))
+
+
+def judge_module_name(figures, checked):
+    top_level = {f["interpreter"]: bool(f["value"]) for f in figures
+                 if f["name"] == module_figure_name("interpreters")}
+    recent = [label for label, version in checked if version >= (3, 14)]
+    names = ", ".join(label for label, _ in checked)
+    if recent:
+        if all(top_level.get(label) for label in recent):
+            return "holds", "`import interpreters` works in %s" % ", ".join(recent)
+        return "does not hold", ("`import interpreters` fails in %s: 3.14's module is concurrent.interpreters (%s)"
+                                 % (", ".join(label for label in recent if not top_level.get(label)), DOCS_314))
+    if any(top_level.values()):
+        return "depends", ("on a third-party package: a top-level interpreters module exists in %s, "
+                           "none of which is 3.14" % ", ".join(k for k, v in top_level.items() if v))
+    return "does not hold", ("`import interpreters` finds nothing in %s, and Python 3.14's documentation names "
+                             "the module concurrent.interpreters (%s); no 3.14 is installed to run it: %s"
+                             % (names, DOCS_314, elsewhere.command_for("3.14")))
