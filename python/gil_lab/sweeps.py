@@ -170,7 +170,7 @@ def route_row(route, round_trip, size, quick):
     return {
         "payload_bytes": size,
         "route": route,
-        "seconds": seconds,
+        "round_trip_ms": {k: 1000 * v for k, v in seconds.items()},
         "ms_per_mb": 1000 * seconds["median"] / (size / MB),
         "runs": len(samples),
     }

@@ -126,7 +126,7 @@ def test_ipc_sweep_shape():
     assert len(result["rows"]) == len(sizes) * len(routes)
     assert sorted({row["payload_bytes"] for row in result["rows"]}) == sizes
     for row in result["rows"]:
-        seconds = row["seconds"]
+        seconds = row["round_trip_ms"]
         assert 0 < seconds["min"] <= seconds["median"] <= seconds["max"]
         assert row["ms_per_mb"] > 0 and row["runs"] >= 1
     crossover = result["crossover"]

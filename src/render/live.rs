@@ -53,16 +53,19 @@ fn reading(g: &GroupResult) -> String {
     let waited = gil.map_or(String::new(), |w| {
         format!(", the GIL probe waited {:.0} % of its time", w * 100.0)
     });
-    let text = if busy.median < 1.5 && per_worker < 0.75 {
-        format!(
-            "{} workers take turns: together {:.2}× one worker, each {:.2}×, {:.2} CPUs busy{waited}",
-            g.workers, together, per_worker, busy.median
-        )
-    } else {
-        format!(
+    let text = match gil {
+        _ if busy.median >= 1.5 || per_worker >= 0.75 => format!(
             "{} workers run side by side: together {:.2}× one worker, {:.2} CPUs busy{waited}",
             g.workers, together, busy.median
-        )
+        ),
+        Some(w) if w < 0.2 => format!(
+            "{} workers got {:.2} CPUs between them, yet the GIL was free{waited}: other work on the machine held them back",
+            g.workers, busy.median
+        ),
+        _ => format!(
+            "{} workers take turns: together {:.2}× one worker, each {:.2}×, {:.2} CPUs busy{waited}",
+            g.workers, together, per_worker, busy.median
+        ),
     };
     text + &unfair
 }
