@@ -233,9 +233,16 @@ impl View for Bars {
     }
 
     fn end(&mut self, shown: &Shown, summary: Option<&Summary>, error: Option<&str>) {
-        for bar in self.workers.drain(..) {
+        for (w, bar) in self.workers.drain(..).enumerate() {
             bar.disable_steady_tick();
-            bar.abandon();
+            // The whole run's median, not the last half second.
+            match summary.and_then(|s| s.worker_rates.get(w)) {
+                Some(rate) => bar.abandon_with_message(format!(
+                    "{:.2}× one worker (median)",
+                    rate / shown.reference_rate
+                )),
+                None => bar.abandon(),
+            }
         }
         if let Some(header) = self.header.take() {
             let text = match (error, summary) {

@@ -111,4 +111,7 @@ def run_check(entry, claim_id, quick):
 
 def command_for(spec):
     """How a reader runs the claims in interpreter ``spec`` (installing it first if needed)."""
-    return "`%s` then `gil-lab verify --python %s`" % (INSTALL_HINT, spec)
+    if spec.rstrip("t") in ("3.13",):
+        return "`%s` then `gil-lab verify --python %s`" % (INSTALL_HINT, spec)
+    # The install script builds 3.13 and 3.13t only; other versions come from elsewhere.
+    return "install CPython %s (python.org, pyenv), then `gil-lab verify --python %s`" % (spec, spec)
