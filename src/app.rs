@@ -162,11 +162,7 @@ fn run_verify(python: &Embedded, args: &VerifyArgs) -> Result<i32> {
     );
     let report = crate::verify::verify(python, &others, args.quick, &args.claims, &mut ClaimLines)?;
     let table = render::verify::table(&report);
-    if json == Some(Destination::Stdout) || markdown == Some(Destination::Stdout) {
-        eprint!("{table}");
-    } else {
-        print!("{table}");
-    }
+    show_table(&table, &[&json, &markdown]);
     if let Some(d) = json {
         d.write(&(serde_json::to_string_pretty(&report)? + "\n"))?;
     }
@@ -265,14 +261,7 @@ fn run_sweep(python: &Embedded, args: &SweepArgs) -> Result<i32> {
             )
         }
     };
-    let any_stdout = [&json, &markdown, &svg]
-        .iter()
-        .any(|d| **d == Some(Destination::Stdout));
-    if any_stdout {
-        eprint!("{table}");
-    } else {
-        print!("{table}");
-    }
+    show_table(&table, &[&json, &markdown, &svg]);
     if let Some(d) = json {
         d.write(&(data + "\n"))?;
     }
@@ -320,11 +309,7 @@ fn run_convoy(python: &Embedded, args: &CompareArgs) -> Result<i32> {
     let table = render::convoy::render(&report);
     let json = args.json.as_deref().map(Destination::parse);
     let markdown = args.markdown.as_deref().map(Destination::parse);
-    if json == Some(Destination::Stdout) || markdown == Some(Destination::Stdout) {
-        eprint!("{table}");
-    } else {
-        print!("{table}");
-    }
+    show_table(&table, &[&json, &markdown]);
     if let Some(d) = json {
         d.write(&(serde_json::to_string_pretty(&report)? + "\n"))?;
     }
@@ -332,6 +317,15 @@ fn run_convoy(python: &Embedded, args: &CompareArgs) -> Result<i32> {
         d.write(&render::convoy::markdown(&report))?;
     }
     Ok(0)
+}
+
+/// Prints the table on stdout, or on stderr when an export takes stdout, so that it stays parseable.
+fn show_table(table: &str, exports: &[&Option<Destination>]) {
+    if exports.iter().any(|d| **d == Some(Destination::Stdout)) {
+        eprint!("{table}");
+    } else {
+        print!("{table}");
+    }
 }
 
 fn run_live(python: &Embedded, args: &LiveArgs) -> Result<i32> {
@@ -368,12 +362,7 @@ fn run_live(python: &Embedded, args: &LiveArgs) -> Result<i32> {
         crate::live::live(python, &options, &mut crate::live::view::StatusLines::new())?
     };
     let table = render::live::render(&report);
-    let to_stdout = json == Some(Destination::Stdout) || svg == Some(Destination::Stdout);
-    if to_stdout {
-        eprint!("{table}");
-    } else {
-        print!("{table}");
-    }
+    show_table(&table, &[&json, &svg]);
     if let Some(d) = &svg {
         let timelines = report.timelines();
         let captions = vec![

@@ -255,42 +255,57 @@ _interpchannels.send(cid, run_task_json(params), blocking=False)
 """
 
 
-def subinterpreters(kernel, size, tasks, chunk, workers):
-    """One isolated subinterpreter (own GIL) per thread, through CPython 3.13's
-    ``_interpreters`` module; results come back as text over a channel. Creating
-    the interpreters is part of the measured time."""
-    import json
-
+def in_subinterpreters(count, body):
+    """Runs ``body(i, run)`` in one thread per isolated (own-GIL) subinterpreter,
+    through CPython 3.13's ``_interpreters`` module. ``run(script, shared)`` executes
+    ``script`` in interpreter ``i`` with ``shared`` names (plus ``cid``, a channel)
+    and returns the text the script sent back on that channel."""
     import _interpchannels
     import _interpreters
 
-    shares = min(workers, tasks)
-    answers = [None] * tasks
     errors = []
 
-    def work(share):
+    def one(i):
         iid = _interpreters.create("isolated")
         cid = _interpchannels.create(1)
+
+        def run(script, shared):
+            failure = _interpreters.exec(iid, script, shared=dict(shared, cid=int(cid)))
+            if failure:
+                raise RuntimeError("subinterpreter %d: %s" % (i, failure))
+            return _interpchannels.recv(cid)[0]
+
         try:
-            for task in range(share, tasks, shares):
-                params = json.dumps({"kernel": kernel, "size": size, "chunk": chunk, "worker": share})
-                failure = _interpreters.exec(iid, _SUBINTERPRETER_TASK, shared={"cid": int(cid), "params": params})
-                if failure:
-                    raise RuntimeError("subinterpreter %d: %s" % (share, failure))
-                answers[task] = json.loads(_interpchannels.recv(cid)[0])
+            body(i, run)
         except BaseException as exc:  # noqa: BLE001 - reported by the calling thread
             errors.append(exc)
         finally:
             _interpchannels.destroy(cid)
             _interpreters.destroy(iid)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(shares)]
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     if errors:
         raise errors[0]
+
+
+def subinterpreters(kernel, size, tasks, chunk, workers):
+    """One isolated subinterpreter (own GIL) per thread; results come back as text
+    over a channel. Creating the interpreters is part of the measured time."""
+    import json
+
+    shares = min(workers, tasks)
+    answers = [None] * tasks
+
+    def work(share, run):
+        for task in range(share, tasks, shares):
+            params = json.dumps({"kernel": kernel, "size": size, "chunk": chunk, "worker": share})
+            answers[task] = json.loads(run(_SUBINTERPRETER_TASK, {"params": params}))
+
+    in_subinterpreters(shares, work)
     results = []
     for a in answers:
         value = int(a["value"]) if a["kind"] == "int" else float(a["value"])

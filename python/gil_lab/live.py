@@ -137,34 +137,15 @@ _interpchannels.send(cid, json.dumps(work(path, worker, kernel, chunk)), blockin
 
 def _in_subinterpreters(path, workers, kernel, chunk):
     """One isolated subinterpreter (own GIL) per thread, as ``compare`` runs them."""
-    import _interpchannels
-    import _interpreters
+    from gil_lab.harness import in_subinterpreters
 
     results = [[] for _ in range(workers)]
-    errors = []
 
-    def one(i):
-        iid = _interpreters.create("isolated")
-        cid = _interpchannels.create(1)
-        try:
-            shared = {"cid": int(cid), "path": path, "worker": i, "kernel": kernel, "chunk": chunk}
-            failure = _interpreters.exec(iid, _SUBINTERPRETER_WORK, shared=shared)
-            if failure:
-                raise RuntimeError("subinterpreter %d: %s" % (i, failure))
-            results[i] = [tuple(c) for c in json.loads(_interpchannels.recv(cid)[0])]
-        except BaseException as exc:  # noqa: BLE001 - reported by the calling thread
-            errors.append(exc)
-        finally:
-            _interpchannels.destroy(cid)
-            _interpreters.destroy(iid)
+    def one(i, run):
+        shared = {"path": path, "worker": i, "kernel": kernel, "chunk": chunk}
+        results[i] = [tuple(c) for c in json.loads(run(_SUBINTERPRETER_WORK, shared))]
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    in_subinterpreters(workers, one)
     return [c for r in results for c in r]
 
 
