@@ -109,9 +109,9 @@ impl crate::verify::VerifyProgress for ClaimLines {
 /// Expected duration of a whole `verify` on 2 CPUs, from the experiments' budgets.
 fn verify_expectation(quick: bool) -> &'static str {
     if quick {
-        "about a minute"
+        "under a minute"
     } else {
-        "a few minutes"
+        "about two minutes"
     }
 }
 

@@ -89,6 +89,9 @@ pub fn workers_table(s: &WorkersSweep) -> String {
     for line in headroom_lines(s) {
         out += &format!("  {line}\n");
     }
+    for note in &s.notes {
+        out += &format!("  {note}\n");
+    }
     if let Some(warning) = crate::render::machine_busy(&s.machine, "figures") {
         out += &format!("  {warning}\n");
     }
@@ -110,7 +113,7 @@ pub fn workers_markdown(s: &WorkersSweep, chart: Option<&str>) -> String {
         out += &format!("\n![speedup curve]({path})\n");
     }
     out += "\n";
-    for line in headroom_lines(s) {
+    for line in headroom_lines(s).iter().chain(&s.notes) {
         out += &format!("- {line}\n");
     }
     out

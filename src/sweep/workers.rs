@@ -76,6 +76,8 @@ pub struct WorkersSweep {
     pub curves: Vec<Curve>,
     /// All CPUs busy, then one left free.
     pub headroom: Vec<HeadroomProbe>,
+    /// What was left out, and why.
+    pub notes: Vec<String>,
 }
 
 pub struct WorkersOptions {
@@ -115,6 +117,15 @@ pub fn sweep(
         for outcome in compare(python, &compare_options, &mut crate::measure::Silent)? {
             for row in &outcome.report.results {
                 if !STRATEGIES.contains(&row.strategy.as_str()) || row.status != "ok" {
+                    continue;
+                }
+                // Subinterpreters sharing one GIL are threads by another name: not swept.
+                let in_host = row
+                    .interpreter
+                    .as_ref()
+                    .is_none_or(|i| i.path == facts.executable);
+                if row.strategy == "py-subinterpreters" && in_host && !facts.own_gil_subinterpreters
+                {
                     continue;
                 }
                 let Some(speedup) = row.speedup else { continue };
@@ -168,5 +179,13 @@ pub fn sweep(
         runs,
         curves,
         headroom,
+        notes: if facts.own_gil_subinterpreters || !options.pythons.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!(
+                "py-subinterpreters left out: {} gives subinterpreters no GIL of their own; --python 3.13 sweeps them",
+                facts.label()
+            )]
+        },
     })
 }
