@@ -66,9 +66,15 @@ figure "embedded py-sequential / plain python3 (ratio)" "$ratio" "<=" 1.03
 
 # The GIL contention probe's own cost: py-sequential with and without it, alternated;
 # per round the fastest of 3 runs, then the median ratio.
+# Which goes first alternates, so neither gets the warmer machine every round.
 for round in 1 2 3 4 5 6; do
-  $GL compare threading --strategies py-sequential --runs 3 --json "$T/p1-$round.json" >/dev/null 2>&1
-  $GL compare threading --strategies py-sequential --runs 3 --no-probe --json "$T/p0-$round.json" >/dev/null 2>&1
+  for probe in $([ $((round % 2)) = 1 ] && echo "1 0" || echo "0 1"); do
+    if [ "$probe" = 1 ]; then
+      $GL compare threading --strategies py-sequential --runs 3 --json "$T/p1-$round.json" >/dev/null 2>&1
+    else
+      $GL compare threading --strategies py-sequential --runs 3 --no-probe --json "$T/p0-$round.json" >/dev/null 2>&1
+    fi
+  done
   python3 -c "import json; m=lambda f: json.load(open(f))['results'][0]['wall_s']['min']; print(m('$T/p1-$round.json') / m('$T/p0-$round.json'))" >>"$T/probe.txt"
 done
 overhead=$(python3 -c "
