@@ -233,14 +233,17 @@ impl View for Bars {
     }
 
     fn end(&mut self, shown: &Shown, summary: Option<&Summary>, error: Option<&str>) {
+        // One worker alone is its own "1×" once its whole run is known.
+        let reference = match (shown.group.runner, summary) {
+            (crate::live::group::Runner::Python("sequential"), Some(s)) => s.rate.median,
+            _ => shown.reference_rate,
+        };
         for (w, bar) in self.workers.drain(..).enumerate() {
             bar.disable_steady_tick();
             // The whole run's median, not the last half second.
             match summary.and_then(|s| s.worker_rates.get(w)) {
-                Some(rate) => bar.abandon_with_message(format!(
-                    "{:.2}× one worker (median)",
-                    rate / shown.reference_rate
-                )),
+                Some(rate) => bar
+                    .abandon_with_message(format!("{:.2}× one worker (median)", rate / reference)),
                 None => bar.abandon(),
             }
         }
