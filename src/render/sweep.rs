@@ -7,13 +7,16 @@ use crate::render::chart::{Chart, Series, bars};
 use crate::render::rows;
 use crate::sweep::workers::WorkersSweep;
 
-fn workers_grid(s: &WorkersSweep) -> (Vec<String>, Vec<Vec<String>>) {
-    let max = s
-        .curves
+fn largest_worker_count(s: &WorkersSweep) -> usize {
+    s.curves
         .iter()
         .flat_map(|c| c.points.iter().map(|p| p.workers))
         .max()
-        .unwrap_or(1);
+        .unwrap_or(1)
+}
+
+fn workers_grid(s: &WorkersSweep) -> (Vec<String>, Vec<Vec<String>>) {
+    let max = largest_worker_count(s);
     let mut header = vec!["model".to_string()];
     header.extend((1..=max).map(|n| format!("{n} w")));
     header.extend(["serial fraction".into(), "predicted at 8".into()]);
@@ -120,12 +123,7 @@ pub fn workers_markdown(s: &WorkersSweep, chart: Option<&str>) -> String {
 }
 
 pub fn workers_chart(s: &WorkersSweep) -> String {
-    let max = s
-        .curves
-        .iter()
-        .flat_map(|c| c.points.iter().map(|p| p.workers))
-        .max()
-        .unwrap_or(1);
+    let max = largest_worker_count(s);
     let mut series = vec![Series {
         label: "ideal (n×)".into(),
         points: (1..=max).map(|n| (n as f64, n as f64)).collect(),
