@@ -63,7 +63,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Smaller experiments: every claim in about a minute
+    /// Smaller experiments: every claim in under a minute
     #[arg(long)]
     pub quick: bool,
     /// Write the verdicts as JSON (- for stdout)

@@ -192,7 +192,7 @@ pub fn live(python: &Embedded, options: &LiveOptions, view: &mut dyn View) -> Re
         start_method: options.start_method.as_deref(),
         python_dir: python.python_dir(),
     };
-    let (groups, skipped) = plan_groups(kernel, workers, &embedded, options.python.as_ref());
+    let (groups, skipped) = group::plan(kernel, workers, &embedded, options.python.as_ref());
     let machine = Machine::this();
     let dir = tempfile::Builder::new().prefix("live-").tempdir()?;
     for line in &skipped {
@@ -293,15 +293,6 @@ pub fn live(python: &Embedded, options: &LiveOptions, view: &mut dyn View) -> Re
         groups: results,
         skipped,
     })
-}
-
-fn plan_groups(
-    kernel: Kernel,
-    workers: usize,
-    embedded: &InterpreterFacts,
-    other: Option<&InterpreterFacts>,
-) -> (Vec<Group>, Vec<String>) {
-    group::plan(kernel, workers, embedded, other)
 }
 
 /// Groups with the same key share one reference speed: the same interpreter, or native code.
