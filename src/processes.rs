@@ -4,6 +4,7 @@
 //! host; reading `/proc` finds them wherever multiprocessing put them.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 /// PIDs of every live descendant of `root`, children before grandchildren.
 pub fn descendants(root: u32) -> Vec<u32> {
@@ -45,31 +46,78 @@ pub fn parse_ppid(stat: &str) -> Option<u32> {
     after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// SIGKILLs every descendant of this process, twice over to catch forks in flight.
+/// Makes this process the reaper of its orphaned descendants: when a forkserver
+/// or a pool's parent dies first, its children are re-parented here instead of
+/// to init, so they stay findable (and killable) as descendants.
+pub fn adopt_orphans() {
+    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes one integer argument.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0);
+    }
+}
+
+/// How long the killing goes on while new descendants keep appearing (a fork in
+/// flight, a pool replacing its workers, an orphan being re-parented).
+const KILL_FOR: Duration = Duration::from_millis(500);
+
+/// SIGKILLs every descendant of this process until none is left alive; looks
+/// again a moment later for a fork that was in flight when the killing began.
 pub fn kill_descendants() {
-    kill_descendants_except(&[]);
+    for _ in 0..2 {
+        kill_descendants_except(&[]);
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Like [`kill_descendants`], sparing the processes in `spare` and their own
 /// descendants (e.g. idle harness processes of other rows).
 pub fn kill_descendants_except(spare: &[u32]) {
     let me = std::process::id();
-    for _ in 0..2 {
-        let doomed = descendants(me);
+    let begun = Instant::now();
+    loop {
         let spared: Vec<u32> = spare
             .iter()
             .flat_map(|&p| std::iter::once(p).chain(descendants(p)))
             .collect();
-        for pid in doomed.into_iter().filter(|p| !spared.contains(p)) {
+        let doomed: Vec<u32> = descendants(me)
+            .into_iter()
+            .filter(|p| !spared.contains(p) && !is_zombie(*p))
+            .collect();
+        for &pid in &doomed {
             // SAFETY: plain kill(2) on a PID we just saw as our descendant.
             unsafe {
                 libc::kill(pid as libc::pid_t, libc::SIGKILL);
             }
         }
+        reap_children();
+        if doomed.is_empty() || begun.elapsed() > KILL_FOR {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
     }
-    // Reap what were our direct children so none lingers as a zombie.
+}
+
+/// Reaps whatever were (or became, as orphans) our direct children, so none lingers as a zombie.
+fn reap_children() {
     // SAFETY: non-blocking waitpid on any child.
     unsafe { while libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) > 0 {} }
+}
+
+/// Whether `pid` has exited and only waits to be reaped.
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| parse_state(&stat))
+        .is_none_or(|state| state == 'Z' || state == 'X')
+}
+
+/// The one-letter state after the parenthesised name of a `/proc/PID/stat` line.
+pub fn parse_state(stat: &str) -> Option<char> {
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .next()?
+        .chars()
+        .next()
 }
 
 /// CPU seconds (user + system) used so far by this process and its live descendants.
@@ -104,6 +152,13 @@ mod tests {
         assert_eq!(parse_ppid("42 (a) b) c) S 7 42 42 0"), Some(7));
         assert_eq!(parse_ppid("1 (systemd) S 0 1 1"), Some(0));
         assert_eq!(parse_ppid("garbage"), None);
+    }
+
+    #[test]
+    fn parses_the_state_letter() {
+        assert_eq!(parse_state("42 (a) b) Z 7 42"), Some('Z'));
+        assert_eq!(parse_state("1 (systemd) S 0 1 1"), Some('S'));
+        assert_eq!(parse_state("garbage"), None);
     }
 
     #[test]

@@ -5,13 +5,14 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::processes::kill_descendants;
+use crate::processes::{adopt_orphans, kill_descendants};
 
 /// The run's private temporary folder, removed on every way out.
 static PRIVATE_DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -39,14 +40,17 @@ pub fn private_temp_dir() -> std::io::Result<tempfile::TempDir> {
     Ok(dir)
 }
 
-/// Starts the thread that turns SIGINT/SIGTERM into a clean exit.
+/// Starts the thread that turns SIGINT/SIGTERM into a clean exit, and makes
+/// this process the reaper of orphaned descendants so that none escapes it.
 pub fn install() -> std::io::Result<()> {
+    adopt_orphans();
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
     // Forked children (fork start method) inherit the handler and its pipe; give
-    // them the default dispositions, as a fresh Python would have.
-    // SAFETY: the atfork child handler only calls async-signal-safe signal(2).
+    // them the default dispositions, as a fresh Python would have. And once the
+    // process is on its way out, no thread may fork a child it would leave behind.
+    // SAFETY: both atfork handlers only make async-signal-safe calls.
     unsafe {
-        libc::pthread_atfork(None, None, Some(reset_in_child));
+        libc::pthread_atfork(Some(hold_forks_when_exiting), None, Some(reset_in_child));
     }
     std::thread::Builder::new()
         .name("gil-lab-signals".into())
@@ -56,6 +60,18 @@ pub fn install() -> std::io::Result<()> {
             }
         })?;
     Ok(())
+}
+
+/// Set once the process is ending: from then on a thread that forks waits forever.
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn hold_forks_when_exiting() {
+    // A pool replacing the workers just killed would fork children (fork start
+    // method) that hold each other's pipes open and never end.
+    while EXITING.load(Ordering::SeqCst) {
+        // SAFETY: pause(2) is async-signal-safe; the process _exits soon.
+        unsafe { libc::pause() };
+    }
 }
 
 extern "C" fn reset_in_child() {
@@ -69,6 +85,7 @@ extern "C" fn reset_in_child() {
 /// Kills every descendant, shows the cursor again and leaves without running
 /// Python's finalization (which could wait on the very workers just killed).
 pub fn exit_now(code: i32, why: &str) -> ! {
+    EXITING.store(true, Ordering::SeqCst);
     kill_descendants();
     if let Some(dir) = PRIVATE_DIR.get() {
         let _ = std::fs::remove_dir_all(dir);

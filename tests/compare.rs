@@ -341,12 +341,7 @@ fn ctrl_c_ends_a_comparison_and_every_child_process() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(130));
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    assert!(
-        processes_in_group(pgid).is_empty(),
-        "processes left: {:?}",
-        processes_in_group(pgid)
-    );
+    assert_group_ends(pgid);
 }
 
 /// Direct children of `pid`.

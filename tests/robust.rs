@@ -44,9 +44,7 @@ fn interrupt(mut child: Child, signal: i32, after: Duration, within: Duration, c
         std::thread::sleep(Duration::from_millis(10));
     };
     assert_eq!(status.code(), Some(code));
-    std::thread::sleep(Duration::from_millis(300));
-    let left = processes_in_group(pgid);
-    assert!(left.is_empty(), "processes left in the group: {left:?}");
+    assert_group_ends(pgid);
 }
 
 #[test]

@@ -90,6 +90,31 @@ pub fn processes_in_group(pgid: u32) -> Vec<u32> {
     found
 }
 
+/// Asserts that every process of group `pgid` is gone. A SIGKILLed process
+/// may need a moment on a loaded machine to leave; one left running is not.
+pub fn assert_group_ends(pgid: u32) {
+    let begun = std::time::Instant::now();
+    loop {
+        let left = processes_in_group(pgid);
+        if left.is_empty() {
+            return;
+        }
+        if begun.elapsed() > Duration::from_secs(3) {
+            let described: Vec<String> = left.iter().map(|&pid| describe(pid)).collect();
+            panic!("processes left in the group: {described:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `PID: STAT-LINE | CMDLINE` of a process, for a failure message.
+fn describe(pid: u32) -> String {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    format!("{} | {}", stat.trim(), cmdline.trim())
+}
+
 pub const MINUTE: Duration = Duration::from_secs(60);
 pub const CPUS_FOR_ORDERINGS: usize = 2;
 
