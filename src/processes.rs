@@ -58,7 +58,7 @@ pub fn adopt_orphans() {
 
 /// How long the killing goes on while new descendants keep appearing (a fork in
 /// flight, a pool replacing its workers, an orphan being re-parented).
-const KILL_FOR: Duration = Duration::from_millis(500);
+const KILL_FOR: Duration = Duration::from_millis(200);
 
 /// SIGKILLs every descendant of this process until none is left alive; looks
 /// again a moment later for a fork that was in flight when the killing began.
@@ -74,6 +74,8 @@ pub fn kill_descendants() {
 pub fn kill_descendants_except(spare: &[u32]) {
     let me = std::process::id();
     let begun = Instant::now();
+    // Grandchildren killed here come back to us as orphans; nobody else will reap them.
+    let mut grandchildren: Vec<u32> = Vec::new();
     loop {
         let spared: Vec<u32> = spare
             .iter()
@@ -88,8 +90,11 @@ pub fn kill_descendants_except(spare: &[u32]) {
             unsafe {
                 libc::kill(pid as libc::pid_t, libc::SIGKILL);
             }
+            if parent_of(pid) != Some(me) && !grandchildren.contains(&pid) {
+                grandchildren.push(pid);
+            }
         }
-        reap_children();
+        reap_orphans(&grandchildren);
         if doomed.is_empty() || begun.elapsed() > KILL_FOR {
             return;
         }
@@ -97,10 +102,14 @@ pub fn kill_descendants_except(spare: &[u32]) {
     }
 }
 
-/// Reaps whatever were (or became, as orphans) our direct children, so none lingers as a zombie.
-fn reap_children() {
-    // SAFETY: non-blocking waitpid on any child.
-    unsafe { while libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) > 0 {} }
+/// Reaps those of `orphans` that were re-parented to us and have ended. Our own
+/// children are left to whoever started them (Python's pools, Rust's `Child`):
+/// reaping one behind their back makes their wait fail.
+fn reap_orphans(orphans: &[u32]) {
+    for &pid in orphans {
+        // SAFETY: non-blocking waitpid on one PID; it fails harmlessly if not our child.
+        unsafe { libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), libc::WNOHANG) };
+    }
 }
 
 /// Whether `pid` has exited and only waits to be reaped.
