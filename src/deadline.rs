@@ -9,7 +9,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 
 use crate::processes::kill_descendants_except;
-use crate::signals::exit_now;
+use crate::signals::{STOP_FILE_ENV, exit_now};
 
 /// How long an interrupted run gets to return before the whole process gives up.
 pub const GRACE: Duration = Duration::from_secs(3);
@@ -20,8 +20,9 @@ pub const POOL_NOTICE: Duration = Duration::from_millis(500);
 /// How long the threads running tasks get to unwind before the measuring thread is interrupted too.
 pub const TASKS_NOTICE: Duration = Duration::from_millis(500);
 
-/// Guards one run. When `limit` passes first, it kills every child process (a
-/// pool then reports itself broken), then raises `TimeoutError` in the threads
+/// Guards one run. When `limit` passes first, it asks the harness's tasks to stop
+/// (they raise `TimeoutError` at their next chunk, subinterpreters' too), kills
+/// every child process (a pool then reports itself broken), then raises `TimeoutError` in the threads
 /// running tasks and, if that is not enough, in the measuring thread; a run
 /// that still does not return within [`GRACE`] (native code, another
 /// interpreter's thread) ends the process with exit code 124.
@@ -53,6 +54,9 @@ impl Deadline {
                     return;
                 }
                 fired2.store(true, Ordering::SeqCst);
+                // Tasks look for the stop file between chunks, in every interpreter:
+                // the one way to reach a subinterpreter's threads.
+                ask_tasks_to_stop(true);
                 // Killing the workers is enough for a pool: it reports itself broken.
                 kill_descendants_except(&spare);
                 if wait_done(&done2, POOL_NOTICE) {
@@ -101,6 +105,7 @@ impl Drop for Deadline {
             let _ = t.join();
         }
         if self.fired() {
+            ask_tasks_to_stop(false);
             // An interrupt that arrived after the run had returned would
             // otherwise surface in whatever Python this thread runs next.
             Python::attach(|_| {
@@ -109,6 +114,19 @@ impl Drop for Deadline {
             });
         }
     }
+}
+
+/// Creates or removes the stop file that `gil_lab.harness` checks between chunks
+/// (at most every 50 ms, so an unhurried run pays nothing for it).
+fn ask_tasks_to_stop(stop: bool) {
+    let Some(path) = std::env::var_os(STOP_FILE_ENV) else {
+        return;
+    };
+    let _ = if stop {
+        std::fs::write(&path, b"")
+    } else {
+        std::fs::remove_file(&path)
+    };
 }
 
 /// Waits until `done` or `limit`; true when done.

@@ -28,6 +28,10 @@ pub fn on_exit(cleanup: Cleanup) {
     }
 }
 
+/// Names, for every interpreter and process of this run, the file whose existence
+/// asks running tasks to stop (see [`crate::deadline`]).
+pub const STOP_FILE_ENV: &str = "GIL_LAB_STOP_FILE";
+
 /// Creates the private temporary folder and points `TMPDIR` at it, so that temp
 /// files and sockets of lessons and workers land there. Call before Python starts
 /// and before other threads exist; the folder goes when the returned guard drops
@@ -36,7 +40,10 @@ pub fn private_temp_dir() -> std::io::Result<tempfile::TempDir> {
     let dir = tempfile::Builder::new().prefix("gil-lab-").tempdir()?;
     let _ = PRIVATE_DIR.set(dir.path().to_path_buf());
     // SAFETY: called from `main`'s thread before any other thread is started.
-    unsafe { std::env::set_var("TMPDIR", dir.path()) };
+    unsafe {
+        std::env::set_var("TMPDIR", dir.path());
+        std::env::set_var(STOP_FILE_ENV, dir.path().join("stop"));
+    }
     Ok(dir)
 }
 

@@ -125,9 +125,13 @@ fn ctrl_c_ends_live_with_its_process_pool_and_restores_the_terminal() {
     );
 }
 
-#[test]
-fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
-    let _one = exclusive();
+/// `compare threading --timeout 1` over `strategies` with tasks of `size`:
+/// the output, the JSON report and how long it took.
+fn compare_with_a_timeout(
+    strategies: &str,
+    size: &str,
+    runs: &str,
+) -> (std::process::Output, serde_json::Value, Duration) {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let start = Instant::now();
@@ -136,26 +140,30 @@ fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
             "compare",
             "threading",
             "--size",
-            "20000000",
+            size,
             "--runs",
-            "2",
+            runs,
             "--timeout",
             "1",
             "--strategies",
-            "py-threads,py-process-pool,rust-threads",
+            strategies,
             "--json",
             json.to_str().unwrap(),
         ],
         2 * MINUTE,
     );
-    assert!(
-        start.elapsed() < Duration::from_secs(40),
-        "took {:?}",
-        start.elapsed()
-    );
+    let took = start.elapsed();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (out, report, took)
+}
+
+#[test]
+fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
+    let _one = exclusive();
+    let (out, r, took) =
+        compare_with_a_timeout("py-threads,py-process-pool,rust-threads", "20000000", "2");
+    assert!(took < Duration::from_secs(40), "took {took:?}");
     for row in r["results"].as_array().unwrap() {
         let python = row["implementation"] == "python";
         let status = row["status"].as_str().unwrap();
@@ -167,6 +175,22 @@ fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
         }
     }
     assert!(!stderr(&out).contains("Traceback"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_timeout_reaches_tasks_inside_subinterpreters() {
+    let _one = exclusive();
+    // Tasks of ~20 s each: no exception raised from outside reaches a
+    // subinterpreter's thread, so they must notice the timeout themselves.
+    let (_, r, took) = compare_with_a_timeout("py-subinterpreters", "400000000", "1");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    let rows = r["results"].as_array().unwrap();
+    let sub = rows
+        .iter()
+        .find(|row| row["strategy"] == "py-subinterpreters")
+        .unwrap();
+    assert_eq!(sub["status"], "timed out", "{sub}");
+    assert_eq!(sub["verdict"], "timed out after 1 s");
 }
 
 #[test]

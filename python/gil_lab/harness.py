@@ -60,9 +60,30 @@ def run_task(kernel, size, chunk, worker=None):
         _running_tasks.discard(ident)
 
 
+# Set by the host: a file whose existence means "the run's --timeout has passed".
+# Tasks look for it between chunks, in every interpreter and process, because an
+# exception raised from outside cannot reach a subinterpreter's thread.
+_STOP_FILE = os.environ.get("GIL_LAB_STOP_FILE")
+_STOP_CHECK_NS = 50_000_000
+
+
+class _StopCheck:
+    """Looks for the stop file at most every 50 ms, so that measuring costs nothing."""
+
+    def __init__(self):
+        self.last = time.monotonic_ns()
+
+    def __call__(self, now):
+        if _STOP_FILE and now - self.last > _STOP_CHECK_NS:
+            self.last = now
+            if os.path.exists(_STOP_FILE):
+                raise TimeoutError("the run's --timeout passed")
+
+
 def _timed_task(kernel, size, chunk, worker):
     cpu0 = time.process_time()
     chunks = []
+    stop_check = _StopCheck()
     if kernel == "io_wait":
         start, tcpu = time.monotonic_ns(), time.thread_time_ns()
         value = io_wait(size)
@@ -72,6 +93,7 @@ def _timed_task(kernel, size, chunk, worker):
         value = 0 if kernel == "sum_squares" else 0.0
         for lo, hi in chunk_bounds(size, chunk):
             start, tcpu = time.monotonic_ns(), time.thread_time_ns()
+            stop_check(start)
             value = step(lo, hi, value)
             chunks.append((worker, start, time.monotonic_ns(), time.thread_time_ns() - tcpu))
     return value, chunks, time.process_time() - cpu0
