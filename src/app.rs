@@ -116,6 +116,7 @@ fn verify_expectation(quick: bool) -> &'static str {
 }
 
 fn run_verify(python: &Embedded, args: &VerifyArgs) -> Result<i32> {
+    let timeout = crate::deadline::check_timeout(args.timeout)?;
     let json = args.json.as_deref().map(Destination::parse);
     let markdown = args.markdown.as_deref().map(Destination::parse);
     for (flag, d) in [("--json", &json), ("--markdown", &markdown)] {
@@ -160,7 +161,14 @@ fn run_verify(python: &Embedded, args: &VerifyArgs) -> Result<i32> {
         if args.quick { "quick" } else { "full" },
         verify_expectation(args.quick)
     );
-    let report = crate::verify::verify(python, &others, args.quick, &args.claims, &mut ClaimLines)?;
+    let report = crate::verify::verify(
+        python,
+        &others,
+        args.quick,
+        &args.claims,
+        timeout,
+        &mut ClaimLines,
+    )?;
     let table = render::verify::table(&report);
     show_table(&table, &[&json, &markdown]);
     if let Some(d) = json {
@@ -187,6 +195,13 @@ fn run_verify(python: &Embedded, args: &VerifyArgs) -> Result<i32> {
             chart_path(c).and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         };
         d.write(&render::verify::markdown(&report, &name))?;
+    }
+    if report.timed_out() > 0 {
+        eprintln!(
+            "error: {} claim(s) timed out; the others are reported",
+            report.timed_out()
+        );
+        return Ok(1);
     }
     Ok(0)
 }
@@ -544,15 +559,7 @@ fn run_lesson(
     target: &str,
     args: &[String],
 ) -> Result<i32> {
-    if let Some(t) = timeout
-        && !(t > 0.0 && t.is_finite())
-    {
-        return Err(UsageError::new(format!(
-            "--timeout must be a positive number of seconds, not {t}"
-        ))
-        .with_hint("e.g. --timeout 30")
-        .into());
-    }
+    crate::deadline::check_timeout(timeout)?;
     let catalog = lessons::catalog(python)?;
     let path = lessons::resolve(target, &catalog)?;
     let other = spec.map(|s| one_python(python, s)).transpose()?;

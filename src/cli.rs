@@ -78,6 +78,9 @@ pub struct VerifyArgs {
     /// Check only these claims: id or number (repeatable)
     #[arg(long = "claim", value_name = "ID")]
     pub claims: Vec<String>,
+    /// End a claim's experiment (and its child processes) after this many seconds and mark it timed out
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -107,14 +107,7 @@ impl CompareOptions {
                     .with_hint("leave it out for the scenario's default"));
             }
         }
-        if let Some(t) = self.timeout_s
-            && !(t > 0.0 && t.is_finite())
-        {
-            return Err(UsageError::new(format!(
-                "--timeout must be a positive number of seconds, not {t}"
-            ))
-            .with_hint("e.g. --timeout 30"));
-        }
+        crate::deadline::check_timeout(self.timeout_s)?;
         if !self.force {
             self.check_resources(cpus)?;
         }

@@ -8,8 +8,21 @@ use std::time::Duration;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
+use crate::error::UsageError;
 use crate::processes::kill_descendants_except;
 use crate::signals::{STOP_FILE_ENV, exit_now};
+
+/// `--timeout SECONDS` as given: a positive, finite number of seconds.
+pub fn check_timeout(seconds: Option<f64>) -> Result<Option<Duration>, UsageError> {
+    match seconds {
+        None => Ok(None),
+        Some(t) if t > 0.0 && t.is_finite() => Ok(Some(Duration::from_secs_f64(t))),
+        Some(t) => Err(UsageError::new(format!(
+            "--timeout must be a positive number of seconds, not {t}"
+        ))
+        .with_hint("e.g. --timeout 30")),
+    }
+}
 
 /// How long an interrupted run gets to return before the whole process gives up.
 pub const GRACE: Duration = Duration::from_secs(3);

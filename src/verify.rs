@@ -2,17 +2,21 @@
 //! run now, on this machine. The experiments are `python/gil_lab/claims/`; this
 //! module runs them one by one, shows progress and collects the verdicts.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use crate::deadline::Deadline;
 use crate::interpreter::{Embedded, call_json};
 use crate::pythons::Found;
 use crate::report::Machine;
 
 /// The four verdicts a claim can get.
 pub const VERDICTS: [&str; 4] = ["holds", "does not hold", "depends", "cannot test here"];
+
+/// What a claim gets instead of a verdict when `--timeout` ended its experiment.
+pub const TIMED_OUT: &str = "timed out";
 
 /// A claim as the documents state it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,12 +69,24 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// How many claims got each verdict, in [`VERDICTS`] order.
+    /// How many claims got each verdict, in [`VERDICTS`] order, then the timed
+    /// out ones if any.
     pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        VERDICTS
+        let count = |v: &str| self.claims.iter().filter(|c| c.verdict == v).count();
+        let mut counts: Vec<(&'static str, usize)> =
+            VERDICTS.iter().map(|v| (*v, count(v))).collect();
+        if count(TIMED_OUT) > 0 {
+            counts.push((TIMED_OUT, count(TIMED_OUT)));
+        }
+        counts
+    }
+
+    /// Claims whose experiment `--timeout` ended.
+    pub fn timed_out(&self) -> usize {
+        self.claims
             .iter()
-            .map(|v| (*v, self.claims.iter().filter(|c| c.verdict == *v).count()))
-            .collect()
+            .filter(|c| c.verdict == TIMED_OUT)
+            .count()
     }
 }
 
@@ -108,12 +124,35 @@ fn interpreters_json(others: &[Found]) -> String {
     serde_json::Value::Array(list).to_string()
 }
 
-/// Checks `only` (ids or numbers; empty = every claim), using `others` where a claim needs them.
+/// What a claim whose experiment overran `limit` reports: no figure is kept,
+/// since an interrupted experiment's figures describe only part of it.
+fn timed_out_check(claim: &Claim, limit: Duration) -> Checked {
+    let seconds = limit.as_secs_f64();
+    Checked {
+        id: claim.id.clone(),
+        number: claim.number,
+        claim: claim.claim.clone(),
+        source: claim.source.clone(),
+        experiment: "interrupted".into(),
+        interpreter: String::new(),
+        figures: Vec::new(),
+        evidence: format!("nothing measured: timed out after {seconds} s"),
+        verdict: TIMED_OUT.into(),
+        explanation: format!(
+            "the experiment took longer than --timeout {seconds} s and was ended with its child processes; rerun with a larger --timeout"
+        ),
+        seconds: 0.0,
+    }
+}
+
+/// Checks `only` (ids or numbers; empty = every claim), using `others` where a
+/// claim needs them; `timeout` ends an experiment that overruns it.
 pub fn verify(
     python: &Embedded,
     others: &[Found],
     quick: bool,
     only: &[String],
+    timeout: Option<Duration>,
     progress: &mut dyn VerifyProgress,
 ) -> Result<VerifyReport> {
     let machine = Machine::this();
@@ -133,11 +172,25 @@ pub fn verify(
     for (i, claim) in chosen.iter().enumerate() {
         progress.begin(i, chosen.len(), claim);
         let started = Instant::now();
-        let mut c: Checked = call_json(
+        let deadline = match timeout {
+            Some(limit) => Some(Deadline::start(
+                limit,
+                format!("claim {}", claim.id),
+                Vec::new(),
+            )?),
+            None => None,
+        };
+        let outcome: Result<Checked> = call_json(
             "gil_lab.verify",
             "check",
             (claim.id.as_str(), quick, interpreters.as_str()),
-        )?;
+        );
+        let timed_out = deadline.as_ref().is_some_and(Deadline::fired);
+        drop(deadline);
+        let mut c = match (outcome, timeout) {
+            (_, Some(limit)) if timed_out => timed_out_check(claim, limit),
+            (outcome, _) => outcome?,
+        };
         c.seconds = started.elapsed().as_secs_f64();
         progress.done(&c);
         checked.push(c);
@@ -151,4 +204,65 @@ pub fn verify(
         seconds: begun.elapsed().as_secs_f64(),
         claims: checked,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(number: u32) -> Claim {
+        Claim {
+            id: format!("claim-{number}"),
+            number,
+            claim: "words".into(),
+            source: "a document".into(),
+        }
+    }
+
+    fn report(verdicts: &[&str]) -> VerifyReport {
+        let claims = verdicts
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Checked {
+                verdict: v.to_string(),
+                ..timed_out_check(&claim(i as u32 + 1), Duration::from_secs(1))
+            })
+            .collect();
+        VerifyReport {
+            gil_lab_version: "0",
+            machine: Machine::this(),
+            interpreter: "CPython".into(),
+            others: Vec::new(),
+            quick: true,
+            seconds: 1.0,
+            claims,
+        }
+    }
+
+    #[test]
+    fn counts_name_timed_out_claims_only_when_there_are_some() {
+        let r = report(&["holds", "holds", "depends"]);
+        assert_eq!(
+            r.counts(),
+            vec![
+                ("holds", 2),
+                ("does not hold", 0),
+                ("depends", 1),
+                ("cannot test here", 0)
+            ]
+        );
+        assert_eq!(r.timed_out(), 0);
+        let r = report(&["holds", TIMED_OUT]);
+        assert_eq!(r.counts().last(), Some(&(TIMED_OUT, 1)));
+        assert_eq!(r.timed_out(), 1);
+    }
+
+    #[test]
+    fn a_timed_out_claim_keeps_its_identity_and_no_figure() {
+        let c = timed_out_check(&claim(7), Duration::from_millis(1500));
+        assert_eq!((c.id.as_str(), c.number), ("claim-7", 7));
+        assert_eq!(c.verdict, TIMED_OUT);
+        assert!(c.figures.is_empty());
+        assert!(c.evidence.contains("1.5 s"), "{}", c.evidence);
+    }
 }

@@ -20,9 +20,13 @@ fn start(args: &[&str], tmp: &std::path::Path) -> Child {
     cmd.spawn().expect("gil-lab starts")
 }
 
-/// Sends `signal` after `after`, then expects exit within `within` with `code`
-/// and no process of the group left behind.
-fn interrupt(mut child: Child, signal: i32, after: Duration, within: Duration, code: i32) {
+/// Sends `signal` after `after_ms`, then expects exit within `within_s` with
+/// `code` and no process of the group left behind.
+fn interrupt(mut child: Child, signal: i32, after_ms: u64, within_s: u64, code: i32) {
+    let (after, within) = (
+        Duration::from_millis(after_ms),
+        Duration::from_secs(within_s),
+    );
     let pgid = child.id();
     std::thread::sleep(after);
     assert!(
@@ -62,13 +66,7 @@ fn sigterm_ends_a_comparison_with_143_and_no_child_left() {
         ],
         tmp.path(),
     );
-    interrupt(
-        child,
-        libc::SIGTERM,
-        Duration::from_millis(2500),
-        Duration::from_secs(1),
-        143,
-    );
+    interrupt(child, libc::SIGTERM, 2500, 1, 143);
 }
 
 #[test]
@@ -86,13 +84,7 @@ fn ctrl_c_ends_a_lesson_its_pool_and_its_temp_files() {
     )
     .unwrap();
     let child = start(&["run", script.to_str().unwrap()], tmp.path());
-    interrupt(
-        child,
-        libc::SIGINT,
-        Duration::from_millis(2500),
-        Duration::from_secs(1),
-        130,
-    );
+    interrupt(child, libc::SIGINT, 2500, 1, 130);
     let private: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .flatten()
@@ -116,13 +108,7 @@ fn ctrl_c_ends_live_with_its_process_pool_and_restores_the_terminal() {
         assert!(begun.elapsed() < Duration::from_secs(90), "no pool started");
         std::thread::sleep(Duration::from_millis(50));
     }
-    interrupt(
-        child,
-        libc::SIGINT,
-        Duration::from_millis(500),
-        Duration::from_secs(2),
-        130,
-    );
+    interrupt(child, libc::SIGINT, 500, 2, 130);
 }
 
 /// `compare threading --timeout 1` over `strategies` with tasks of `size`:
@@ -191,6 +177,60 @@ fn a_timeout_reaches_tasks_inside_subinterpreters() {
         .unwrap();
     assert_eq!(sub["status"], "timed out", "{sub}");
     assert_eq!(sub["verdict"], "timed out after 1 s");
+}
+
+#[test]
+fn verify_timeout_marks_the_slow_claim_and_still_reports_the_others() {
+    let _one = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("v.json");
+    // Claim 3 waits at least 1 s (five waits in a row); claim 6 reads /proc for a few ms.
+    let out = run(
+        &[
+            "verify",
+            "--quick",
+            "--claim",
+            "3",
+            "--claim",
+            "6",
+            "--timeout",
+            "0.5",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        2 * MINUTE,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 claim(s) timed out"),
+        "{}",
+        stderr(&out)
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let verdict = |n: u64| {
+        r["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["number"] == n)
+            .map(|c| c["verdict"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(verdict(3), "timed out");
+    assert_ne!(verdict(6), "timed out");
+}
+
+#[test]
+fn ctrl_c_ends_verify_and_its_experiments_processes() {
+    let _one = exclusive();
+    let tmp = tempfile::tempdir().unwrap();
+    // Claims 4 and 10 start processes over and over, for about 2.5 s together.
+    let child = start(
+        &["verify", "--quick", "--claim", "4", "--claim", "10"],
+        tmp.path(),
+    );
+    interrupt(child, libc::SIGINT, 1200, 1, 130);
 }
 
 #[test]

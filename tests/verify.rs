@@ -82,6 +82,16 @@ fn one_claim_can_be_checked_alone_and_unknown_ones_are_refused() {
     let out = run(&["verify", "--claim", "99"], MINUTE);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no claim"));
+    for bad in [
+        "--timeout=0",
+        "--timeout=-1",
+        "--timeout=nan",
+        "--timeout=inf",
+    ] {
+        let out = run(&["verify", bad], MINUTE);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(stderr(&out).contains("--timeout must be"), "{bad}");
+    }
 }
 
 #[test]
