@@ -16,11 +16,13 @@ use crate::signals::{STOP_FILE_ENV, exit_now};
 pub fn check_timeout(seconds: Option<f64>) -> Result<Option<Duration>, UsageError> {
     match seconds {
         None => Ok(None),
-        Some(t) if t > 0.0 && t.is_finite() => Ok(Some(Duration::from_secs_f64(t))),
-        Some(t) => Err(UsageError::new(format!(
-            "--timeout must be a positive number of seconds, not {t}"
-        ))
-        .with_hint("e.g. --timeout 30")),
+        Some(t) => match Duration::try_from_secs_f64(t) {
+            Ok(limit) if t > 0.0 => Ok(Some(limit)),
+            _ => Err(UsageError::new(format!(
+                "--timeout must be a positive number of seconds, not {t}"
+            ))
+            .with_hint("e.g. --timeout 30")),
+        },
     }
 }
 
@@ -187,4 +189,22 @@ fn interrupt_python_threads(which: Threads) {
         }
         Ok(())
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timeout_is_a_positive_duration_that_fits() {
+        assert_eq!(check_timeout(None).unwrap(), None);
+        assert_eq!(
+            check_timeout(Some(1.5)).unwrap(),
+            Some(Duration::from_millis(1500))
+        );
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300] {
+            let refused = check_timeout(Some(bad)).unwrap_err();
+            assert!(refused.message.starts_with("--timeout must be"), "{bad}");
+        }
+    }
 }
