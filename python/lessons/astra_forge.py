@@ -77,9 +77,12 @@ def main():
     pids = {pid for _, pid, _ in arsenal}
     print(f"\nTotal time elapsed for {len(weapons)} weapons: {total:.2f}s "
           f"(one by one would be about {one_by_one:.2f}s)")
+    ratio = one_by_one / total
+    pace = (f"{ratio:.2f}x faster than" if ratio >= 1
+            else f"slower ({ratio:.2f}x the speed of)")
     _lab.conclusion(
         f"{len(weapons)} weapons were forged by {len(pids)} worker processes in {total:.2f} s, "
-        f"{one_by_one / total:.2f}x faster than forging them one by one ({one_by_one:.2f} s estimated "
+        f"{pace} forging them one by one ({one_by_one:.2f} s estimated "
         f"from one weapon); with {_lab.cpu_count()} cores the ideal would be "
         f"{min(len(weapons), _lab.cpu_count())}x, the rest is process start-up, IPC and the machine."
     )
