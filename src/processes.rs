@@ -6,44 +6,67 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-/// PIDs of every live descendant of `root`, children before grandchildren.
-pub fn descendants(root: u32) -> Vec<u32> {
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if let Some(ppid) = parent_of(pid) {
-                children.entry(ppid).or_default().push(pid);
-            }
-        }
+/// What a scan of `/proc` tells about one process.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Process {
+    pid: u32,
+    ppid: u32,
+    /// `R`, `S`, `D`, `Z` (exited, not yet reaped), …
+    state: char,
+}
+
+/// Every process's parent and state, from one read of each `/proc/PID/stat`.
+fn process_table() -> Vec<Process> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let (state, ppid) = parse_state_and_ppid(&stat)?;
+            Some(Process { pid, ppid, state })
+        })
+        .collect()
+}
+
+/// The processes of `table` that descend from `root`, children before grandchildren.
+fn descendants_in(table: &[Process], root: u32) -> Vec<Process> {
+    let mut children: HashMap<u32, Vec<Process>> = HashMap::new();
+    for p in table {
+        children.entry(p.ppid).or_default().push(*p);
     }
     let mut found = Vec::new();
     let mut frontier = vec![root];
     while let Some(pid) = frontier.pop() {
-        for &child in children.get(&pid).into_iter().flatten() {
-            found.push(child);
-            frontier.push(child);
+        for child in children.get(&pid).into_iter().flatten() {
+            found.push(*child);
+            frontier.push(child.pid);
         }
     }
     found
 }
 
-/// The parent PID from `/proc/PID/stat` (the field after the parenthesised name).
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_ppid(&stat)
+/// PIDs of every descendant of `root`, children before grandchildren.
+pub fn descendants(root: u32) -> Vec<u32> {
+    descendants_in(&process_table(), root)
+        .iter()
+        .map(|p| p.pid)
+        .collect()
 }
 
-/// `pid (comm) state ppid …` → ppid; `comm` may itself contain spaces and parentheses.
-pub fn parse_ppid(stat: &str) -> Option<u32> {
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
+/// The fields after the parenthesised name of a `/proc/PID/stat` line (from
+/// field 3, the state); the name may itself contain spaces and parentheses.
+fn fields_after_name(stat: &str) -> Option<Vec<&str>> {
+    Some(stat[stat.rfind(')')? + 1..].split_whitespace().collect())
+}
+
+/// `pid (comm) state ppid …` → (state, ppid).
+pub fn parse_state_and_ppid(stat: &str) -> Option<(char, u32)> {
+    let fields = fields_after_name(stat)?;
+    let state = fields.first()?.chars().next()?;
+    Some((state, fields.get(1)?.parse().ok()?))
 }
 
 /// Makes this process the reaper of its orphaned descendants: when a forkserver
@@ -77,21 +100,24 @@ pub fn kill_descendants_except(spare: &[u32]) {
     // Grandchildren killed here come back to us as orphans; nobody else will reap them.
     let mut grandchildren: Vec<u32> = Vec::new();
     loop {
+        let table = process_table();
         let spared: Vec<u32> = spare
             .iter()
-            .flat_map(|&p| std::iter::once(p).chain(descendants(p)))
+            .flat_map(|&p| {
+                std::iter::once(p).chain(descendants_in(&table, p).into_iter().map(|d| d.pid))
+            })
             .collect();
-        let doomed: Vec<u32> = descendants(me)
+        let doomed: Vec<Process> = descendants_in(&table, me)
             .into_iter()
-            .filter(|p| !spared.contains(p) && !is_zombie(*p))
+            .filter(|p| !spared.contains(&p.pid) && p.state != 'Z' && p.state != 'X')
             .collect();
-        for &pid in &doomed {
+        for p in &doomed {
             // SAFETY: plain kill(2) on a PID we just saw as our descendant.
             unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+                libc::kill(p.pid as libc::pid_t, libc::SIGKILL);
             }
-            if parent_of(pid) != Some(me) && !grandchildren.contains(&pid) {
-                grandchildren.push(pid);
+            if p.ppid != me && !grandchildren.contains(&p.pid) {
+                grandchildren.push(p.pid);
             }
         }
         reap_orphans(&grandchildren);
@@ -112,23 +138,6 @@ fn reap_orphans(orphans: &[u32]) {
     }
 }
 
-/// Whether `pid` has exited and only waits to be reaped.
-fn is_zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| parse_state(&stat))
-        .is_none_or(|state| state == 'Z' || state == 'X')
-}
-
-/// The one-letter state after the parenthesised name of a `/proc/PID/stat` line.
-pub fn parse_state(stat: &str) -> Option<char> {
-    stat[stat.rfind(')')? + 1..]
-        .split_whitespace()
-        .next()?
-        .chars()
-        .next()
-}
-
 /// CPU seconds (user + system) used so far by this process and its live descendants.
 pub fn tree_cpu_seconds() -> f64 {
     let me = std::process::id();
@@ -144,9 +153,8 @@ pub fn tree_cpu_seconds() -> f64 {
 
 /// `utime + stime` in clock ticks from a `/proc/PID/stat` line (fields 14 and 15).
 pub fn parse_cpu_ticks(stat: &str) -> Option<u64> {
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // after_name starts at field 3 (state): utime is field 14, stime 15.
+    let fields = fields_after_name(stat)?;
+    // The fields start at field 3 (state): utime is field 14, stime 15.
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
     Some(utime + stime)
@@ -157,17 +165,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_parent_pid_even_when_the_name_has_spaces_and_parens() {
-        assert_eq!(parse_ppid("42 (a) b) c) S 7 42 42 0"), Some(7));
-        assert_eq!(parse_ppid("1 (systemd) S 0 1 1"), Some(0));
-        assert_eq!(parse_ppid("garbage"), None);
+    fn parses_state_and_parent_pid_even_when_the_name_has_spaces_and_parens() {
+        assert_eq!(
+            parse_state_and_ppid("42 (a) b) c) S 7 42 42 0"),
+            Some(('S', 7))
+        );
+        assert_eq!(parse_state_and_ppid("9 (x) Z 1 9"), Some(('Z', 1)));
+        assert_eq!(parse_state_and_ppid("1 (systemd) S 0 1 1"), Some(('S', 0)));
+        assert_eq!(parse_state_and_ppid("garbage"), None);
     }
 
     #[test]
-    fn parses_the_state_letter() {
-        assert_eq!(parse_state("42 (a) b) Z 7 42"), Some('Z'));
-        assert_eq!(parse_state("1 (systemd) S 0 1 1"), Some('S'));
-        assert_eq!(parse_state("garbage"), None);
+    fn descendants_are_found_through_the_tree_and_nothing_else() {
+        let p = |pid, ppid| Process {
+            pid,
+            ppid,
+            state: 'S',
+        };
+        let table = [p(1, 0), p(10, 1), p(11, 10), p(12, 11), p(20, 1), p(13, 10)];
+        let mut found: Vec<u32> = descendants_in(&table, 10).iter().map(|d| d.pid).collect();
+        found.sort();
+        assert_eq!(found, vec![11, 12, 13]);
+        assert!(descendants_in(&table, 20).is_empty());
     }
 
     #[test]
