@@ -1,4 +1,4 @@
 fn main() {
     let code = gil_lab::app::run(std::env::args());
-    std::process::exit(code);
+    gil_lab::signals::exit(code);
 }

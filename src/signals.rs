@@ -69,8 +69,27 @@ pub fn install() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Set once the process is ending: from then on a thread that forks waits forever.
+/// Set by whichever way out comes first (the end of the work, a signal, a
+/// timeout): from then on a thread that forks, or tries another way out, waits
+/// forever while the first one finishes.
 static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// Claims the way out; a thread that comes second waits for the first to end the process.
+fn claim_exit() {
+    if EXITING.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+/// Ends the process with `code` once the work is done, unless a signal or a
+/// timeout is already ending it: then that exit code stands (a claim whose
+/// children the signal killed must not turn Ctrl-C into a success).
+pub fn exit(code: i32) -> ! {
+    claim_exit();
+    std::process::exit(code)
+}
 
 extern "C" fn hold_forks_when_exiting() {
     // A pool replacing the workers just killed would fork children (fork start
@@ -92,7 +111,7 @@ extern "C" fn reset_in_child() {
 /// Kills every descendant, shows the cursor again and leaves without running
 /// Python's finalization (which could wait on the very workers just killed).
 pub fn exit_now(code: i32, why: &str) -> ! {
-    EXITING.store(true, Ordering::SeqCst);
+    claim_exit();
     kill_descendants();
     if let Some(dir) = PRIVATE_DIR.get() {
         let _ = std::fs::remove_dir_all(dir);

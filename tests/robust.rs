@@ -221,16 +221,50 @@ fn verify_timeout_marks_the_slow_claim_and_still_reports_the_others() {
     assert_ne!(verdict(6), "timed out");
 }
 
+/// Waits until `marker` appears on the child's standard error, which goes on
+/// being drained afterwards so that the child never blocks on it.
+fn wait_for_stderr(child: &mut Child, marker: &'static str, within: Duration) {
+    use std::io::Read;
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let (seen, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut text, mut chunk) = (String::new(), [0u8; 4096]);
+        while let Ok(n @ 1..) = stderr.read(&mut chunk) {
+            text.push_str(&String::from_utf8_lossy(&chunk[..n]));
+            if text.contains(marker) {
+                let _ = seen.send(());
+                text.clear();
+            }
+        }
+    });
+    assert!(
+        wait.recv_timeout(within).is_ok(),
+        "{marker:?} not on stderr within {within:?}"
+    );
+}
+
 #[test]
 fn ctrl_c_ends_verify_and_its_experiments_processes() {
     let _one = exclusive();
     let tmp = tempfile::tempdir().unwrap();
-    // Claims 4 and 10 start processes over and over, for about 2.5 s together.
-    let child = start(
-        &["verify", "--quick", "--claim", "4", "--claim", "10"],
-        tmp.path(),
-    );
+    // Claim 4 starts processes over and over for several seconds.
+    let child = start(&["verify", "--claim", "4"], tmp.path());
     interrupt(child, libc::SIGINT, 1200, 1, 130);
+}
+
+#[test]
+fn ctrl_c_during_the_fork_bomb_claim_exits_130_not_0() {
+    let _one = exclusive();
+    let tmp = tempfile::tempdir().unwrap();
+    // Killing the claim's processes lets it finish at once; the signal's exit
+    // code must still win over the verify that completes behind it.
+    let mut child = start(&["verify", "--claim", "10"], tmp.path());
+    wait_for_stderr(
+        &mut child,
+        "fork-bomb-without-guard",
+        Duration::from_secs(60),
+    );
+    interrupt(child, libc::SIGINT, 400, 1, 130);
 }
 
 #[test]
