@@ -371,11 +371,14 @@ fn run_live(python: &Embedded, args: &LiveArgs) -> Result<i32> {
             d.check_writable(flag)?;
         }
     }
-    let report = if std::io::stdout().is_terminal() {
-        crate::live::live(python, &options, &mut crate::live::view::Bars::new())?
+    // With an export on stdout, the live view draws on stderr so stdout stays parseable.
+    let screen = if [&json, &svg].contains(&&Some(Destination::Stdout)) {
+        crate::live::view::Screen::Stderr
     } else {
-        crate::live::live(python, &options, &mut crate::live::view::StatusLines::new())?
+        crate::live::view::Screen::Stdout
     };
+    let mut view = crate::live::view::for_screen(screen);
+    let report = crate::live::live(python, &options, view.as_mut())?;
     let table = render::live::render(&report);
     show_table(&table, &[&json, &svg]);
     if let Some(d) = &svg {

@@ -185,3 +185,20 @@ fn bad_live_input_is_a_usage_error() {
     let out = run(&["live", "nonsense"], MINUTE);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn with_json_on_stdout_the_live_view_moves_to_stderr() {
+    let _one = exclusive();
+    let out = run(
+        &["live", "io", "--duration", "1", "--json", "-"],
+        2 * MINUTE,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("stdout is only the JSON");
+    assert_eq!(report["scenario"], "io");
+    let status_lines = stderr(&out)
+        .lines()
+        .filter(|l| l.starts_with("py-threads t=") && l.contains("× one worker"))
+        .count();
+    assert!(status_lines >= 1, "{}", stderr(&out));
+}

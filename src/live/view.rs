@@ -1,6 +1,7 @@
 //! How `live` shows a running group: progress bars on a terminal, one status
 //! line per group per second otherwise. Views draw readings; they measure nothing.
 
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -93,30 +94,61 @@ impl View for Quiet {
     fn note(&mut self, _: &str) {}
 }
 
-/// One line per group per second, for pipes and CI logs.
-pub struct StatusLines {
-    printed_s: u64,
+/// Where a view draws: stderr when an export (`--json -`) takes stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Screen {
+    #[default]
+    Stdout,
+    Stderr,
 }
 
-impl StatusLines {
-    pub fn new() -> StatusLines {
-        StatusLines { printed_s: 0 }
+impl Screen {
+    fn is_terminal(self) -> bool {
+        match self {
+            Screen::Stdout => std::io::stdout().is_terminal(),
+            Screen::Stderr => std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn line(self, text: &str) {
+        let _ = match self {
+            Screen::Stdout => writeln!(std::io::stdout(), "{text}"),
+            Screen::Stderr => writeln!(std::io::stderr(), "{text}"),
+        };
     }
 }
 
-impl Default for StatusLines {
-    fn default() -> Self {
-        StatusLines::new()
+/// Bars on a terminal, status lines otherwise.
+pub fn for_screen(screen: Screen) -> Box<dyn View> {
+    if screen.is_terminal() {
+        Box::new(Bars::new(screen))
+    } else {
+        Box::new(StatusLines::new(screen))
+    }
+}
+
+/// One line per group per second, for pipes and CI logs.
+pub struct StatusLines {
+    printed_s: u64,
+    screen: Screen,
+}
+
+impl StatusLines {
+    pub fn new(screen: Screen) -> StatusLines {
+        StatusLines {
+            printed_s: 0,
+            screen,
+        }
     }
 }
 
 impl View for StatusLines {
     fn begin(&mut self, shown: &Shown) {
         self.printed_s = 0;
-        println!(
+        self.screen.line(&format!(
             "{}: {} worker(s), {} s",
             shown.group.id, shown.group.workers, shown.duration_s
-        );
+        ));
     }
 
     fn update(&mut self, shown: &Shown, ticks: &[Tick]) {
@@ -128,28 +160,36 @@ impl View for StatusLines {
         }
         self.printed_s = t.floor() as u64;
         if let Some(w) = shown.current(ticks) {
-            println!(
+            self.screen.line(&format!(
                 "{} t={:.1}s {} · per worker {}",
                 shown.group.id,
                 t,
                 shown.describe(&w),
                 shown.worker_rates(&w)
-            );
+            ));
         } else {
-            println!("{} t={t:.1}s starting", shown.group.id);
+            self.screen
+                .line(&format!("{} t={t:.1}s starting", shown.group.id));
         }
     }
 
     fn end(&mut self, shown: &Shown, summary: Option<&Summary>, error: Option<&str>) {
         if let Some(e) = error {
-            println!("{} failed: {}", shown.group.id, crate::report::last_line(e));
+            self.screen.line(&format!(
+                "{} failed: {}",
+                shown.group.id,
+                crate::report::last_line(e)
+            ));
         } else if summary.is_none() {
-            println!("{}: no chunk finished by every worker", shown.group.id);
+            self.screen.line(&format!(
+                "{}: no chunk finished by every worker",
+                shown.group.id
+            ));
         }
     }
 
     fn note(&mut self, line: &str) {
-        println!("{line}");
+        self.screen.line(line);
     }
 }
 
@@ -164,8 +204,12 @@ pub struct Bars {
 const REDRAW_HZ: u8 = 20;
 
 impl Bars {
-    pub fn new() -> Bars {
-        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stdout_with_hz(REDRAW_HZ));
+    pub fn new(screen: Screen) -> Bars {
+        let target = match screen {
+            Screen::Stdout => ProgressDrawTarget::stdout_with_hz(REDRAW_HZ),
+            Screen::Stderr => ProgressDrawTarget::stderr_with_hz(REDRAW_HZ),
+        };
+        let multi = MultiProgress::with_draw_target(target);
         let clear = multi.clone();
         crate::signals::on_exit(Box::new(move || {
             let _ = clear.clear();
@@ -175,12 +219,6 @@ impl Bars {
             header: None,
             workers: Vec::new(),
         }
-    }
-}
-
-impl Default for Bars {
-    fn default() -> Self {
-        Bars::new()
     }
 }
 
