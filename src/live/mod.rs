@@ -24,7 +24,7 @@ use crate::stats::Spread;
 use crate::timeline::{Chunk, analyse, renumber_workers};
 use crate::workload::{Kernel, Scenario};
 use group::{Group, Runner, Work};
-use sample::{Summary, Tick, summarize, windows};
+use sample::{Summary, Tick, summarize, until_stop, windows};
 use slots::Slots;
 use view::{Shown, Unit, View};
 
@@ -256,7 +256,7 @@ pub fn live(python: &Embedded, options: &LiveOptions, view: &mut dyn View) -> Re
             |ticks| view.update(&shown, ticks),
         );
         drop(probe);
-        let summary = summarize(&windows(&ticks, WINDOW_S));
+        let summary = summarize(&windows(until_stop(&ticks, options.duration_s), WINDOW_S));
         let error = outcome.as_ref().err().map(|e| format!("{e:#}"));
         view.end(&shown, summary.as_ref(), error.as_deref());
         // Once one worker alone has run for the whole duration, it is "1×" for
@@ -320,6 +320,7 @@ fn calibrate(one: &Group, work: &Work, dir: &std::path::Path) -> Result<f64> {
     let slots = Slots::create(dir, "calibration", 1)?;
     let (outcome, ticks) = run_sampled(one, work, &slots, CALIBRATION_S, None, |_| {});
     outcome?;
+    let ticks = until_stop(&ticks, CALIBRATION_S);
     // Past the first chunks: imports and a cold cache are not the steady speed.
     let started = ticks
         .iter()

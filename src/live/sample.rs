@@ -63,6 +63,16 @@ impl Window {
     }
 }
 
+/// The ticks up to the one that asked the workers to stop (the first at or past
+/// `duration_s`): later ones only watch workers wind down, and a rate that
+/// counted that time would read low.
+pub fn until_stop(ticks: &[Tick], duration_s: f64) -> &[Tick] {
+    match ticks.iter().position(|t| t.t_s >= duration_s) {
+        Some(stop) => &ticks[..=stop],
+        None => ticks,
+    }
+}
+
 /// Cuts `ticks` into windows of at least `width_s`, starting at the first tick
 /// where every worker has finished a chunk (start-up is not steady state).
 pub fn windows(ticks: &[Tick], width_s: f64) -> Vec<Window> {
@@ -161,6 +171,23 @@ mod tests {
         assert!((s.rate.median - 20.0).abs() < 1e-6);
         assert_eq!(s.worker_rates.len(), 2);
         assert!(s.gil_contention.is_none());
+    }
+
+    #[test]
+    fn rates_end_at_the_tick_that_stopped_the_workers() {
+        // Ten chunks a second until the stop at 1.0 s, then 0.3 s of winding down.
+        let ticks: Vec<Tick> = (0..=13)
+            .map(|i| {
+                let t = i as f64 * 0.1;
+                tick(t, &[i.min(10) as u64], t, None)
+            })
+            .collect();
+        let kept = until_stop(&ticks, 1.0);
+        assert_eq!(kept.len(), 11);
+        assert!((kept.last().unwrap().t_s - 1.0).abs() < 1e-9);
+        let s = summarize(&windows(kept, 0.3)).unwrap();
+        assert!((s.rate.min - 10.0).abs() < 1e-6, "{s:?}");
+        assert_eq!(until_stop(&ticks[..5], 1.0).len(), 5);
     }
 
     #[test]
