@@ -111,9 +111,10 @@ fn ctrl_c_ends_live_with_its_process_pool_and_restores_the_terminal() {
     interrupt(child, libc::SIGINT, 500, 2, 130);
 }
 
-/// `compare threading --timeout 1` over `strategies` with tasks of `size`:
+/// `compare SCENARIO --timeout 1` over `strategies` with tasks of `size`:
 /// the output, the JSON report and how long it took.
 fn compare_with_a_timeout(
+    scenario: &str,
     strategies: &str,
     size: &str,
     runs: &str,
@@ -124,7 +125,7 @@ fn compare_with_a_timeout(
     let out = run(
         &[
             "compare",
-            "threading",
+            scenario,
             "--size",
             size,
             "--runs",
@@ -147,8 +148,12 @@ fn compare_with_a_timeout(
 #[test]
 fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
     let _one = exclusive();
-    let (out, r, took) =
-        compare_with_a_timeout("py-threads,py-process-pool,rust-threads", "20000000", "2");
+    let (out, r, took) = compare_with_a_timeout(
+        "threading",
+        "py-threads,py-process-pool,rust-threads",
+        "20000000",
+        "2",
+    );
     assert!(took < Duration::from_secs(40), "took {took:?}");
     for row in r["results"].as_array().unwrap() {
         let python = row["implementation"] == "python";
@@ -166,17 +171,20 @@ fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
 #[test]
 fn a_timeout_reaches_tasks_inside_subinterpreters() {
     let _one = exclusive();
-    // Tasks of ~20 s each: no exception raised from outside reaches a
-    // subinterpreter's thread, so they must notice the timeout themselves.
-    let (_, r, took) = compare_with_a_timeout("py-subinterpreters", "400000000", "1");
-    assert!(took < Duration::from_secs(30), "took {took:?}");
-    let rows = r["results"].as_array().unwrap();
-    let sub = rows
-        .iter()
-        .find(|row| row["strategy"] == "py-subinterpreters")
-        .unwrap();
-    assert_eq!(sub["status"], "timed out", "{sub}");
-    assert_eq!(sub["verdict"], "timed out after 1 s");
+    // Tasks of ~20 s of CPU work, then waits of 60 s: no exception raised from
+    // outside reaches a subinterpreter's thread, so they must notice the
+    // timeout themselves, between chunks and between slices of a wait.
+    for (scenario, size) in [("threading", "400000000"), ("io", "60000")] {
+        let (_, r, took) = compare_with_a_timeout(scenario, "py-subinterpreters", size, "1");
+        assert!(took < Duration::from_secs(30), "{scenario}: took {took:?}");
+        let rows = r["results"].as_array().unwrap();
+        let sub = rows
+            .iter()
+            .find(|row| row["strategy"] == "py-subinterpreters")
+            .unwrap();
+        assert_eq!(sub["status"], "timed out", "{scenario}: {sub}");
+        assert_eq!(sub["verdict"], "timed out after 1 s");
+    }
 }
 
 #[test]

@@ -25,23 +25,44 @@ def sqrt_sum(lo, hi, acc=0.0):
     return sum((math.sqrt(i) for i in range(lo, hi)), acc)
 
 
-def io_wait(ms):
-    """Half the wait in ``time.sleep``, half blocked in a real ``recv`` on a socket pair."""
+def io_wait(ms, stop_check=None):
+    """Half the wait in ``time.sleep``, half blocked in a real ``recv`` on a socket pair.
+
+    With ``stop_check``, each half waits in slices of at most 50 ms with a check
+    between them, so that a long wait ends when the run's --timeout passes.
+    """
     import socket  # here, not at the top: subinterpreters of a pool start faster without it
 
     half = ms / 2000.0
-    time.sleep(half)
     a, b = socket.socketpair()
     try:
-        a.settimeout(half)
-        try:
-            a.recv(1)
-        except socket.timeout:
-            pass
+        for wait in (time.sleep, lambda s: _recv_nothing(a, s)):
+            _wait_in_slices(wait, half, stop_check)
     finally:
         a.close()
         b.close()
     return 1
+
+
+def _recv_nothing(sock, seconds):
+    """Blocks in ``recv`` on a socket that never receives, for ``seconds``."""
+    import socket
+
+    sock.settimeout(seconds)
+    try:
+        sock.recv(1)
+    except socket.timeout:
+        pass
+
+
+def _wait_in_slices(wait, seconds, stop_check):
+    if stop_check is None or seconds <= _STOP_CHECK_NS / 1e9:
+        wait(seconds)
+        return
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        wait(min(left, _STOP_CHECK_NS / 1e9))
+        stop_check(time.monotonic_ns())
 
 
 def chunk_bounds(size, chunk):
@@ -86,7 +107,7 @@ def _timed_task(kernel, size, chunk, worker):
     stop_check = _StopCheck()
     if kernel == "io_wait":
         start, tcpu = time.monotonic_ns(), time.thread_time_ns()
-        value = io_wait(size)
+        value = io_wait(size, stop_check)
         chunks.append((worker, start, time.monotonic_ns(), time.thread_time_ns() - tcpu))
     else:
         step = sum_squares if kernel == "sum_squares" else sqrt_sum

@@ -37,3 +37,14 @@ def test_without_a_host_no_stop_file_is_looked_for(monkeypatch):
     monkeypatch.setattr(harness, "_STOP_FILE", None)
     monkeypatch.setattr(harness, "_STOP_CHECK_NS", 0)
     assert harness.run_task("sqrt_sum", 100, 10)[0] == pytest.approx(sum(i ** 0.5 for i in range(100)))
+
+
+def test_a_long_io_wait_stops_once_the_stop_file_exists(tmp_path, monkeypatch):
+    stop = tmp_path / "stop"
+    monkeypatch.setattr(harness, "_STOP_FILE", str(stop))
+    assert harness.run_task("io_wait", 120, 1)[0] == 1
+    stop.write_bytes(b"")
+    # A 60 s wait would return 1 after a minute; sliced, it notices the file.
+    with pytest.raises(TimeoutError):
+        harness.run_task("io_wait", 60_000, 1)
+    assert harness.threads_running_tasks() == []
