@@ -365,7 +365,7 @@ fn row(
             wall_median_s: wall.median,
             startup_s: row.startup_s.unwrap_or(0.0),
             gil_disabled: interpreter.gil_disabled,
-            own_gil_subinterpreters: setup.own_gil_subinterpreters,
+            own_gil_subinterpreters: interpreter.own_gil_subinterpreters,
         }),
         None => "no sequential baseline was measured".into(),
     };
