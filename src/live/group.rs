@@ -64,9 +64,9 @@ pub fn plan(
         py("py-process-pool", "processes", workers),
     ];
     let mut skipped = Vec::new();
-    if python.version_info >= vec![3, 13] && !python.gil_disabled {
+    if python.version_info >= vec![3, 13] {
         groups.push(py("py-subinterpreters", "subinterpreters", workers));
-    } else if !python.gil_disabled {
+    } else {
         skipped.push(format!(
             "py-subinterpreters: own-GIL subinterpreters need Python 3.13's _interpreters; {} has none (try --python 3.13)",
             python.python_version
@@ -263,4 +263,60 @@ fn flatten(per_worker: Vec<Result<Vec<Chunk>>>) -> Result<Vec<Chunk>> {
         all.extend(chunks?);
     }
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn python(version: [u32; 3], gil_disabled: bool) -> InterpreterFacts {
+        InterpreterFacts {
+            implementation: "CPython".into(),
+            python_version: format!("{}.{}.{}", version[0], version[1], version[2]),
+            version_info: version.to_vec(),
+            executable: "/p/python3".into(),
+            prefix: "/p".into(),
+            free_threaded_build: gil_disabled,
+            gil_disabled,
+            own_gil_subinterpreters: version[1] >= 12,
+            interpreter_pool: false,
+            start_method: "fork".into(),
+            cpus: 2,
+        }
+    }
+
+    fn ids(groups: &[Group]) -> Vec<&str> {
+        groups.iter().map(|g| g.id).collect()
+    }
+
+    #[test]
+    fn subinterpreters_join_from_313_with_or_without_the_gil() {
+        let (groups, skipped) = plan(Kernel::SumSquares, 2, &python([3, 11, 7], false), None);
+        assert!(!ids(&groups).contains(&"py-subinterpreters"));
+        assert!(
+            skipped[0].starts_with("py-subinterpreters: "),
+            "{skipped:?}"
+        );
+        for gil_disabled in [false, true] {
+            let other = python([3, 13, 5], gil_disabled);
+            let (groups, skipped) = plan(
+                Kernel::SumSquares,
+                2,
+                &python([3, 11, 7], false),
+                Some(&other),
+            );
+            assert_eq!(
+                ids(&groups),
+                [
+                    "py-sequential",
+                    "py-threads",
+                    "py-process-pool",
+                    "py-subinterpreters",
+                    "rust-threads-attached",
+                    "rayon"
+                ]
+            );
+            assert!(skipped.is_empty(), "{skipped:?}");
+        }
+    }
 }
