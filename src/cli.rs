@@ -40,7 +40,7 @@ pub enum Command {
     /// Run a lesson (by name) or a .py file in the embedded interpreter
     Run {
         /// End the lesson and all its child processes after this many seconds (exit 124)
-        #[arg(long, value_name = "SECONDS")]
+        #[arg(long, allow_negative_numbers = true, value_name = "SECONDS")]
         timeout: Option<f64>,
         /// Run it with this interpreter instead of the embedded one (path or version such as 3.13t)
         #[arg(long, value_name = "SPEC")]
@@ -79,7 +79,7 @@ pub struct VerifyArgs {
     #[arg(long = "claim", value_name = "ID")]
     pub claims: Vec<String>,
     /// End a claim's experiment (and its child processes) after this many seconds and mark it timed out
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, allow_negative_numbers = true, value_name = "SECONDS")]
     pub timeout: Option<f64>,
 }
 
@@ -112,10 +112,15 @@ pub struct SweepArgs {
     #[arg(long = "python", value_name = "SPEC")]
     pub pythons: Vec<String>,
     /// workers: the largest worker count [default: 2 × CPUs]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub max_workers: Option<usize>,
     /// memory: size of the preloaded object (the documents' "2 GB model", scaled down)
-    #[arg(long, default_value_t = 128, value_name = "MB")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 128,
+        value_name = "MB"
+    )]
     pub preload_mb: u64,
 }
 
@@ -134,10 +139,10 @@ pub struct LiveArgs {
     #[arg(default_value = "threading")]
     pub scenario: LiveScenario,
     /// Workers per group [default: CPU count; 5 for io]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub workers: Option<usize>,
     /// Seconds each group runs
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 3.0)]
     pub duration: f64,
     /// Run the Python groups in this interpreter: a path or a version such as 3.13t
     #[arg(long, value_name = "SPEC")]
@@ -174,19 +179,19 @@ pub enum ScenarioArg {
 pub struct CompareArgs {
     pub scenario: ScenarioArg,
     /// Workers per strategy [default: CPU count; 5 for io]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub workers: Option<usize>,
     /// Iterations per task (ms per wait for io)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub size: Option<u64>,
     /// Number of tasks [default: workers for threading, 4 for processes, 5 for io]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub tasks: Option<usize>,
     /// Measured runs per strategy [default: 5; 3 with --quick]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub runs: Option<usize>,
     /// Unmeasured warm-up runs per strategy [default: 1]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub warmup: Option<usize>,
     /// Small sizes and fewer runs: a whole comparison in a few seconds
     #[arg(long)]
@@ -219,7 +224,7 @@ pub struct CompareArgs {
     #[arg(long = "python", value_name = "SPEC")]
     pub pythons: Vec<String>,
     /// Interrupt a strategy's run after this many seconds and mark its row timed out
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, allow_negative_numbers = true, value_name = "SECONDS")]
     pub timeout: Option<f64>,
     /// Measure without the GIL contention probe (a thread that times how long attaching waits)
     #[arg(long)]

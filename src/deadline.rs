@@ -17,14 +17,19 @@ pub fn check_timeout(seconds: Option<f64>) -> Result<Option<Duration>, UsageErro
     match seconds {
         None => Ok(None),
         Some(t) => match Duration::try_from_secs_f64(t) {
-            Ok(limit) if t > 0.0 => Ok(Some(limit)),
+            Ok(limit) if t > 0.0 && t <= MAX_TIMEOUT_S => Ok(Some(limit)),
             _ => Err(UsageError::new(format!(
-                "--timeout must be a positive number of seconds, not {t}"
+                "--timeout must be a positive number of seconds up to {}, not {}",
+                crate::error::typed(MAX_TIMEOUT_S),
+                crate::error::typed(t)
             ))
             .with_hint("e.g. --timeout 30")),
         },
     }
 }
+
+/// The longest `--timeout`: about 31 years, far beyond any run, far inside a `Duration`.
+pub const MAX_TIMEOUT_S: f64 = 1e9;
 
 /// How long an interrupted run gets to return before the whole process gives up.
 pub const GRACE: Duration = Duration::from_secs(3);

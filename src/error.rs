@@ -31,5 +31,28 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// A number as the user typed it, short: `1e300`, not three hundred digits.
+pub fn typed(x: f64) -> String {
+    if x.is_finite() && x.abs() >= 1e6 {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
 /// How the process should end: a normal code, or a usage error (2).
 pub const EXIT_USAGE: i32 = 2;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_numbers_are_shown_short() {
+        assert_eq!(typed(1e300), "1e300");
+        assert_eq!(typed(-2.5e7), "-2.5e7");
+        assert_eq!(typed(-2.0), "-2");
+        assert_eq!(typed(0.5), "0.5");
+        assert_eq!(typed(f64::NAN), "NaN");
+    }
+}

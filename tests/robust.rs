@@ -365,6 +365,14 @@ fn absurd_or_oversized_work_is_refused_with_a_figure() {
             &["run", "--timeout", "0", "gil-proof"][..],
             "error: --timeout must be a positive number",
         ),
+        (
+            &["verify", "--timeout", "1e300"][..],
+            "error: --timeout must be a positive number of seconds up to 1e9, not 1e300",
+        ),
+        (
+            &["live", "--duration", "-1"][..],
+            "error: --duration must be between 0 and 600 seconds, not -1",
+        ),
     ] {
         let out = run(args, MINUTE);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -52,7 +52,7 @@ impl LiveOptions {
         if !(self.duration_s > 0.0 && self.duration_s <= 600.0) {
             return Err(UsageError::new(format!(
                 "--duration must be between 0 and 600 seconds, not {}",
-                self.duration_s
+                crate::error::typed(self.duration_s)
             ))
             .with_hint("e.g. --duration 5"));
         }
