@@ -40,12 +40,13 @@ pub const POOL_NOTICE: Duration = Duration::from_millis(500);
 /// How long the threads running tasks get to unwind before the measuring thread is interrupted too.
 pub const TASKS_NOTICE: Duration = Duration::from_millis(500);
 
-/// Guards one run. When `limit` passes first, it asks the harness's tasks to stop
-/// (they raise `TimeoutError` at their next chunk, subinterpreters' too), kills
-/// every child process (a pool then reports itself broken), then raises `TimeoutError` in the threads
-/// running tasks and, if that is not enough, in the measuring thread; a run
-/// that still does not return within [`GRACE`] (native code, another
-/// interpreter's thread) ends the process with exit code 124.
+/// Guards one run. When `limit` passes first, it asks the tasks to stop (Python
+/// ones raise `TimeoutError` at their next chunk, subinterpreters' too; native
+/// ones return early), kills every child process (a pool then reports itself
+/// broken), then raises `TimeoutError` in the threads running tasks and, if that
+/// is not enough, in the measuring thread; a run that still does not return
+/// within [`GRACE`] (code that looks at neither the stop file nor the flag)
+/// ends the process with exit code 124.
 ///
 /// Idle threads are never interrupted: an exception raised in a pool's idle
 /// thread can swallow the wake-up the pool sends it, and the pool would then
@@ -136,9 +137,20 @@ impl Drop for Deadline {
     }
 }
 
+/// Raised while a fired deadline asks tasks to stop: the native kernels look at
+/// it between chunks and between slices of a wait, as Python tasks look for the stop file.
+static STOP_TASKS: AtomicBool = AtomicBool::new(false);
+
+/// Whether the run in progress has been asked to stop (its `--timeout` passed).
+pub fn stop_requested() -> bool {
+    STOP_TASKS.load(Ordering::Relaxed)
+}
+
 /// Creates or removes the stop file that `gil_lab.harness` checks between chunks
-/// (at most every 50 ms, so an unhurried run pays nothing for it).
+/// (at most every 50 ms, so an unhurried run pays nothing for it), and raises or
+/// lowers the native tasks' flag.
 fn ask_tasks_to_stop(stop: bool) {
+    STOP_TASKS.store(stop, Ordering::SeqCst);
     let Some(path) = std::env::var_os(STOP_FILE_ENV) else {
         return;
     };

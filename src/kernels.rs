@@ -7,8 +7,9 @@
 use std::hint::black_box;
 use std::io::Read;
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use crate::deadline::stop_requested;
 use crate::timeline::{Chunk, now_ns, thread_cpu_ns};
 use crate::workload::{Kernel, Workload};
 
@@ -102,13 +103,31 @@ pub fn sqrt_sum(lo: u64, hi: u64, mut acc: f64) -> f64 {
 /// Half the wait asleep, half blocked in `recv` on a socket pair that stays silent.
 pub fn io_wait(ms: u64) -> u128 {
     let half = Duration::from_micros(ms * 500);
-    std::thread::sleep(half);
+    wait_in_slices(half, std::thread::sleep);
     if let Ok((mut a, _b)) = UnixStream::pair() {
-        // A zero timeout means "block forever" to the OS: keep it positive.
-        let _ = a.set_read_timeout(Some(half.max(Duration::from_micros(1))));
-        let _ = a.read(&mut [0u8; 1]);
+        wait_in_slices(half, |slice| {
+            // A zero timeout means "block forever" to the OS: keep it positive.
+            let _ = a.set_read_timeout(Some(slice.max(Duration::from_micros(1))));
+            let _ = a.read(&mut [0u8; 1]);
+        });
     }
     1
+}
+
+/// The longest a wait goes without looking at [`stop_requested`].
+const WAIT_SLICE: Duration = Duration::from_millis(50);
+
+/// Waits `total` in slices of at most [`WAIT_SLICE`], ending early once the run
+/// is asked to stop (a wait of a minute must not outlive its `--timeout`).
+fn wait_in_slices(total: Duration, mut wait: impl FnMut(Duration)) {
+    let end = Instant::now() + total;
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() || stop_requested() {
+            return;
+        }
+        wait(left.min(WAIT_SLICE));
+    }
 }
 
 /// One chunk of a task: continues `acc` over `[lo, hi)`.
@@ -129,7 +148,8 @@ pub fn chunk_bounds(workload: &Workload) -> Vec<(u64, u64)> {
         .collect()
 }
 
-/// One whole task on this thread, chunk by chunk, recording each chunk as `worker`.
+/// One whole task on this thread, chunk by chunk, recording each chunk as `worker`;
+/// it ends early when the run is asked to stop (see [`stop_requested`]).
 pub fn run_task(workload: &Workload, worker: u64) -> (Value, Vec<Chunk>) {
     run_task_with(workload, worker, |lo, hi, acc| {
         run_chunk(workload.kernel, lo, hi, acc)
@@ -146,6 +166,10 @@ pub fn run_task_with(
     let bounds = chunk_bounds(workload);
     let mut chunks = Vec::with_capacity(bounds.len());
     for (lo, hi) in bounds {
+        // A timed-out run's value is thrown away: stopping early is safe.
+        if stop_requested() {
+            break;
+        }
         let (start_ns, cpu0) = (now_ns(), thread_cpu_ns());
         acc = step(lo, hi, acc);
         chunks.push(Chunk {

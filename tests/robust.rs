@@ -111,36 +111,33 @@ fn ctrl_c_ends_live_with_its_process_pool_and_restores_the_terminal() {
     interrupt(child, libc::SIGINT, 500, 2, 130);
 }
 
-/// `compare SCENARIO --timeout 1` over `strategies` with tasks of `size`:
-/// the output, the JSON report and how long it took.
+/// `compare SCENARIO --timeout 1` over `strategies` with tasks of `size`, plus
+/// `more` options: the output, the JSON report and how long it took.
 fn compare_with_a_timeout(
     scenario: &str,
     strategies: &str,
     size: &str,
-    runs: &str,
+    more: &[&str],
 ) -> (std::process::Output, serde_json::Value, Duration) {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let start = Instant::now();
-    let out = run(
-        &[
-            "compare",
-            scenario,
-            "--size",
-            size,
-            "--runs",
-            runs,
-            "--timeout",
-            "1",
-            "--strategies",
-            strategies,
-            "--json",
-            json.to_str().unwrap(),
-        ],
-        2 * MINUTE,
-    );
+    let mut args = vec![
+        "compare",
+        scenario,
+        "--size",
+        size,
+        "--timeout",
+        "1",
+        "--strategies",
+        strategies,
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    let out = run(&args, 2 * MINUTE);
     let took = start.elapsed();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{scenario}: {}", stderr(&out));
     let report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     (out, report, took)
 }
@@ -152,7 +149,7 @@ fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
         "threading",
         "py-threads,py-process-pool,rust-threads",
         "20000000",
-        "2",
+        &["--runs", "2"],
     );
     assert!(took < Duration::from_secs(40), "took {took:?}");
     for row in r["results"].as_array().unwrap() {
@@ -175,7 +172,8 @@ fn a_timeout_reaches_tasks_inside_subinterpreters() {
     // outside reaches a subinterpreter's thread, so they must notice the
     // timeout themselves, between chunks and between slices of a wait.
     for (scenario, size) in [("threading", "400000000"), ("io", "60000")] {
-        let (_, r, took) = compare_with_a_timeout(scenario, "py-subinterpreters", size, "1");
+        let (_, r, took) =
+            compare_with_a_timeout(scenario, "py-subinterpreters", size, &["--runs", "1"]);
         assert!(took < Duration::from_secs(30), "{scenario}: took {took:?}");
         let rows = r["results"].as_array().unwrap();
         let sub = rows
@@ -184,6 +182,27 @@ fn a_timeout_reaches_tasks_inside_subinterpreters() {
             .unwrap();
         assert_eq!(sub["status"], "timed out", "{scenario}: {sub}");
         assert_eq!(sub["verdict"], "timed out after 1 s");
+    }
+}
+
+#[test]
+fn a_timeout_reaches_native_rows_between_chunks_and_slices_of_a_wait() {
+    let _one = exclusive();
+    // Minutes of native work or waiting per task: the native kernels must look
+    // at the stop flag, or the process ends with 124 and no report at all.
+    for (scenario, size) in [("threading", "100000000000"), ("io", "60000")] {
+        let (_, r, took) = compare_with_a_timeout(
+            scenario,
+            "rust-sequential,rust-threads,rust-threads-detached,rayon,crossbeam-pipeline",
+            size,
+            &["--force", "--runs", "1", "--warmup", "0"],
+        );
+        assert!(took < Duration::from_secs(40), "{scenario}: took {took:?}");
+        let rows = r["results"].as_array().unwrap();
+        assert_eq!(rows.len(), 5, "{scenario}");
+        for row in rows {
+            assert_eq!(row["status"], "timed out", "{scenario}: {row}");
+        }
     }
 }
 

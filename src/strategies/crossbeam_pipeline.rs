@@ -37,7 +37,10 @@ impl Strategy for CrossbeamPipeline {
             let producer = scope.spawn(|| {
                 for task in 0..w.tasks {
                     for (index, &(lo, hi)) in bounds.iter().enumerate() {
-                        if work_tx.send((task, index, lo, hi)).is_err() {
+                        // A timed-out run gets no more chunks; its result is thrown away.
+                        if crate::deadline::stop_requested()
+                            || work_tx.send((task, index, lo, hi)).is_err()
+                        {
                             return;
                         }
                     }
