@@ -55,13 +55,17 @@ def _recv_nothing(sock, seconds):
         pass
 
 
+# The longest a wait goes without a stop check.
+_WAIT_SLICE_S = 0.05
+
+
 def _wait_in_slices(wait, seconds, stop_check):
-    if stop_check is None or seconds <= _STOP_CHECK_NS / 1e9:
+    if stop_check is None or seconds <= _WAIT_SLICE_S:
         wait(seconds)
         return
     end = time.monotonic() + seconds
     while (left := end - time.monotonic()) > 0:
-        wait(min(left, _STOP_CHECK_NS / 1e9))
+        wait(min(left, _WAIT_SLICE_S))
         stop_check(time.monotonic_ns())
 
 

@@ -95,9 +95,8 @@ impl View for Quiet {
 }
 
 /// Where a view draws: stderr when an export (`--json -`) takes stdout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
-    #[default]
     Stdout,
     Stderr,
 }
