@@ -15,8 +15,9 @@ use crate::report::Machine;
 /// The four verdicts a claim can get.
 pub const VERDICTS: [&str; 4] = ["holds", "does not hold", "depends", "cannot test here"];
 
-/// What a claim gets instead of a verdict when `--timeout` ended its experiment.
-pub const TIMED_OUT: &str = "timed out";
+/// What a claim gets instead of a verdict when `--timeout` ended its
+/// experiment: the same word as a timed-out row of `compare`.
+pub use crate::measure::TIMED_OUT;
 
 /// A claim as the documents state it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,21 +73,21 @@ impl VerifyReport {
     /// How many claims got each verdict, in [`VERDICTS`] order, then the timed
     /// out ones if any.
     pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        let count = |v: &str| self.claims.iter().filter(|c| c.verdict == v).count();
         let mut counts: Vec<(&'static str, usize)> =
-            VERDICTS.iter().map(|v| (*v, count(v))).collect();
-        if count(TIMED_OUT) > 0 {
-            counts.push((TIMED_OUT, count(TIMED_OUT)));
+            VERDICTS.iter().map(|v| (*v, self.count(v))).collect();
+        if self.timed_out() > 0 {
+            counts.push((TIMED_OUT, self.timed_out()));
         }
         counts
     }
 
     /// Claims whose experiment `--timeout` ended.
     pub fn timed_out(&self) -> usize {
-        self.claims
-            .iter()
-            .filter(|c| c.verdict == TIMED_OUT)
-            .count()
+        self.count(TIMED_OUT)
+    }
+
+    fn count(&self, verdict: &str) -> usize {
+        self.claims.iter().filter(|c| c.verdict == verdict).count()
     }
 }
 

@@ -324,24 +324,8 @@ fn ctrl_c_ends_a_comparison_and_every_child_process() {
     .stdout(std::process::Stdio::null())
     .stderr(std::process::Stdio::null())
     .process_group(0);
-    let mut child = cmd.spawn().unwrap();
-    let pgid = child.id();
-    std::thread::sleep(std::time::Duration::from_millis(2500));
-    // SAFETY: SIGINT to the child we started.
-    unsafe { libc::kill(pgid as i32, libc::SIGINT) };
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            start.elapsed().as_secs_f64() < 2.0,
-            "still running 2 s after SIGINT"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(130));
-    assert_group_ends(pgid);
+    let child = cmd.spawn().unwrap();
+    interrupt(child, libc::SIGINT, 2500, 2, 130);
 }
 
 /// Direct children of `pid`.

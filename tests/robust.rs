@@ -20,37 +20,6 @@ fn start(args: &[&str], tmp: &std::path::Path) -> Child {
     cmd.spawn().expect("gil-lab starts")
 }
 
-/// Sends `signal` after `after_ms`, then expects exit within `within_s` with
-/// `code` and no process of the group left behind.
-fn interrupt(mut child: Child, signal: i32, after_ms: u64, within_s: u64, code: i32) {
-    let (after, within) = (
-        Duration::from_millis(after_ms),
-        Duration::from_secs(within_s),
-    );
-    let pgid = child.id();
-    std::thread::sleep(after);
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "exited before the signal"
-    );
-    // SAFETY: a signal to the child we started.
-    unsafe { libc::kill(pgid as i32, signal) };
-    let sent = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if sent.elapsed() > within {
-            // SAFETY: clean up the group we started.
-            unsafe { libc::kill(-(pgid as i32), libc::SIGKILL) };
-            panic!("still running {within:?} after signal {signal}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    assert_eq!(status.code(), Some(code));
-    assert_group_ends(pgid);
-}
-
 #[test]
 fn sigterm_ends_a_comparison_with_143_and_no_child_left() {
     let _one = exclusive();

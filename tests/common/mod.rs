@@ -3,7 +3,7 @@
 
 use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::CommandCargoExt;
 
@@ -93,7 +93,7 @@ pub fn processes_in_group(pgid: u32) -> Vec<u32> {
 /// Asserts that every process of group `pgid` is gone. A SIGKILLed process
 /// may need a moment on a loaded machine to leave; one left running is not.
 pub fn assert_group_ends(pgid: u32) {
-    let begun = std::time::Instant::now();
+    let begun = Instant::now();
     loop {
         let left = processes_in_group(pgid);
         if left.is_empty() {
@@ -126,4 +126,41 @@ pub fn cpus() -> usize {
 /// parallel rows only hold on cores free to run them.
 pub fn busy_cpus() -> Option<f64> {
     gil_lab::report::busy_cpus().filter(|&busy| busy >= 0.5)
+}
+
+/// Sends `signal` after `after_ms`, then expects exit within `within_s` with
+/// `code` and no process of the group left behind.
+pub fn interrupt(
+    mut child: std::process::Child,
+    signal: i32,
+    after_ms: u64,
+    within_s: u64,
+    code: i32,
+) {
+    let (after, within) = (
+        Duration::from_millis(after_ms),
+        Duration::from_secs(within_s),
+    );
+    let pgid = child.id();
+    std::thread::sleep(after);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "exited before the signal"
+    );
+    // SAFETY: a signal to the child we started.
+    unsafe { libc::kill(pgid as i32, signal) };
+    let sent = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if sent.elapsed() > within {
+            // SAFETY: clean up the group we started.
+            unsafe { libc::kill(-(pgid as i32), libc::SIGKILL) };
+            panic!("still running {within:?} after signal {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(code));
+    assert_group_ends(pgid);
 }
