@@ -43,6 +43,20 @@ pub fn typed(x: f64) -> String {
 /// How the process should end: a normal code, or a usage error (2).
 pub const EXIT_USAGE: i32 = 2;
 
+/// Up to three names within a small edit distance of `wanted`, nearest first.
+pub fn closest_names<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut scored: Vec<(f64, &str)> = names
+        .map(|n| (strsim::normalized_damerau_levenshtein(wanted, n), n))
+        .filter(|(score, n)| *score >= 0.5 || n.contains(wanted) || wanted.contains(n))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,44 +1,36 @@
 //! gil-lab: how the GIL constrains Python, measured beside processes,
 //! subinterpreters and Rust threads, in an embedded CPython.
 //!
-//! The library is what the binary and `examples/` use: start the interpreter
-//! ([`Embedded`]), run lessons ([`lessons`]), compare concurrency models
-//! ([`compare::compare`]) and render the reports ([`render`]).
+//! The layers, top to bottom (each uses only those below it):
+//! `commands` (the CLI) → `render` (formats) → `lab` (one experiment per
+//! command) → `report` (typed results) → `engine` (workloads, strategies,
+//! measuring) → `cpython` (interpreters) → `os` (processes, signals, files).
+//!
+//! The library API is what the binary and `examples/` use: start the
+//! interpreter ([`Embedded`]), compare concurrency models ([`compare`]) and
+//! render the reports ([`render`]).
 
-pub mod app;
 pub mod cli;
-pub mod compare;
-pub mod convoy;
-pub mod deadline;
-pub mod error;
-pub mod interpreter;
-pub mod kernels;
-pub mod lessons;
-pub mod live;
-pub mod measure;
-pub mod output;
-pub mod probe;
-pub mod processes;
-pub mod pythons;
-pub mod remote;
+pub mod commands;
+pub(crate) mod cpython;
+pub(crate) mod engine;
+pub(crate) mod error;
+pub(crate) mod lab;
+pub(crate) mod os;
 pub mod render;
-pub mod report;
-pub mod signals;
-pub mod stats;
-pub mod strategies;
-pub mod sweep;
-pub mod timeline;
-pub mod verdict;
-pub mod verify;
-pub mod workload;
+pub(crate) mod report;
 
-pub use compare::{CompareOptions, Outcome, compare};
-pub use interpreter::Embedded;
-pub use measure::{Plan, Progress, Silent};
+pub use cpython::interpreter::Embedded;
+pub use engine::measure::{Plan, Progress, Silent};
+pub use engine::workload::Scenario;
+pub use lab::compare::{CompareOptions, Outcome, compare};
 pub use report::Report;
-pub use workload::Scenario;
 
-/// CPUs this process may use.
-pub fn cpus() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+/// What the integration tests read besides the CLI: limits and process facts.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::cpython::pythons::install_dir;
+    pub use crate::os::deadline::MAX_TIMEOUT_S;
+    pub use crate::os::machine::busy_cpus;
+    pub use crate::os::processes::descendants;
 }

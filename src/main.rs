@@ -1,4 +1,3 @@
 fn main() {
-    let code = gil_lab::app::run(std::env::args());
-    gil_lab::signals::exit(code);
+    gil_lab::commands::main()
 }

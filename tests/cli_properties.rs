@@ -52,7 +52,7 @@ proptest! {
         let verdict = options.validate(2);
         let zero = workers == Some(0) || size == Some(0) || tasks == Some(0) || runs == Some(0);
         let bad_timeout =
-            timeout_s.is_some_and(|t| !(t > 0.0 && t <= gil_lab::deadline::MAX_TIMEOUT_S));
+            timeout_s.is_some_and(|t| !(t > 0.0 && t <= gil_lab::testing::MAX_TIMEOUT_S));
         if zero || bad_timeout {
             prop_assert!(verdict.is_err());
         }

@@ -70,7 +70,7 @@ fn convoy_reports_latency_percentiles_for_every_configuration() {
 
 #[test]
 fn convoy_runs_on_a_free_threaded_interpreter_too() {
-    let python = gil_lab::pythons::install_dir().join("3.13t/bin/python3");
+    let python = gil_lab::testing::install_dir().join("3.13t/bin/python3");
     if !python.exists() {
         eprintln!("skipped: no 3.13t (scripts/install-pythons.sh builds it)");
         return;

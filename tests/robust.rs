@@ -314,7 +314,7 @@ fn the_fork_bomb_lesson_stays_bounded() {
             start.elapsed() < Duration::from_secs(60),
             "fork-bomb-guard ran over a minute"
         );
-        let descendants = gil_lab::processes::descendants(child.id()).len();
+        let descendants = gil_lab::testing::descendants(child.id()).len();
         peak = peak.max(descendants);
         std::thread::sleep(Duration::from_millis(20));
     };

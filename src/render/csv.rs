@@ -37,7 +37,7 @@ pub fn render(reports: &[Report]) -> anyhow::Result<String> {
     for report in reports {
         for r in &report.results {
             let num = |v: Option<f64>| fmt_opt(v, 6).replace('–', "");
-            let wall = |f: fn(&crate::stats::Spread) -> f64| num(r.wall_s.as_ref().map(f));
+            let wall = |f: fn(&crate::engine::stats::Spread) -> f64| num(r.wall_s.as_ref().map(f));
             out.write_record([
                 report.scenario_id().to_string(),
                 r.strategy.clone(),

@@ -2,8 +2,8 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
-use crate::live::{GroupResult, LiveReport};
-use crate::stats::Spread;
+use crate::lab::live::{GroupResult, LiveReport};
+use crate::engine::stats::Spread;
 
 fn spread(s: Option<Spread>, decimals: usize) -> String {
     match s {

@@ -47,8 +47,8 @@ pub fn fmt_spread(report_row: &crate::report::Row) -> String {
 }
 
 /// The interpreters that ran the rows (path order of first appearance).
-pub fn interpreters(r: &Report) -> Vec<&crate::interpreter::InterpreterRef> {
-    let mut seen: Vec<&crate::interpreter::InterpreterRef> = Vec::new();
+pub fn interpreters(r: &Report) -> Vec<&crate::cpython::interpreter::InterpreterRef> {
+    let mut seen: Vec<&crate::cpython::interpreter::InterpreterRef> = Vec::new();
     for i in r.results.iter().filter_map(|row| row.interpreter.as_ref()) {
         if !seen.contains(&i) {
             seen.push(i);
@@ -212,11 +212,11 @@ pub fn workload_line(r: &Report) -> String {
 
 #[cfg(test)]
 pub(crate) mod fixture {
-    use crate::interpreter::InterpreterFacts;
+    use crate::cpython::interpreter::InterpreterFacts;
     use crate::report::{Machine, Report, Row, Settings, WorkloadInfo};
-    use crate::stats::Spread;
-    use crate::strategies::Implementation;
-    use crate::workload::{Kernel, Scenario};
+    use crate::engine::stats::Spread;
+    use crate::engine::strategies::Implementation;
+    use crate::engine::workload::{Kernel, Scenario};
 
     fn row(strategy: &str, implementation: Implementation, wall: f64, speedup: f64) -> Row {
         Row {
@@ -242,7 +242,7 @@ pub(crate) mod fixture {
             overlap: Some(speedup),
             handoffs: Some(12.0),
             gil_contention: Some(0.5),
-            checksum: Some(crate::kernels::Value::Int(21333325333334000000)),
+            checksum: Some(crate::engine::kernels::Value::Int(21333325333334000000)),
             status: "ok".into(),
             available: true,
             error: None,

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::render::chart::{Chart, Series, bars};
 use crate::render::rows;
-use crate::sweep::workers::WorkersSweep;
+use crate::lab::sweep::workers::WorkersSweep;
 
 fn largest_worker_count(s: &WorkersSweep) -> usize {
     s.curves

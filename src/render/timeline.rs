@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use crate::render::{title, workload_line};
 use crate::report::{Report, Timeline};
-use crate::timeline::running_interval;
+use crate::engine::timeline::running_interval;
 
 /// A worker's time, cut in pixels or cells: running or waiting (for the GIL, a lock).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,7 +187,7 @@ pub fn strip(report: &Report, timelines: &[Timeline], width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::Chunk;
+    use crate::engine::timeline::Chunk;
 
     fn staircase() -> Timeline {
         let chunk = |worker, start_ns, end_ns, cpu_ns| Chunk {

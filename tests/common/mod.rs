@@ -125,7 +125,7 @@ pub fn cpus() -> usize {
 /// CPUs that other work keeps busy, when at least half a CPU: orderings of
 /// parallel rows only hold on cores free to run them.
 pub fn busy_cpus() -> Option<f64> {
-    gil_lab::report::busy_cpus().filter(|&busy| busy >= 0.5)
+    gil_lab::testing::busy_cpus().filter(|&busy| busy >= 0.5)
 }
 
 /// Sends `signal` after `after_ms`, then expects exit within `within_s` with

@@ -1,0 +1,222 @@
+//! How `live` shows a running group: progress bars on a terminal, one status
+//! line per group per second otherwise. Views draw readings; they measure nothing.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::lab::live::sample::{Summary, Tick};
+
+use crate::lab::live::show::{Shown, View};
+
+/// Where a view draws: stderr when an export (`--json -`) takes stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Stdout,
+    Stderr,
+}
+
+impl Screen {
+    fn is_terminal(self) -> bool {
+        match self {
+            Screen::Stdout => std::io::stdout().is_terminal(),
+            Screen::Stderr => std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn line(self, text: &str) {
+        let _ = match self {
+            Screen::Stdout => writeln!(std::io::stdout(), "{text}"),
+            Screen::Stderr => writeln!(std::io::stderr(), "{text}"),
+        };
+    }
+}
+
+/// Bars on a terminal, status lines otherwise.
+pub fn for_screen(screen: Screen) -> Box<dyn View> {
+    if screen.is_terminal() {
+        Box::new(Bars::new(screen))
+    } else {
+        Box::new(StatusLines::new(screen))
+    }
+}
+
+/// One line per group per second, for pipes and CI logs.
+pub struct StatusLines {
+    printed_s: u64,
+    screen: Screen,
+}
+
+impl StatusLines {
+    pub fn new(screen: Screen) -> StatusLines {
+        StatusLines {
+            printed_s: 0,
+            screen,
+        }
+    }
+}
+
+impl View for StatusLines {
+    fn begin(&mut self, shown: &Shown) {
+        self.printed_s = 0;
+        self.screen.line(&format!(
+            "{}: {} worker(s), {} s",
+            shown.group.id, shown.group.workers, shown.duration_s
+        ));
+    }
+
+    fn update(&mut self, shown: &Shown, ticks: &[Tick]) {
+        let Some(t) = ticks.last().map(|t| t.t_s) else {
+            return;
+        };
+        if (t.floor() as u64) <= self.printed_s {
+            return;
+        }
+        self.printed_s = t.floor() as u64;
+        if let Some(w) = shown.current(ticks) {
+            self.screen.line(&format!(
+                "{} t={:.1}s {} · per worker {}",
+                shown.group.id,
+                t,
+                shown.describe(&w),
+                shown.worker_rates(&w)
+            ));
+        } else {
+            self.screen
+                .line(&format!("{} t={t:.1}s starting", shown.group.id));
+        }
+    }
+
+    fn end(&mut self, shown: &Shown, summary: Option<&Summary>, error: Option<&str>) {
+        if let Some(e) = error {
+            self.screen.line(&format!(
+                "{} failed: {}",
+                shown.group.id,
+                crate::report::last_line(e)
+            ));
+        } else if summary.is_none() {
+            self.screen.line(&format!(
+                "{}: no chunk finished by every worker",
+                shown.group.id
+            ));
+        }
+    }
+
+    fn note(&mut self, line: &str) {
+        self.screen.line(line);
+    }
+}
+
+/// Progress bars: a header per group with its live rate and parallelism, one bar per worker.
+pub struct Bars {
+    multi: MultiProgress,
+    header: Option<ProgressBar>,
+    workers: Vec<ProgressBar>,
+}
+
+/// Redraws per second: smooth enough to watch threads take turns.
+const REDRAW_HZ: u8 = 20;
+
+impl Bars {
+    pub fn new(screen: Screen) -> Bars {
+        let target = match screen {
+            Screen::Stdout => ProgressDrawTarget::stdout_with_hz(REDRAW_HZ),
+            Screen::Stderr => ProgressDrawTarget::stderr_with_hz(REDRAW_HZ),
+        };
+        let multi = MultiProgress::with_draw_target(target);
+        let clear = multi.clone();
+        crate::os::signals::on_exit(Box::new(move || {
+            let _ = clear.clear();
+        }));
+        Bars {
+            multi,
+            header: None,
+            workers: Vec::new(),
+        }
+    }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("█▉▊▋▌▍▎▏ ")
+}
+
+impl View for Bars {
+    fn begin(&mut self, shown: &Shown) {
+        let header = self.multi.add(ProgressBar::new_spinner());
+        header.set_style(style("{prefix:.bold} {msg}"));
+        header.set_prefix(shown.group.id);
+        header.set_message(format!("{} worker(s), starting", shown.group.workers));
+        // A full bar = one worker alone at full speed for the whole duration.
+        let length = (shown.reference_rate * shown.duration_s).max(1.0) as u64;
+        self.workers = (0..shown.group.workers)
+            .map(|w| {
+                let bar = self.multi.add(ProgressBar::new(length));
+                bar.set_style(style("  {prefix:>4} {bar:50.cyan/blue} {msg}"));
+                bar.set_prefix(format!("w{w}"));
+                bar.enable_steady_tick(Duration::from_millis(1000 / REDRAW_HZ as u64));
+                bar
+            })
+            .collect();
+        self.header = Some(header);
+    }
+
+    fn update(&mut self, shown: &Shown, ticks: &[Tick]) {
+        let Some(last) = ticks.last() else { return };
+        let current = shown.current(ticks);
+        for (w, bar) in self.workers.iter().enumerate() {
+            bar.set_position(last.counts.get(w).copied().unwrap_or(0));
+            if let Some(c) = &current {
+                bar.set_message(format!(
+                    "{:.2}× one worker",
+                    c.worker_rates[w] / shown.reference_rate
+                ));
+            }
+        }
+        if let (Some(header), Some(c)) = (&self.header, &current) {
+            header.set_message(format!(
+                "{} worker(s) · t={:.1}s · {}",
+                shown.group.workers,
+                last.t_s,
+                shown.describe(c)
+            ));
+        }
+    }
+
+    fn end(&mut self, shown: &Shown, summary: Option<&Summary>, error: Option<&str>) {
+        // One worker alone is its own "1×" once its whole run is known.
+        let reference = match (shown.group.runner, summary) {
+            (crate::lab::live::group::Runner::Python("sequential"), Some(s)) => s.rate.median,
+            _ => shown.reference_rate,
+        };
+        for (w, bar) in self.workers.drain(..).enumerate() {
+            bar.disable_steady_tick();
+            // The whole run's median, not the last half second.
+            match summary.and_then(|s| s.worker_rates.get(w)) {
+                Some(rate) => bar
+                    .abandon_with_message(format!("{:.2}× one worker (median)", rate / reference)),
+                None => bar.abandon(),
+            }
+        }
+        if let Some(header) = self.header.take() {
+            let text = match (error, summary) {
+                (Some(e), _) => format!("failed: {}", crate::report::last_line(e)),
+                (None, Some(s)) => format!(
+                    "{} worker(s) · median {:.1} {} · CPUs busy {:.2}",
+                    shown.group.workers,
+                    shown.unit.of(s.rate.median, shown.per_chunk),
+                    shown.unit.label(),
+                    s.cpus_busy.median
+                ),
+                (None, None) => "no chunk finished by every worker".into(),
+            };
+            header.abandon_with_message(text);
+        }
+    }
+
+    fn note(&mut self, line: &str) {
+        let _ = self.multi.println(line);
+    }
+}

@@ -1,0 +1,9 @@
+//! CPython: the embedded interpreter, the other interpreters found on this
+//! machine, the harness process that runs work in one of them, the one place
+//! that launches another Python, and the lessons' catalog.
+
+pub mod harness;
+pub mod interpreter;
+pub mod launcher;
+pub mod lessons;
+pub mod pythons;

@@ -1,0 +1,12 @@
+//! The measuring engine: workloads and kernels, the strategies that run them,
+//! and the timing, timelines, statistics and verdicts every row shares.
+
+pub mod guard;
+pub mod kernels;
+pub mod measure;
+pub mod probe;
+pub mod stats;
+pub mod strategies;
+pub mod timeline;
+pub mod verdict;
+pub mod workload;

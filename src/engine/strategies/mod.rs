@@ -1,0 +1,204 @@
+//! Concurrency models, one file each, behind [`Strategy`].
+//!
+//! A strategy only runs the work and returns what it computed with its chunk
+//! timeline; the runner times it, so every row is measured the same way.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Result, anyhow};
+
+use crate::engine::kernels::Value;
+use crate::engine::timeline::Chunk;
+use crate::engine::workload::Setup;
+
+mod crossbeam_pipeline;
+#[cfg(test)]
+pub mod mock;
+mod py_interpreter_pool;
+mod py_process_pool;
+mod py_sequential;
+mod py_subinterpreters;
+mod py_threads;
+mod python_harness;
+mod rayon_par_iter;
+pub mod remote;
+mod rust_sequential;
+mod rust_threads;
+mod rust_threads_attached;
+mod rust_threads_detached;
+
+/// Which sequential row a strategy's speedup is measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Implementation {
+    /// Python kernel: compared with `py-sequential`.
+    Python,
+    /// Native kernel: compared with `rust-sequential`.
+    Rust,
+}
+
+/// What one run of a strategy produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// Sum of the task values, in task order.
+    pub checksum: Value,
+    /// Every chunk of every task (worker keys not yet renumbered).
+    pub chunks: Vec<Chunk>,
+    /// CPU seconds that workers outside this process's reaped children reported
+    /// (forkserver workers are the forkserver's children, not ours).
+    pub worker_cpu_s: f64,
+    /// Set when the run was timed where it ran (another interpreter's process):
+    /// the runner then uses these figures instead of its own clock.
+    pub timing: Option<Timing>,
+}
+
+/// Times measured by the process that ran the work.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    pub wall_s: f64,
+    pub cpu_s: f64,
+    /// CLOCK_MONOTONIC when the run began.
+    pub start_ns: u64,
+}
+
+/// One concurrency model.
+pub trait Strategy: Sync {
+    /// Fixed id used by `--strategies`, exports and tests, e.g. `py-threads`.
+    fn id(&self) -> &'static str;
+    fn implementation(&self) -> Implementation;
+    /// How it runs the tasks, in a few words.
+    fn method(&self) -> &'static str;
+    /// Workers it uses for `setup` (1 for the sequential rows).
+    fn workers(&self, setup: &Setup) -> usize {
+        setup.workers
+    }
+    /// Why it cannot run here, if it cannot.
+    fn unavailable(&self, _setup: &Setup) -> Option<String> {
+        None
+    }
+    /// A caveat a reader must see beside the row.
+    fn note(&self, _setup: &Setup) -> Option<String> {
+        None
+    }
+    /// The interpreter it runs in when that is not the embedded one.
+    fn runs_in(&self) -> Option<&crate::cpython::interpreter::InterpreterFacts> {
+        None
+    }
+    /// The process that runs it when that is not this one (a harness process).
+    fn process(&self) -> Option<u32> {
+        None
+    }
+    /// Runs every task of `setup.workload` once.
+    fn run(&self, setup: &Setup) -> Result<Sample>;
+}
+
+/// Every strategy, in the order tables show them.
+pub fn all() -> Vec<Box<dyn Strategy>> {
+    vec![
+        Box::new(py_sequential::PySequential),
+        Box::new(py_threads::PyThreads),
+        Box::new(py_process_pool::PyProcessPool),
+        Box::new(py_subinterpreters::PySubinterpreters),
+        Box::new(py_interpreter_pool::PyInterpreterPool),
+        Box::new(rust_threads_attached::RustThreadsAttached),
+        Box::new(rust_threads_detached::RustThreadsDetached),
+        Box::new(rust_sequential::RustSequential),
+        Box::new(rust_threads::RustThreads),
+        Box::new(rayon_par_iter::Rayon::default()),
+        Box::new(crossbeam_pipeline::CrossbeamPipeline),
+    ]
+}
+
+/// The ids of [`all`], in order.
+pub fn ids() -> Vec<&'static str> {
+    all().iter().map(|s| s.id()).collect()
+}
+
+/// Runs `tasks` tasks on `workers` scoped threads that take the next task as they
+/// free up; `work(worker, task)` runs one. Results come back in task order; the
+/// first error (or a panic, reported with the worker's number) wins.
+pub fn spread_tasks<T: Send>(
+    workers: usize,
+    tasks: usize,
+    work: impl Fn(usize, usize) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(tasks));
+    let worker_loop = |worker: usize| -> Result<()> {
+        loop {
+            let task = next.fetch_add(1, Ordering::Relaxed);
+            if task >= tasks {
+                return Ok(());
+            }
+            let value = work(worker, task)?;
+            results
+                .lock()
+                .map_err(|_| anyhow!("a worker panicked"))?
+                .push((task, value));
+        }
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers.max(1))
+            .map(|w| scope.spawn(move || worker_loop(w)))
+            .collect();
+        handles.into_iter().enumerate().try_for_each(|(w, h)| {
+            h.join()
+                .map_err(|_| anyhow!("worker thread {w} panicked"))?
+        })
+    })?;
+    let mut results = results
+        .into_inner()
+        .map_err(|_| anyhow!("a worker panicked"))?;
+    results.sort_by_key(|(task, _)| *task);
+    Ok(results.into_iter().map(|(_, v)| v).collect())
+}
+
+/// Adds task results (value, chunks) into one sample, in task order.
+pub fn combine(results: Vec<(Value, Vec<Chunk>)>, zero: Value) -> Sample {
+    let mut checksum = zero;
+    let mut chunks = Vec::new();
+    for (value, task_chunks) in results {
+        checksum = checksum.plus(value);
+        chunks.extend(task_chunks);
+    }
+    Sample {
+        checksum,
+        chunks,
+        worker_cpu_s: 0.0,
+        timing: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_in_table_order() {
+        let ids = ids();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len());
+        assert_eq!(ids[0], "py-sequential");
+        assert_eq!(ids.len(), 11);
+    }
+
+    #[test]
+    fn spread_tasks_returns_results_in_task_order() {
+        let out = spread_tasks(3, 10, |_, task| Ok(task * 2)).unwrap();
+        assert_eq!(out, (0..10).map(|t| t * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn spread_tasks_reports_a_panicking_worker() {
+        let err = spread_tasks(2, 4, |_, task| {
+            if task == 2 {
+                panic!("boom");
+            }
+            Ok(task)
+        });
+        assert!(err.unwrap_err().to_string().contains("panicked"));
+    }
+}

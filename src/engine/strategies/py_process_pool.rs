@@ -1,0 +1,56 @@
+use anyhow::Result;
+
+use super::{Implementation, Sample, Strategy, python_harness};
+use crate::engine::workload::{Kernel, Setup};
+
+/// A process pool: each worker is a separate interpreter with its own GIL.
+///
+/// The `processes` scenario uses `multiprocessing.Pool.map` as the document does;
+/// the others `ProcessPoolExecutor`. Starting the pool is part of the measured time,
+/// as it is in the documents' examples.
+pub struct PyProcessPool;
+
+fn api(setup: &Setup) -> &'static str {
+    if setup.workload.kernel == Kernel::SqrtSum {
+        "pool"
+    } else {
+        "executor"
+    }
+}
+
+impl Strategy for PyProcessPool {
+    fn id(&self) -> &'static str {
+        "py-process-pool"
+    }
+    fn implementation(&self) -> Implementation {
+        Implementation::Python
+    }
+    fn method(&self) -> &'static str {
+        "process pool (ProcessPoolExecutor / multiprocessing.Pool)"
+    }
+    fn note(&self, setup: &Setup) -> Option<String> {
+        let api = match api(setup) {
+            "pool" => "multiprocessing.Pool.map",
+            _ => "ProcessPoolExecutor",
+        };
+        Some(format!(
+            "{api}, start method {}; wall time includes starting {} worker processes",
+            setup.start_method, setup.workers
+        ))
+    }
+    fn run(&self, setup: &Setup) -> Result<Sample> {
+        let (kernel, size, tasks, chunk) = python_harness::workload_args(setup);
+        python_harness::call(
+            "process_pool",
+            (
+                kernel,
+                size,
+                tasks,
+                chunk,
+                setup.workers,
+                setup.start_method.as_str(),
+                api(setup),
+            ),
+        )
+    }
+}

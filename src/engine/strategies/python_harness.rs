@@ -1,0 +1,66 @@
+//! Calls into `python/gil_lab/harness.py` and turns its answer into a [`Sample`].
+
+use anyhow::{Result, anyhow};
+use pyo3::prelude::*;
+use pyo3::types::PyFloat;
+
+use super::Sample;
+use crate::cpython::interpreter::format_py_err;
+use crate::engine::kernels::Value;
+use crate::engine::timeline::Chunk;
+
+/// `harness.<function>(*args)` → `(checksum, chunks, worker_cpu_s)`.
+pub fn call<A>(function: &str, args: A) -> Result<Sample>
+where
+    A: for<'py> pyo3::call::PyCallArgs<'py>,
+{
+    Python::attach(|py| -> PyResult<Sample> {
+        let answer = py
+            .import("gil_lab.harness")?
+            .getattr(function)?
+            .call1(args)?;
+        let (checksum, chunks, worker_cpu_s) = parse_answer(&answer)?;
+        Ok(Sample {
+            checksum,
+            chunks,
+            worker_cpu_s,
+            timing: None,
+        })
+    })
+    .map_err(|e| anyhow!("harness.{function} failed:\n{}", format_py_err(&e)))
+}
+
+/// `(value, chunks, cpu_s)` as the harness returns it for a task or a whole run.
+pub fn parse_answer(answer: &Bound<'_, PyAny>) -> PyResult<(Value, Vec<Chunk>, f64)> {
+    type RawChunk = (u64, u64, u64, u64);
+    let (value, chunks, cpu): (Bound<'_, PyAny>, Vec<RawChunk>, f64) = answer.extract()?;
+    Ok((
+        value_of(&value)?,
+        chunks.into_iter().map(chunk_of).collect(),
+        cpu,
+    ))
+}
+
+/// A Python int or float as a [`Value`].
+pub fn value_of(v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if v.is_instance_of::<PyFloat>() {
+        Ok(Value::Float(v.extract()?))
+    } else {
+        Ok(Value::Int(v.extract()?))
+    }
+}
+
+pub fn chunk_of((worker, start_ns, end_ns, cpu_ns): (u64, u64, u64, u64)) -> Chunk {
+    Chunk {
+        worker,
+        start_ns,
+        end_ns,
+        cpu_ns,
+    }
+}
+
+/// Arguments shared by every harness model: kernel name, size, tasks, chunk.
+pub fn workload_args(setup: &crate::engine::workload::Setup) -> (&'static str, u64, usize, u64) {
+    let w = &setup.workload;
+    (w.kernel.python_name(), w.size, w.tasks, w.chunk)
+}

@@ -1,0 +1,416 @@
+//! `gil-lab compare`: choose the strategies, size the workload, measure, report.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use crate::error::UsageError;
+use crate::cpython::interpreter::{Embedded, InterpreterFacts};
+use crate::engine::measure::{Plan, Progress, measure};
+use crate::cpython::pythons;
+use crate::cpython::harness::RemoteHarness;
+use crate::report::{Report, Timeline, build, timelines};
+use crate::engine::strategies::remote::{REMOTE_MODELS, RemoteStrategy};
+use crate::engine::strategies::{self, Implementation, Strategy};
+use crate::engine::workload::{Kernel, Scenario, Setup, Workload};
+
+/// `compare`'s options as the domain sees them (no CLI types).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompareOptions {
+    pub scenarios: Vec<Scenario>,
+    pub workers: Option<usize>,
+    pub size: Option<u64>,
+    pub tasks: Option<usize>,
+    pub runs: Option<usize>,
+    pub warmup: Option<usize>,
+    pub quick: bool,
+    /// Strategy ids; `None` = all. Sequential baselines are added when missing.
+    pub strategies: Option<Vec<String>>,
+    pub start_method: Option<String>,
+    /// `--python` values: paths, versions ("3.13t") or "all"; empty = the embedded one.
+    pub pythons: Vec<String>,
+    /// Seconds one run of a strategy may take before it is interrupted.
+    pub timeout_s: Option<f64>,
+    /// Skip the resource guard.
+    pub force: bool,
+    /// Run without the GIL contention probe.
+    pub no_probe: bool,
+}
+
+/// Start methods multiprocessing offers on Linux.
+pub const START_METHODS: [&str; 3] = ["fork", "spawn", "forkserver"];
+
+/// Workers above this many per CPU are refused without `--force`.
+pub const MAX_WORKERS_PER_CPU: usize = 16;
+
+/// Resident memory of one CPython worker process, for the resource guard (a bare
+/// 3.11 interpreter is ~10-15 MiB; a worker that imported the harness ~20 MiB).
+pub const PROCESS_WORKER_BYTES: u64 = 32 << 20;
+
+/// Guard estimate of CPython's time per kernel iteration (~30 ns measured here on 3.11).
+pub const PYTHON_SECONDS_PER_ITERATION: f64 = 40e-9;
+
+/// One sequential Python run longer than this is refused without `--force`.
+pub const MAX_SEQUENTIAL_RUN_S: f64 = 600.0;
+
+/// `MemAvailable` from /proc/meminfo.
+fn available_memory_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// One scenario's report and the timelines behind it.
+pub struct Outcome {
+    pub report: Report,
+    pub timelines: Vec<Timeline>,
+}
+
+impl CompareOptions {
+    pub fn plan(&self) -> Plan {
+        Plan {
+            warmup: self.warmup.unwrap_or(1),
+            runs: self.runs.unwrap_or(if self.quick { 3 } else { 5 }),
+            timeout_s: self.timeout_s,
+            probe_interval_s: (!self.no_probe)
+                .then(|| crate::engine::probe::DEFAULT_INTERVAL.as_secs_f64()),
+        }
+    }
+
+    /// Checks what can be checked before anything runs.
+    pub fn validate(&self, cpus: usize) -> Result<(), UsageError> {
+        if self.workers == Some(0) {
+            return Err(
+                UsageError::new("--workers must be at least 1").with_hint(format!(
+                    "this machine has {cpus} CPUs; try --workers {cpus}"
+                )),
+            );
+        }
+        if let Some(w) = self.workers {
+            let limit = MAX_WORKERS_PER_CPU * cpus;
+            if w > limit && !self.force {
+                return Err(UsageError::new(format!(
+                    "--workers {w} is more than {MAX_WORKERS_PER_CPU} per CPU ({limit} on this {cpus}-CPU machine): \
+                     a process pool that size would start {w} interpreters"
+                ))
+                .with_hint("use fewer workers, or --force if you really mean it"));
+            }
+        }
+        for (flag, value) in [
+            ("--size", self.size.map(|v| v as usize)),
+            ("--tasks", self.tasks),
+            ("--runs", self.runs),
+        ] {
+            if value == Some(0) {
+                return Err(UsageError::new(format!("{flag} must be at least 1"))
+                    .with_hint("leave it out for the scenario's default"));
+            }
+        }
+        crate::os::deadline::check_timeout(self.timeout_s)?;
+        if !self.force {
+            self.check_resources(cpus)?;
+        }
+        if let Some(m) = &self.start_method
+            && !START_METHODS.contains(&m.as_str())
+        {
+            return Err(UsageError::new(format!("unknown start method '{m}'"))
+                .with_hint(format!("use one of {}", START_METHODS.join(", "))));
+        }
+        self.selected_ids().map(|_| ())
+    }
+
+    /// Refuses work that would overwhelm the machine: more worker processes than
+    /// memory allows, or runs that would take hours. `--force` skips this.
+    fn check_resources(&self, cpus: usize) -> Result<(), UsageError> {
+        let force_hint = "make it smaller, or add --force if you really mean it";
+        for &scenario in &self.scenarios {
+            let workers = self.workers.unwrap_or(scenario.default_workers(cpus));
+            let needed = (workers as u64).saturating_mul(PROCESS_WORKER_BYTES);
+            if let Some(available) = available_memory_bytes()
+                && needed > available
+            {
+                return Err(UsageError::new(format!(
+                    "{workers} worker processes need about {} MiB ({} MiB each) but {} MiB are available",
+                    needed >> 20,
+                    PROCESS_WORKER_BYTES >> 20,
+                    available >> 20
+                ))
+                .with_hint(force_hint));
+            }
+            let size = self.size.unwrap_or(scenario.default_size(self.quick));
+            let tasks = self.tasks.unwrap_or(scenario.default_tasks(workers)) as f64;
+            let run_s = match scenario.kernel() {
+                Kernel::IoWait => size as f64 / 1e3 * tasks,
+                _ => size as f64 * tasks * PYTHON_SECONDS_PER_ITERATION,
+            };
+            if run_s > MAX_SEQUENTIAL_RUN_S {
+                return Err(UsageError::new(format!(
+                    "one py-sequential run of {} would take about {:.0} s (limit {MAX_SEQUENTIAL_RUN_S:.0} s without --force)",
+                    scenario.id(),
+                    run_s
+                ))
+                .with_hint(force_hint));
+            }
+        }
+        Ok(())
+    }
+
+    /// The strategy ids to run, in table order, with the sequential baselines the
+    /// speedups need.
+    pub fn selected_ids(&self) -> Result<Vec<&'static str>, UsageError> {
+        let all = strategies::all();
+        let Some(wanted) = &self.strategies else {
+            return Ok(all.iter().map(|s| s.id()).collect());
+        };
+        for id in wanted {
+            if !all.iter().any(|s| s.id() == id) {
+                let close = crate::error::closest_names(id, all.iter().map(|s| s.id()));
+                let hint = match close.first() {
+                    Some(c) => format!("did you mean {c}? known: {}", strategies::ids().join(", ")),
+                    None => format!("known: {}", strategies::ids().join(", ")),
+                };
+                return Err(UsageError::new(format!("unknown strategy '{id}'")).with_hint(hint));
+            }
+        }
+        let needs = |imp: Implementation| {
+            all.iter()
+                .any(|s| s.implementation() == imp && wanted.iter().any(|w| w == s.id()))
+        };
+        Ok(all
+            .iter()
+            .filter(|s| {
+                wanted.iter().any(|w| w == s.id())
+                    || (s.id() == "py-sequential" && needs(Implementation::Python))
+                    || (s.id() == "rust-sequential" && needs(Implementation::Rust))
+            })
+            .map(|s| s.id())
+            .collect())
+    }
+
+    /// The setup of one scenario, defaults filled in.
+    pub fn setup(&self, scenario: Scenario, python: &Embedded, facts: &InterpreterFacts) -> Setup {
+        let cpus = crate::os::machine::cpus();
+        let workers = self.workers.unwrap_or(scenario.default_workers(cpus));
+        let workload = Workload::new(
+            scenario.kernel(),
+            self.size.unwrap_or(scenario.default_size(self.quick)),
+            self.tasks.unwrap_or(scenario.default_tasks(workers)),
+        );
+        Setup {
+            workload,
+            workers,
+            start_method: self
+                .start_method
+                .clone()
+                .unwrap_or(facts.start_method.clone()),
+            python_dir: python.python_dir().to_string_lossy().into_owned(),
+            own_gil_subinterpreters: facts.own_gil_subinterpreters,
+        }
+    }
+}
+
+/// Same interpreter: the same real executable.
+fn same_executable(a: &InterpreterFacts, b: &InterpreterFacts) -> bool {
+    let real = |f: &InterpreterFacts| {
+        std::fs::canonicalize(&f.executable).unwrap_or_else(|_| f.executable.clone().into())
+    };
+    real(a) == real(b)
+}
+
+/// Adds `models` run by `harness` to the strategies.
+fn add_remote(
+    all: &mut Vec<Box<dyn Strategy>>,
+    harness: &Arc<RemoteHarness>,
+    models: &[(&'static str, &'static str)],
+) {
+    for &(id, model) in models {
+        all.push(Box::new(RemoteStrategy {
+            id,
+            model,
+            method: all_methods(id),
+            harness: harness.clone(),
+        }));
+    }
+}
+
+/// The method text of a strategy id, as the embedded strategy describes it.
+fn all_methods(id: &str) -> &'static str {
+    strategies::all()
+        .iter()
+        .find(|s| s.id() == id)
+        .map_or("", |s| s.method())
+}
+
+/// Measures every selected strategy on every scenario.
+pub fn compare(
+    python: &Embedded,
+    options: &CompareOptions,
+    progress: &mut dyn Progress,
+) -> Result<Vec<Outcome>> {
+    options.validate(crate::os::machine::cpus())?;
+    let facts = python.facts()?;
+    let ids = options.selected_ids()?;
+    let interpreters = if options.pythons.is_empty() {
+        vec![facts.clone()]
+    } else {
+        pythons::resolve(&options.pythons, python.python_dir())?
+    };
+    let embedded_too = interpreters.iter().any(|i| same_executable(i, &facts));
+    let mut all = strategies::all();
+    if !embedded_too {
+        // Only the native rows run without the embedded interpreter.
+        all.retain(|s| {
+            s.runs_in().is_none()
+                && s.implementation() == Implementation::Rust
+                && s.id() != "rust-threads-detached"
+        });
+    }
+    for other in &interpreters {
+        let embedded = same_executable(other, &facts);
+        if !embedded {
+            let harness = Arc::new(RemoteHarness::start(
+                &other.executable,
+                &[],
+                python.python_dir(),
+            )?);
+            add_remote(&mut all, &harness, &REMOTE_MODELS);
+        }
+        if other.free_threaded_build {
+            // The free-threaded build with its GIL switched back on: separates the
+            // build's own cost from what the GIL does.
+            let with_gil = Arc::new(RemoteHarness::start(
+                &other.executable,
+                &[("PYTHON_GIL", "1")],
+                python.python_dir(),
+            )?);
+            add_remote(&mut all, &with_gil, &REMOTE_MODELS[..2]);
+        }
+    }
+    let chosen: Vec<&dyn Strategy> = all
+        .iter()
+        .filter(|s| ids.contains(&s.id()))
+        .map(|s| s.as_ref())
+        .collect();
+    let plan = options.plan();
+    let mut outcomes = Vec::new();
+    for &scenario in &options.scenarios {
+        let machine = crate::report::Machine::this();
+        let setup = options.setup(scenario, python, &facts);
+        let measured = measure(&chosen, &setup, plan, progress)?;
+        outcomes.push(Outcome {
+            report: build(scenario, machine, &setup, plan, &facts, &chosen, &measured),
+            timelines: timelines(&chosen, &measured),
+        });
+    }
+    Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(f: impl FnOnce(&mut CompareOptions)) -> CompareOptions {
+        let mut o = CompareOptions {
+            scenarios: vec![Scenario::Threading],
+            ..Default::default()
+        };
+        f(&mut o);
+        o
+    }
+
+    #[test]
+    fn zero_workers_and_absurd_workers_are_refused() {
+        assert!(with(|o| o.workers = Some(0)).validate(2).is_err());
+        assert!(with(|o| o.workers = Some(1_000_000)).validate(2).is_err());
+        assert!(
+            with(|o| {
+                o.workers = Some(100);
+                o.force = true
+            })
+            .validate(2)
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn runs_that_would_take_hours_are_refused_unless_forced() {
+        let huge = with(|o| o.size = Some(100_000_000_000));
+        let err = huge.validate(2).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("one py-sequential run of threading would take about")
+        );
+        assert!(
+            with(|o| {
+                o.size = Some(100_000_000_000);
+                o.force = true
+            })
+            .validate(2)
+            .is_ok()
+        );
+        let long_waits = with(|o| {
+            o.scenarios = vec![Scenario::Io];
+            o.size = Some(10_000_000)
+        });
+        assert!(long_waits.validate(2).is_err());
+    }
+
+    #[test]
+    fn more_worker_processes_than_memory_allows_are_refused() {
+        let available = available_memory_bytes().unwrap();
+        let workers = (available / PROCESS_WORKER_BYTES + 1) as usize;
+        let err = with(|o| o.workers = Some(workers))
+            .validate(workers)
+            .unwrap_err();
+        assert!(err.message.contains("MiB are available"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_timeout_must_be_positive() {
+        assert!(with(|o| o.timeout_s = Some(0.0)).validate(2).is_err());
+        assert!(with(|o| o.timeout_s = Some(f64::NAN)).validate(2).is_err());
+        assert!(with(|o| o.timeout_s = Some(1.5)).validate(2).is_ok());
+    }
+
+    #[test]
+    fn unknown_strategy_gets_a_suggestion() {
+        let err = with(|o| o.strategies = Some(vec!["py-thread".into()]))
+            .validate(2)
+            .unwrap_err();
+        assert!(err.hint.unwrap().starts_with("did you mean py-threads?"));
+    }
+
+    #[test]
+    fn baselines_are_added_to_a_selection() {
+        let ids = with(|o| o.strategies = Some(vec!["rayon".into(), "py-threads".into()]))
+            .selected_ids()
+            .unwrap();
+        assert_eq!(
+            ids,
+            ["py-sequential", "py-threads", "rust-sequential", "rayon"]
+        );
+    }
+
+    #[test]
+    fn quick_runs_fewer_times() {
+        assert_eq!(
+            with(|o| o.quick = true).plan(),
+            Plan {
+                warmup: 1,
+                runs: 3,
+                timeout_s: None,
+                probe_interval_s: Some(0.001),
+            }
+        );
+        assert_eq!(
+            with(|_| {}).plan(),
+            Plan {
+                warmup: 1,
+                runs: 5,
+                timeout_s: None,
+                probe_interval_s: Some(0.001),
+            }
+        );
+    }
+}

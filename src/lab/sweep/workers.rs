@@ -1,0 +1,191 @@
+//! `gil-lab sweep workers`: one fixed amount of work split over 1 … 2×CPUs
+//! workers, per model; the speedup curve, an Amdahl fit and the cost of the
+//! "leave one core free" rule.
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::lab::compare::{CompareOptions, compare};
+use crate::cpython::interpreter::{Embedded, call_json};
+use crate::engine::measure::Progress;
+use crate::report::Machine;
+use crate::engine::stats::Spread;
+use crate::engine::workload::Scenario;
+
+/// The models swept; py-subinterpreters only where the interpreter has its own GIL per subinterpreter.
+pub const STRATEGIES: [&str; 4] = [
+    "py-threads",
+    "py-process-pool",
+    "py-subinterpreters",
+    "rayon",
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    pub workers: usize,
+    /// Sequential fastest run ÷ this model's fastest run, same total work.
+    pub speedup: f64,
+    /// The same from medians.
+    pub speedup_median: Option<f64>,
+    /// Wall seconds of this model's runs.
+    pub wall_s: Option<Spread>,
+}
+
+/// Amdahl's law fitted to the points up to the CPU count.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AmdahlFit {
+    pub serial_fraction: f64,
+    pub serial_fraction_error: Option<f64>,
+    /// Predicted speedup at 8 workers, keyed by worker count.
+    pub predicted: std::collections::BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Curve {
+    /// Strategy id, with `@version` for another interpreter's rows.
+    pub model: String,
+    pub points: Vec<Point>,
+    pub fit: Option<AmdahlFit>,
+}
+
+/// Latency of a small task while CPUs are kept busy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeadroomProbe {
+    pub busy_workers: usize,
+    pub probes: usize,
+    pub probe_size: u64,
+    pub probe_ms: ProbeMs,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProbeMs {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub p90: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkersSweep {
+    pub sweep: &'static str,
+    pub machine: Machine,
+    pub interpreter: String,
+    pub workload: String,
+    pub total_iterations: u64,
+    pub runs: usize,
+    pub curves: Vec<Curve>,
+    /// All CPUs busy, then one left free.
+    pub headroom: Vec<HeadroomProbe>,
+    /// What was left out, and why.
+    pub notes: Vec<String>,
+}
+
+pub struct WorkersOptions {
+    pub quick: bool,
+    pub pythons: Vec<String>,
+    pub max_workers: Option<usize>,
+}
+
+pub fn sweep(
+    python: &Embedded,
+    options: &WorkersOptions,
+    progress: &mut dyn Progress,
+) -> Result<WorkersSweep> {
+    let cpus = crate::os::machine::cpus();
+    let facts = python.facts()?;
+    let max = options.max_workers.unwrap_or(2 * cpus).max(1);
+    let total: u64 = if options.quick { 6_000_000 } else { 24_000_000 };
+    let runs = if options.quick { 2 } else { 5 };
+    let mut curves: Vec<Curve> = Vec::new();
+    progress.start(max + 2);
+    for n in 1..=max {
+        progress.step(&format!("{n} worker(s)"));
+        let compare_options = CompareOptions {
+            scenarios: vec![Scenario::Threading],
+            workers: Some(n),
+            tasks: Some(n),
+            size: Some(total / n as u64),
+            runs: Some(runs),
+            warmup: Some(1),
+            quick: options.quick,
+            strategies: Some(STRATEGIES.iter().map(|s| s.to_string()).collect()),
+            pythons: options.pythons.clone(),
+            no_probe: true,
+            force: true,
+            ..CompareOptions::default()
+        };
+        for outcome in compare(python, &compare_options, &mut crate::engine::measure::Silent)? {
+            for row in &outcome.report.results {
+                if !STRATEGIES.contains(&row.strategy.as_str()) || row.status != "ok" {
+                    continue;
+                }
+                // Subinterpreters sharing one GIL are threads by another name: not swept.
+                let in_host = row
+                    .interpreter
+                    .as_ref()
+                    .is_none_or(|i| i.path == facts.executable);
+                if row.strategy == "py-subinterpreters" && in_host && !facts.own_gil_subinterpreters
+                {
+                    continue;
+                }
+                let Some(speedup) = row.speedup else { continue };
+                // The same label as compare's table: "py-threads @3.13.5t+GIL" where several interpreters ran.
+                let model = crate::render::label(&outcome.report, row);
+                let point = Point {
+                    workers: n,
+                    speedup,
+                    speedup_median: row.speedup_median,
+                    wall_s: row.wall_s,
+                };
+                match curves.iter_mut().find(|c| c.model == model) {
+                    Some(c) => c.points.push(point),
+                    None => curves.push(Curve {
+                        model,
+                        points: vec![point],
+                        fit: None,
+                    }),
+                }
+            }
+        }
+    }
+    for curve in &mut curves {
+        let (workers, speedups): (Vec<usize>, Vec<f64>) = curve
+            .points
+            .iter()
+            .filter(|p| p.workers <= cpus)
+            .map(|p| (p.workers, p.speedup))
+            .unzip();
+        if workers.len() >= 2 {
+            curve.fit = Some(call_json("gil_lab.amdahl", "fit", (workers, speedups))?);
+        }
+    }
+    progress.step("headroom probe");
+    let probes = if options.quick { 30 } else { 100 };
+    let mut headroom = Vec::new();
+    for busy in [cpus, cpus.saturating_sub(1)] {
+        headroom.push(call_json::<HeadroomProbe, _>(
+            "gil_lab.headroom",
+            "probe_latency",
+            (busy, probes, 50_000u64),
+        )?);
+    }
+    progress.finish();
+    Ok(WorkersSweep {
+        sweep: "workers",
+        machine: Machine::this(),
+        interpreter: facts.label(),
+        workload: format!("sum(i*i for i in range({total})) split into one task per worker"),
+        total_iterations: total,
+        runs,
+        curves,
+        headroom,
+        notes: if facts.own_gil_subinterpreters || !options.pythons.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!(
+                "py-subinterpreters left out: {} gives subinterpreters no GIL of their own; --python 3.13 sweeps them",
+                facts.label()
+            )]
+        },
+    })
+}

@@ -1,0 +1,263 @@
+//! `gil-lab verify`: every claim of the two documents, checked by an experiment
+//! run now, on this machine. The experiments are `python/gil_lab/claims/`; this
+//! module runs them one by one, shows progress and collects the verdicts.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::os::deadline::Deadline;
+use crate::cpython::interpreter::{Embedded, call_json};
+use crate::cpython::pythons::Found;
+use crate::report::Machine;
+
+/// The four verdicts a claim can get.
+pub const VERDICTS: [&str; 4] = ["holds", "does not hold", "depends", "cannot test here"];
+
+/// What a claim gets instead of a verdict when `--timeout` ended its
+/// experiment: the same word as a timed-out row of `compare`.
+pub use crate::engine::measure::TIMED_OUT;
+
+/// A claim as the documents state it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    pub id: String,
+    pub number: u32,
+    pub claim: String,
+    pub source: String,
+}
+
+/// One measured figure behind a verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    pub name: String,
+    pub value: f64,
+    pub unit: String,
+    /// `[min, max]` over the repeats, where repeated.
+    pub spread: Option<Vec<f64>>,
+    pub interpreter: Option<String>,
+}
+
+/// A claim with its experiment and verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checked {
+    pub id: String,
+    pub number: u32,
+    pub claim: String,
+    pub source: String,
+    pub experiment: String,
+    pub interpreter: String,
+    pub figures: Vec<Figure>,
+    pub evidence: String,
+    pub verdict: String,
+    pub explanation: String,
+    /// Seconds the experiment took.
+    #[serde(default)]
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub gil_lab_version: &'static str,
+    pub machine: Machine,
+    pub interpreter: String,
+    /// Other interpreters the experiments could use.
+    pub others: Vec<String>,
+    pub quick: bool,
+    pub seconds: f64,
+    pub claims: Vec<Checked>,
+}
+
+impl VerifyReport {
+    /// How many claims got each verdict, in [`VERDICTS`] order, then the timed
+    /// out ones if any.
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        let mut counts: Vec<(&'static str, usize)> =
+            VERDICTS.iter().map(|v| (*v, self.count(v))).collect();
+        if self.timed_out() > 0 {
+            counts.push((TIMED_OUT, self.timed_out()));
+        }
+        counts
+    }
+
+    /// Claims whose experiment `--timeout` ended.
+    pub fn timed_out(&self) -> usize {
+        self.count(TIMED_OUT)
+    }
+
+    fn count(&self, verdict: &str) -> usize {
+        self.claims.iter().filter(|c| c.verdict == verdict).count()
+    }
+}
+
+/// Told before and after each claim.
+pub trait VerifyProgress {
+    fn begin(&mut self, index: usize, total: usize, claim: &Claim);
+    fn done(&mut self, checked: &Checked);
+}
+
+
+/// The claims, in the documents' order.
+pub fn claims() -> Result<Vec<Claim>> {
+    call_json("gil_lab.verify", "claims", ())
+}
+
+/// The interpreters handed to the experiments, as `gil_lab.claims.elsewhere` reads them.
+fn interpreters_json(others: &[Found]) -> String {
+    let list: Vec<serde_json::Value> = others
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "spec": f.spec,
+                "path": f.facts.executable,
+                "version": f.facts.python_version,
+                "free_threaded": f.facts.free_threaded_build,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
+/// What a claim whose experiment overran `limit` reports: no figure is kept,
+/// since an interrupted experiment's figures describe only part of it.
+fn timed_out_check(claim: &Claim, limit: Duration) -> Checked {
+    let seconds = limit.as_secs_f64();
+    Checked {
+        id: claim.id.clone(),
+        number: claim.number,
+        claim: claim.claim.clone(),
+        source: claim.source.clone(),
+        experiment: "interrupted".into(),
+        interpreter: String::new(),
+        figures: Vec::new(),
+        evidence: format!("nothing measured: timed out after {seconds} s"),
+        verdict: TIMED_OUT.into(),
+        explanation: format!(
+            "the experiment took longer than --timeout {seconds} s and was ended with its child processes; rerun with a larger --timeout"
+        ),
+        seconds: 0.0,
+    }
+}
+
+/// Checks `only` (ids or numbers; empty = every claim), using `others` where a
+/// claim needs them; `timeout` ends an experiment that overruns it.
+pub fn verify(
+    python: &Embedded,
+    others: &[Found],
+    quick: bool,
+    only: &[String],
+    timeout: Option<Duration>,
+    progress: &mut dyn VerifyProgress,
+) -> Result<VerifyReport> {
+    let machine = Machine::this();
+    let begun = Instant::now();
+    let all = claims()?;
+    let chosen: Vec<&Claim> = all
+        .iter()
+        .filter(|c| {
+            only.is_empty()
+                || only
+                    .iter()
+                    .any(|o| *o == c.id || *o == c.number.to_string())
+        })
+        .collect();
+    let interpreters = interpreters_json(others);
+    let mut checked = Vec::new();
+    for (i, claim) in chosen.iter().enumerate() {
+        progress.begin(i, chosen.len(), claim);
+        let started = Instant::now();
+        let deadline = match timeout {
+            Some(limit) => Some(Deadline::start(
+                limit,
+                format!("claim {}", claim.id),
+                Vec::new(),
+            )?),
+            None => None,
+        };
+        let outcome: Result<Checked> = call_json(
+            "gil_lab.verify",
+            "check",
+            (claim.id.as_str(), quick, interpreters.as_str()),
+        );
+        let timed_out = deadline.as_ref().is_some_and(Deadline::fired);
+        drop(deadline);
+        let mut c = match (outcome, timeout) {
+            (_, Some(limit)) if timed_out => timed_out_check(claim, limit),
+            (outcome, _) => outcome?,
+        };
+        c.seconds = started.elapsed().as_secs_f64();
+        progress.done(&c);
+        checked.push(c);
+    }
+    Ok(VerifyReport {
+        gil_lab_version: env!("CARGO_PKG_VERSION"),
+        machine,
+        interpreter: python.facts()?.label(),
+        others: others.iter().map(|f| f.facts.label()).collect(),
+        quick,
+        seconds: begun.elapsed().as_secs_f64(),
+        claims: checked,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(number: u32) -> Claim {
+        Claim {
+            id: format!("claim-{number}"),
+            number,
+            claim: "words".into(),
+            source: "a document".into(),
+        }
+    }
+
+    fn report(verdicts: &[&str]) -> VerifyReport {
+        let claims = verdicts
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Checked {
+                verdict: v.to_string(),
+                ..timed_out_check(&claim(i as u32 + 1), Duration::from_secs(1))
+            })
+            .collect();
+        VerifyReport {
+            gil_lab_version: "0",
+            machine: Machine::this(),
+            interpreter: "CPython".into(),
+            others: Vec::new(),
+            quick: true,
+            seconds: 1.0,
+            claims,
+        }
+    }
+
+    #[test]
+    fn counts_name_timed_out_claims_only_when_there_are_some() {
+        let r = report(&["holds", "holds", "depends"]);
+        assert_eq!(
+            r.counts(),
+            vec![
+                ("holds", 2),
+                ("does not hold", 0),
+                ("depends", 1),
+                ("cannot test here", 0)
+            ]
+        );
+        assert_eq!(r.timed_out(), 0);
+        let r = report(&["holds", TIMED_OUT]);
+        assert_eq!(r.counts().last(), Some(&(TIMED_OUT, 1)));
+        assert_eq!(r.timed_out(), 1);
+    }
+
+    #[test]
+    fn a_timed_out_claim_keeps_its_identity_and_no_figure() {
+        let c = timed_out_check(&claim(7), Duration::from_millis(1500));
+        assert_eq!((c.id.as_str(), c.number), ("claim-7", 7));
+        assert_eq!(c.verdict, TIMED_OUT);
+        assert!(c.figures.is_empty());
+        assert!(c.evidence.contains("1.5 s"), "{}", c.evidence);
+    }
+}

@@ -1,0 +1,8 @@
+//! Operating-system plumbing: child processes, signals, deadlines, writing
+//! exports, and facts about the machine.
+
+pub mod deadline;
+pub mod machine;
+pub mod output;
+pub mod processes;
+pub mod signals;

@@ -1,0 +1,143 @@
+//! Ctrl-C and SIGTERM: end every child process, restore the terminal, exit 130/143.
+//!
+//! The embedded interpreter installs no signal handlers of its own, so a signal
+//! never has to wait for Python code to reach a safe point.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+use crate::os::processes::{adopt_orphans, kill_descendants};
+
+/// The run's private temporary folder, removed on every way out.
+static PRIVATE_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// What must be undone on the way out (progress bars on the screen).
+type Cleanup = Box<dyn Fn() + Send>;
+static ON_EXIT: Mutex<Vec<Cleanup>> = Mutex::new(Vec::new());
+
+/// Runs `cleanup` when a signal or a timeout ends the process.
+pub fn on_exit(cleanup: Cleanup) {
+    if let Ok(mut all) = ON_EXIT.lock() {
+        all.push(cleanup);
+    }
+}
+
+/// Names, for every interpreter and process of this run, the file whose existence
+/// asks running tasks to stop (see [`crate::os::deadline`]).
+pub const STOP_FILE_ENV: &str = "GIL_LAB_STOP_FILE";
+
+/// Creates the private temporary folder and points `TMPDIR` at it, so that temp
+/// files and sockets of lessons and workers land there. Call before Python starts
+/// and before other threads exist; the folder goes when the returned guard drops
+/// or when a signal ends the process.
+pub fn private_temp_dir() -> std::io::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new().prefix("gil-lab-").tempdir()?;
+    let _ = PRIVATE_DIR.set(dir.path().to_path_buf());
+    // SAFETY: called from `main`'s thread before any other thread is started.
+    unsafe {
+        std::env::set_var("TMPDIR", dir.path());
+        std::env::set_var(STOP_FILE_ENV, dir.path().join("stop"));
+    }
+    Ok(dir)
+}
+
+/// Starts the thread that turns SIGINT/SIGTERM into a clean exit, and makes
+/// this process the reaper of orphaned descendants so that none escapes it.
+pub fn install() -> std::io::Result<()> {
+    adopt_orphans();
+    let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    // Forked children (fork start method) inherit the handler and its pipe; give
+    // them the default dispositions, as a fresh Python would have. And once the
+    // process is on its way out, no thread may fork a child it would leave behind.
+    // SAFETY: both atfork handlers only make async-signal-safe calls.
+    unsafe {
+        libc::pthread_atfork(Some(hold_forks_when_exiting), None, Some(reset_in_child));
+    }
+    std::thread::Builder::new()
+        .name("gil-lab-signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                exit_now(128 + signal, "interrupted");
+            }
+        })?;
+    Ok(())
+}
+
+/// Set by whichever way out comes first (the end of the work, a signal, a
+/// timeout): from then on a thread that forks, or tries another way out, waits
+/// forever while the first one finishes.
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// Claims the way out; a thread that comes second waits for the first to end the process.
+fn claim_exit() {
+    if EXITING.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+/// Ends the process with `code` once the work is done, unless a signal or a
+/// timeout is already ending it: then that exit code stands (a claim whose
+/// children the signal killed must not turn Ctrl-C into a success).
+pub fn exit(code: i32) -> ! {
+    claim_exit();
+    std::process::exit(code)
+}
+
+extern "C" fn hold_forks_when_exiting() {
+    // A pool replacing the workers just killed would fork children (fork start
+    // method) that hold each other's pipes open and never end.
+    while EXITING.load(Ordering::SeqCst) {
+        // SAFETY: pause(2) is async-signal-safe; the process _exits soon.
+        unsafe { libc::pause() };
+    }
+}
+
+extern "C" fn reset_in_child() {
+    // SAFETY: signal(2) is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        libc::signal(libc::SIGTERM, libc::SIG_DFL);
+    }
+}
+
+/// Kills every descendant, shows the cursor again and leaves without running
+/// Python's finalization (which could wait on the very workers just killed).
+pub fn exit_now(code: i32, why: &str) -> ! {
+    claim_exit();
+    kill_descendants();
+    if let Some(dir) = PRIVATE_DIR.get() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    // try_lock: never wait on a thread that the signal caught mid-registration.
+    if let Ok(all) = ON_EXIT.try_lock() {
+        for cleanup in all.iter() {
+            cleanup();
+        }
+    }
+    if std::io::stderr().is_terminal() {
+        eprint!("\x1b[?25h");
+    }
+    eprintln!("\ngil-lab: {why}; every child process ended");
+    std::thread::sleep(Duration::from_millis(10));
+    // SAFETY: _exit ends the process immediately; nothing is left to unwind.
+    unsafe { libc::_exit(code) }
+}
+
+/// Ends the process after `seconds` unless the work finished first.
+pub fn watchdog(seconds: f64, what: String) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("gil-lab-watchdog".into())
+        .spawn(move || {
+            std::thread::sleep(Duration::from_secs_f64(seconds));
+            exit_now(124, &format!("{what} timed out after {seconds} s"));
+        })
+        .map(|_| ())
+}
