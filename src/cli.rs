@@ -66,12 +66,8 @@ pub struct VerifyArgs {
     /// Smaller experiments: every claim in under a minute
     #[arg(long)]
     pub quick: bool,
-    /// Write the verdicts as JSON (- for stdout)
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<String>,
-    /// Write a Markdown report, with a chart per claim beside it (- for stdout, no charts)
-    #[arg(long, value_name = "PATH")]
-    pub markdown: Option<String>,
+    #[command(flatten)]
+    pub exports: ExportArgs,
     /// Interpreters the claims that need one may use: path, version such as 3.13t, or all [default: all found]
     #[arg(long = "python", value_name = "SPEC")]
     pub pythons: Vec<String>,
@@ -99,12 +95,8 @@ pub struct SweepArgs {
     /// Fewer points and runs: a sweep in well under a minute
     #[arg(long)]
     pub quick: bool,
-    /// Write the results as JSON (- for stdout)
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<String>,
-    /// Write a Markdown report (- for stdout)
-    #[arg(long, value_name = "PATH")]
-    pub markdown: Option<String>,
+    #[command(flatten)]
+    pub exports: ExportArgs,
     /// Write the chart as SVG (- for stdout)
     #[arg(long, value_name = "PATH")]
     pub svg: Option<String>,
@@ -150,9 +142,8 @@ pub struct LiveArgs {
     /// multiprocessing start method for the process pool [default: the platform's]
     #[arg(long, value_name = "fork|spawn|forkserver")]
     pub start_method: Option<String>,
-    /// Write the summary as JSON (- for stdout)
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<String>,
+    #[command(flatten)]
+    pub exports: ExportArgs,
     /// Draw the first second of each group as an SVG timeline (- for stdout)
     #[arg(long, value_name = "PATH")]
     pub svg: Option<String>,
@@ -202,15 +193,11 @@ pub struct CompareArgs {
     /// multiprocessing start method for process pools [default: the platform's]
     #[arg(long, value_name = "fork|spawn|forkserver")]
     pub start_method: Option<String>,
-    /// Write the report as JSON (- for stdout)
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<String>,
+    #[command(flatten)]
+    pub exports: ExportArgs,
     /// Write the rows as CSV (- for stdout)
     #[arg(long, value_name = "PATH")]
     pub csv: Option<String>,
-    /// Write a Markdown report (- for stdout)
-    #[arg(long, value_name = "PATH")]
-    pub markdown: Option<String>,
     /// Write each strategy's raw chunk timeline as JSON (- for stdout)
     #[arg(long, value_name = "PATH")]
     pub timeline: Option<String>,
@@ -232,4 +219,25 @@ pub struct CompareArgs {
     /// Run even where the resource guard refuses (many workers, hours of work)
     #[arg(long)]
     pub force: bool,
+}
+
+/// The exports every measuring command writes: the same data as the table.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ExportArgs {
+    /// Write the report as JSON (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<String>,
+    /// Write a Markdown report (- for stdout); verify puts a chart per claim beside the file
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<String>,
+}
+
+impl ExportArgs {
+    /// `(flag, path)` of each export, for `Exports::plan`.
+    pub fn flags(&self) -> [(&'static str, Option<&str>); 2] {
+        [
+            ("--json", self.json.as_deref()),
+            ("--markdown", self.markdown.as_deref()),
+        ]
+    }
 }

@@ -7,9 +7,9 @@ use pyo3::exceptions::PySystemExit;
 use pyo3::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::closest_names;
-use crate::error::UsageError;
 use crate::cpython::interpreter::{Embedded, call_json};
+use crate::error::UsageError;
+use crate::error::closest_names;
 
 /// One lesson, described by its file's docstring.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::error::UsageError;
 use crate::cpython::interpreter::{BUILD_PYTHON, InterpreterFacts};
+use crate::error::UsageError;
 
 /// Oldest CPython gil-lab's harness supports.
 pub const MIN_VERSION: (u32, u32) = (3, 11);

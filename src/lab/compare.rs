@@ -4,15 +4,16 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use crate::error::UsageError;
-use crate::cpython::interpreter::{Embedded, InterpreterFacts};
-use crate::engine::measure::{Plan, Progress, measure};
-use crate::cpython::pythons;
 use crate::cpython::harness::RemoteHarness;
-use crate::report::{Report, Timeline, build, timelines};
+use crate::cpython::interpreter::{Embedded, InterpreterFacts};
+use crate::cpython::pythons;
+use crate::engine::guard::{self, MAX_WORKERS_PER_CPU};
+use crate::engine::measure::{Plan, Progress, measure};
 use crate::engine::strategies::remote::{REMOTE_MODELS, RemoteStrategy};
 use crate::engine::strategies::{self, Implementation, Strategy};
-use crate::engine::workload::{Kernel, Scenario, Setup, Workload};
+use crate::engine::workload::{Scenario, Setup, Workload};
+use crate::error::UsageError;
+use crate::report::{Report, Timeline, build, timelines};
 
 /// `compare`'s options as the domain sees them (no CLI types).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,30 +36,6 @@ pub struct CompareOptions {
     pub force: bool,
     /// Run without the GIL contention probe.
     pub no_probe: bool,
-}
-
-/// Start methods multiprocessing offers on Linux.
-pub const START_METHODS: [&str; 3] = ["fork", "spawn", "forkserver"];
-
-/// Workers above this many per CPU are refused without `--force`.
-pub const MAX_WORKERS_PER_CPU: usize = 16;
-
-/// Resident memory of one CPython worker process, for the resource guard (a bare
-/// 3.11 interpreter is ~10-15 MiB; a worker that imported the harness ~20 MiB).
-pub const PROCESS_WORKER_BYTES: u64 = 32 << 20;
-
-/// Guard estimate of CPython's time per kernel iteration (~30 ns measured here on 3.11).
-pub const PYTHON_SECONDS_PER_ITERATION: f64 = 40e-9;
-
-/// One sequential Python run longer than this is refused without `--force`.
-pub const MAX_SEQUENTIAL_RUN_S: f64 = 600.0;
-
-/// `MemAvailable` from /proc/meminfo.
-fn available_memory_bytes() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }
 
 /// One scenario's report and the timelines behind it.
@@ -111,47 +88,21 @@ impl CompareOptions {
         if !self.force {
             self.check_resources(cpus)?;
         }
-        if let Some(m) = &self.start_method
-            && !START_METHODS.contains(&m.as_str())
-        {
-            return Err(UsageError::new(format!("unknown start method '{m}'"))
-                .with_hint(format!("use one of {}", START_METHODS.join(", "))));
-        }
+        guard::check_start_method(self.start_method.as_deref())?;
         self.selected_ids().map(|_| ())
     }
 
     /// Refuses work that would overwhelm the machine: more worker processes than
     /// memory allows, or runs that would take hours. `--force` skips this.
     fn check_resources(&self, cpus: usize) -> Result<(), UsageError> {
-        let force_hint = "make it smaller, or add --force if you really mean it";
         for &scenario in &self.scenarios {
             let workers = self.workers.unwrap_or(scenario.default_workers(cpus));
-            let needed = (workers as u64).saturating_mul(PROCESS_WORKER_BYTES);
-            if let Some(available) = available_memory_bytes()
-                && needed > available
-            {
-                return Err(UsageError::new(format!(
-                    "{workers} worker processes need about {} MiB ({} MiB each) but {} MiB are available",
-                    needed >> 20,
-                    PROCESS_WORKER_BYTES >> 20,
-                    available >> 20
-                ))
-                .with_hint(force_hint));
-            }
-            let size = self.size.unwrap_or(scenario.default_size(self.quick));
-            let tasks = self.tasks.unwrap_or(scenario.default_tasks(workers)) as f64;
-            let run_s = match scenario.kernel() {
-                Kernel::IoWait => size as f64 / 1e3 * tasks,
-                _ => size as f64 * tasks * PYTHON_SECONDS_PER_ITERATION,
-            };
-            if run_s > MAX_SEQUENTIAL_RUN_S {
-                return Err(UsageError::new(format!(
-                    "one py-sequential run of {} would take about {:.0} s (limit {MAX_SEQUENTIAL_RUN_S:.0} s without --force)",
-                    scenario.id(),
-                    run_s
-                ))
-                .with_hint(force_hint));
-            }
+            guard::check_work(
+                scenario,
+                workers,
+                self.size.unwrap_or(scenario.default_size(self.quick)),
+                self.tasks.unwrap_or(scenario.default_tasks(workers)),
+            )?;
         }
         Ok(())
     }
@@ -358,8 +309,8 @@ mod tests {
 
     #[test]
     fn more_worker_processes_than_memory_allows_are_refused() {
-        let available = available_memory_bytes().unwrap();
-        let workers = (available / PROCESS_WORKER_BYTES + 1) as usize;
+        let available = guard::available_memory_bytes().unwrap();
+        let workers = (available / guard::PROCESS_WORKER_BYTES + 1) as usize;
         let err = with(|o| o.workers = Some(workers))
             .validate(workers)
             .unwrap_err();

@@ -55,4 +55,3 @@ pub fn busy_cpus() -> Option<f64> {
     let busy = 1.0 - (idle1 - idle0) / (total1 - total0).max(1.0);
     Some((busy * cpus() as f64 * 100.0).round() / 100.0)
 }
-

@@ -1,15 +1,32 @@
-//! Writing exports: whole or not at all.
+//! Writing exports without harming what is at the path.
+//!
+//! A regular file (or a new path) is written whole or not at all: a temporary
+//! file beside it is renamed over it, so an interrupted run never leaves half a
+//! report. A symlink is followed and its target replaced in the target's
+//! folder. A FIFO, a character device or a `/dev/stdout`-like path is written
+//! directly, streamed: renaming over it would replace the device or the pipe
+//! with a regular file. A folder is refused.
 
-use std::io::Write;
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::UsageError;
 
-/// Where an export goes: stdout (`-`) or a file.
+/// Where an export goes: stdout (`-`) or a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
     Stdout,
     File(PathBuf),
+}
+
+/// What is at an export's path, and so how it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    /// A regular file or nothing yet: written beside, then renamed into place.
+    Replace(PathBuf),
+    /// A FIFO, a device or a terminal: opened and written as it is.
+    Stream(PathBuf),
 }
 
 impl Destination {
@@ -21,33 +38,129 @@ impl Destination {
         }
     }
 
-    /// Fails early, before any measuring, when the file cannot be written.
+    /// Fails early, before any measuring, when the path cannot take the export.
     pub fn check_writable(&self, flag: &str) -> Result<(), UsageError> {
         let Destination::File(path) = self else {
             return Ok(());
         };
-        let probe = temp_path(path);
-        std::fs::File::create(&probe)
-            .and_then(|_| std::fs::remove_file(&probe))
-            .map_err(|e| {
-                UsageError::new(format!("cannot write {flag} {}: {e}", path.display())).with_hint(
-                    "choose a path in a folder that exists and is writable, or - for stdout",
-                )
-            })
-    }
-
-    /// Writes `text` to a temporary file beside the target and renames it into
-    /// place, so an interrupted run never leaves half a report.
-    pub fn write(&self, text: &str) -> std::io::Result<()> {
-        match self {
-            Destination::Stdout => std::io::stdout().write_all(text.as_bytes()),
-            Destination::File(path) => {
-                let tmp = temp_path(path);
-                std::fs::write(&tmp, text)?;
-                std::fs::rename(&tmp, path)
+        let refuse = |why: String| {
+            UsageError::new(format!(
+                "cannot write {flag} {:?}: {why}",
+                path.display().to_string()
+            ))
+            .with_hint("name a file in a folder that exists and is writable, or - for stdout")
+        };
+        match target(path).map_err(|e| refuse(e.to_string()))? {
+            Target::Replace(file) => {
+                let probe = temp_path(&file);
+                std::fs::File::create(&probe)
+                    .and_then(|_| std::fs::remove_file(&probe))
+                    .map_err(|e| refuse(e.to_string()))
+            }
+            Target::Stream(file) => {
+                let c = std::ffi::CString::new(file.as_os_str().as_encoded_bytes())
+                    .map_err(|e| refuse(e.to_string()))?;
+                // SAFETY: `c` is a valid NUL-terminated path.
+                if unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0 {
+                    Ok(())
+                } else {
+                    Err(refuse(std::io::Error::last_os_error().to_string()))
+                }
             }
         }
     }
+
+    /// The file the export really lands in (symlinks followed), to tell two
+    /// exports to the same place apart from two different ones.
+    pub fn identity(&self) -> Option<PathBuf> {
+        let Destination::File(path) = self else {
+            return None;
+        };
+        Some(match target(path) {
+            Ok(Target::Replace(p) | Target::Stream(p)) => {
+                std::fs::canonicalize(&p).unwrap_or_else(|_| absolute(&p))
+            }
+            Err(_) => absolute(path),
+        })
+    }
+
+    /// Writes `text`: stdout, a stream as it is, or a file whole or not at all.
+    pub fn write(&self, text: &str) -> std::io::Result<()> {
+        match self {
+            Destination::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes())?;
+                out.flush()
+            }
+            Destination::File(path) => match target(path)? {
+                Target::Stream(file) => {
+                    let mut f = std::fs::OpenOptions::new().write(true).open(file)?;
+                    f.write_all(text.as_bytes())?;
+                    f.flush()
+                }
+                Target::Replace(file) => {
+                    let tmp = temp_path(&file);
+                    let written =
+                        std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &file));
+                    if written.is_err() {
+                        let _ = std::fs::remove_file(&tmp);
+                    }
+                    written
+                }
+            },
+        }
+    }
+}
+
+/// What `path` names, symlinks followed; a folder or an empty name is an error.
+fn target(path: &Path) -> std::io::Result<Target> {
+    let text = path.as_os_str().to_string_lossy();
+    if text.is_empty() {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidInput,
+            "an empty path",
+        ));
+    }
+    if text.ends_with('/')
+        || text == "."
+        || text == ".."
+        || text.ends_with("/.")
+        || text.ends_with("/..")
+    {
+        return Err(std::io::Error::new(
+            ErrorKind::IsADirectory,
+            "it names a folder",
+        ));
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(std::io::Error::new(
+            ErrorKind::IsADirectory,
+            "it is a folder",
+        )),
+        Ok(m) => {
+            let t = m.file_type();
+            if t.is_fifo() || t.is_char_device() || t.is_block_device() || t.is_socket() {
+                // Opened by its own name: /dev/stdout resolves to whatever fd 1 is.
+                Ok(Target::Stream(path.to_path_buf()))
+            } else {
+                Ok(Target::Replace(std::fs::canonicalize(path)?))
+            }
+        }
+        // A dangling symlink: write where it points.
+        Err(e) if e.kind() == ErrorKind::NotFound && path.is_symlink() => {
+            let link = std::fs::read_link(path)?;
+            Ok(Target::Replace(match path.parent() {
+                Some(dir) if link.is_relative() => dir.join(link),
+                _ => link,
+            }))
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(Target::Replace(path.to_path_buf())),
+        Err(e) => Err(e),
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -76,5 +189,69 @@ mod tests {
         let bad = Destination::parse("/no/such/folder/r.json");
         assert!(bad.check_writable("--json").is_err());
         assert_eq!(Destination::parse("-"), Destination::Stdout);
+    }
+
+    #[test]
+    fn folders_and_empty_names_are_refused_and_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().to_str().unwrap().to_string();
+        for bad in [
+            folder.clone(),
+            format!("{folder}/"),
+            String::new(),
+            ".".into(),
+        ] {
+            let err = Destination::parse(&bad)
+                .check_writable("--csv")
+                .unwrap_err();
+            assert!(err.to_string().contains("--csv"), "{err}");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_symlink_is_followed_and_stays_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let d = Destination::File(link.clone());
+        d.check_writable("--json").unwrap();
+        d.write("new").unwrap();
+        assert!(link.is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        assert_eq!(d.identity(), Destination::File(real).identity());
+    }
+
+    #[test]
+    fn a_fifo_is_streamed_to_and_stays_a_fifo() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid path; mkfifo only creates the node.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let d = Destination::File(fifo.clone());
+        d.check_writable("--json").unwrap();
+        d.write("{\"a\": 1}").unwrap();
+        assert_eq!(reader.join().unwrap(), "{\"a\": 1}");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+
+    #[test]
+    fn a_character_device_is_written_to_not_replaced() {
+        let d = Destination::parse("/dev/null");
+        d.check_writable("--csv").unwrap();
+        d.write("x").unwrap();
+        assert!(
+            std::fs::metadata("/dev/null")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! Ctrl-C and SIGTERM: end every child process, restore the terminal, exit 130/143.
+//! Ctrl-C, SIGTERM and SIGHUP: end every child process, restore the terminal,
+//! exit 130/143/129.
 //!
 //! The embedded interpreter installs no signal handlers of its own, so a signal
 //! never has to wait for Python code to reach a safe point.
@@ -9,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::os::processes::{adopt_orphans, kill_descendants};
@@ -47,11 +48,11 @@ pub fn private_temp_dir() -> std::io::Result<tempfile::TempDir> {
     Ok(dir)
 }
 
-/// Starts the thread that turns SIGINT/SIGTERM into a clean exit, and makes
+/// Starts the thread that turns SIGINT/SIGTERM/SIGHUP (a closed terminal) into a clean exit, and makes
 /// this process the reaper of orphaned descendants so that none escapes it.
 pub fn install() -> std::io::Result<()> {
     adopt_orphans();
-    let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     // Forked children (fork start method) inherit the handler and its pipe; give
     // them the default dispositions, as a fresh Python would have. And once the
     // process is on its way out, no thread may fork a child it would leave behind.
@@ -105,12 +106,22 @@ extern "C" fn reset_in_child() {
     unsafe {
         libc::signal(libc::SIGINT, libc::SIG_DFL);
         libc::signal(libc::SIGTERM, libc::SIG_DFL);
+        libc::signal(libc::SIGHUP, libc::SIG_DFL);
     }
 }
 
 /// Kills every descendant, shows the cursor again and leaves without running
 /// Python's finalization (which could wait on the very workers just killed).
 pub fn exit_now(code: i32, why: &str) -> ! {
+    end_now(code, Some(why))
+}
+
+/// Like [`exit_now`], without a word: stdout was closed (`gil-lab … | head`).
+pub fn exit_quietly(code: i32) -> ! {
+    end_now(code, None)
+}
+
+fn end_now(code: i32, why: Option<&str>) -> ! {
     claim_exit();
     kill_descendants();
     if let Some(dir) = PRIVATE_DIR.get() {
@@ -125,7 +136,9 @@ pub fn exit_now(code: i32, why: &str) -> ! {
     if std::io::stderr().is_terminal() {
         eprint!("\x1b[?25h");
     }
-    eprintln!("\ngil-lab: {why}; every child process ended");
+    if let Some(why) = why {
+        eprintln!("\ngil-lab: {why}; every child process ended");
+    }
     std::thread::sleep(Duration::from_millis(10));
     // SAFETY: _exit ends the process immediately; nothing is left to unwind.
     unsafe { libc::_exit(code) }

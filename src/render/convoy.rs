@@ -2,7 +2,7 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
-use crate::lab::convoy::{ConvoyReport, baseline, verdict};
+use crate::report::convoy::{ConvoyReport, baseline, verdict};
 
 pub fn render(r: &ConvoyReport) -> String {
     let mut out = String::new();

@@ -2,8 +2,8 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
-use crate::lab::live::{GroupResult, LiveReport};
 use crate::engine::stats::Spread;
+use crate::report::live::{GroupResult, LiveReport};
 
 fn spread(s: Option<Spread>, decimals: usize) -> String {
     match s {
@@ -134,4 +134,13 @@ pub fn render(r: &LiveReport) -> String {
         out += &format!("  {warning}\n");
     }
     out
+}
+
+/// The summary as Markdown: the same text as the terminal's, in a code block.
+pub fn markdown(r: &LiveReport) -> String {
+    format!(
+        "# gil-lab live {}\n\n```text\n{}```\n",
+        r.scenario.id(),
+        render(r)
+    )
 }

@@ -213,10 +213,10 @@ pub fn workload_line(r: &Report) -> String {
 #[cfg(test)]
 pub(crate) mod fixture {
     use crate::cpython::interpreter::InterpreterFacts;
-    use crate::report::{Machine, Report, Row, Settings, WorkloadInfo};
     use crate::engine::stats::Spread;
     use crate::engine::strategies::Implementation;
     use crate::engine::workload::{Kernel, Scenario};
+    use crate::report::{Machine, Report, Row, Settings, WorkloadInfo};
 
     fn row(strategy: &str, implementation: Implementation, wall: f64, speedup: f64) -> Row {
         Row {

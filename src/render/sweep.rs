@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::render::chart::{Chart, Series, bars};
 use crate::render::rows;
-use crate::lab::sweep::workers::WorkersSweep;
+use crate::report::sweep::{IpcSweep, MemorySweep, WorkersSweep};
 
 fn largest_worker_count(s: &WorkersSweep) -> usize {
     s.curves
@@ -153,96 +153,109 @@ pub fn workers_chart(s: &WorkersSweep) -> String {
     .svg()
 }
 
-fn heading(v: &Value, what: &str) -> String {
-    format!(
-        "gil-lab sweep {what}: {}",
-        v["interpreter"].as_str().unwrap_or("?")
-    )
+/// What the generic row renderers need from an experiment's sweep.
+pub trait RowSweep {
+    /// "ipc" or "memory".
+    fn what(&self) -> &'static str;
+    fn interpreter(&self) -> &str;
+    /// The rows, as the generic table reads them.
+    fn rows(&self) -> Vec<Value>;
+    /// Lines shown under the table.
+    fn notes(&self) -> Vec<String>;
 }
 
-fn notes(v: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(all) = v["notes"].as_array() {
-        out.extend(all.iter().filter_map(|n| n.as_str().map(String::from)));
+impl RowSweep for IpcSweep {
+    fn what(&self) -> &'static str {
+        "ipc"
     }
-    for key in ["setup", "crossover"] {
-        match &v[key] {
-            Value::Null => {}
-            Value::String(s) => out.push(format!("{key}: {s}")),
-            other => out.push(format!("{key}: {}", summary(other))),
-        }
+    fn interpreter(&self) -> &str {
+        &self.interpreter
     }
-    out
-}
-
-/// A nested object in one line, without its bulky row lists.
-fn summary(v: &Value) -> String {
-    match v.as_object() {
-        Some(o) => o
+    fn rows(&self) -> Vec<Value> {
+        self.rows
             .iter()
-            .filter(|(_, x)| !x.is_array())
-            .map(|(k, x)| match x {
-                Value::String(s) => format!("{k}: {s}"),
-                Value::Number(n) => {
-                    format!("{k}: {}", n.as_f64().map_or(n.to_string(), rows::number))
-                }
-                other => format!("{k}: {other}"),
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        None => v.to_string(),
+            .filter_map(|r| serde_json::to_value(r).ok())
+            .collect()
+    }
+    fn notes(&self) -> Vec<String> {
+        let mut out = self.notes.clone();
+        if let Some(c) = &self.crossover {
+            let iterations = c
+                .iterations
+                .map_or("the pool never won".to_string(), rows::number);
+            let cpu = c.cpu_seconds.map_or("–".to_string(), rows::number);
+            out.push(format!(
+                "crossover: measured_by: {}; workers: {}; tasks: {}; rounds: {}; start_method: {}; overhead_us_per_task: {}; iterations: {iterations}; cpu_seconds: {cpu}",
+                c.measured_by,
+                c.workers,
+                c.tasks,
+                c.rounds,
+                c.start_method,
+                rows::number(c.overhead_us_per_task)
+            ));
+        }
+        out
     }
 }
 
-fn rows_of(v: &Value) -> &[Value] {
-    v["rows"].as_array().map_or(&[], |r| r.as_slice())
+impl RowSweep for MemorySweep {
+    fn what(&self) -> &'static str {
+        "memory"
+    }
+    fn interpreter(&self) -> &str {
+        &self.interpreter
+    }
+    fn rows(&self) -> Vec<Value> {
+        self.rows
+            .iter()
+            .filter_map(|r| serde_json::to_value(r).ok())
+            .collect()
+    }
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
 }
 
-pub fn rows_table(v: &Value, what: &str) -> String {
-    let mut out = format!("{}\n{}\n", heading(v, what), rows::table(rows_of(v)));
-    for n in notes(v) {
+fn heading(s: &dyn RowSweep) -> String {
+    format!("gil-lab sweep {}: {}", s.what(), s.interpreter())
+}
+
+pub fn rows_table(s: &dyn RowSweep) -> String {
+    let mut out = format!("{}\n{}\n", heading(s), rows::table(&s.rows()));
+    for n in s.notes() {
         out += &format!("  {n}\n");
     }
     out
 }
 
-pub fn rows_markdown(v: &Value, what: &str, chart: Option<&str>) -> String {
-    let mut out = format!("# {}\n\n{}\n", heading(v, what), rows::markdown(rows_of(v)));
+pub fn rows_markdown(s: &dyn RowSweep, chart: Option<&str>) -> String {
+    let mut out = format!("# {}\n\n{}\n", heading(s), rows::markdown(&s.rows()));
     if let Some(path) = chart {
-        out += &format!("\n![{what} chart]({path})\n");
+        out += &format!("\n![{} chart]({path})\n", s.what());
     }
     out += "\n";
-    for n in notes(v) {
+    for n in s.notes() {
         out += &format!("- {n}\n");
     }
     out
 }
 
 /// ms per MB against payload size, one line per route.
-pub fn ipc_chart(v: &Value) -> String {
+pub fn ipc_chart(v: &IpcSweep) -> String {
     let mut series: Vec<Series> = Vec::new();
-    for r in rows_of(v) {
-        let (Some(route), Some(bytes), Some(ms)) = (
-            r["route"].as_str(),
-            r["payload_bytes"].as_f64(),
-            r["ms_per_mb"].as_f64(),
-        ) else {
-            continue;
-        };
-        match series.iter_mut().find(|s| s.label == route) {
-            Some(s) => s.points.push((bytes, ms)),
+    for r in &v.rows {
+        let point = (r.payload_bytes as f64, r.ms_per_mb);
+        match series.iter_mut().find(|s| s.label == r.route) {
+            Some(s) => s.points.push(point),
             None => series.push(Series {
-                label: route.into(),
-                points: vec![(bytes, ms)],
+                label: r.route.clone(),
+                points: vec![point],
                 reference: false,
             }),
         }
     }
     Chart {
-        title: format!(
-            "Round trip cost per MB · {}",
-            v["interpreter"].as_str().unwrap_or("?")
-        ),
+        title: format!("Round trip cost per MB · {}", v.interpreter),
         x_label: "payload bytes (log scale)".into(),
         y_label: "ms per MB".into(),
         log_x: true,
@@ -252,24 +265,16 @@ pub fn ipc_chart(v: &Value) -> String {
 }
 
 /// PSS per worker kind and preload.
-pub fn memory_chart(v: &Value) -> String {
-    let items: Vec<(String, f64)> = rows_of(v)
+pub fn memory_chart(v: &MemorySweep) -> String {
+    let items: Vec<(String, f64)> = v
+        .rows
         .iter()
-        .filter_map(|r| {
-            let label = format!(
-                "{} · preload {} MB",
-                r["worker"].as_str()?,
-                r["preload_mb"].as_u64().unwrap_or(0)
-            );
-            Some((label, r["pss_kb"].as_f64()? / 1024.0))
+        .map(|r| {
+            (
+                format!("{} · preload {} MB", r.worker, r.preload_mb),
+                r.loaded.pss_kb as f64 / 1024.0,
+            )
         })
         .collect();
-    bars(
-        &format!(
-            "PSS per worker · {}",
-            v["interpreter"].as_str().unwrap_or("?")
-        ),
-        "MB",
-        &items,
-    )
+    bars(&format!("PSS per worker · {}", v.interpreter), "MB", &items)
 }

@@ -4,9 +4,9 @@
 
 use std::fmt::Write;
 
+use crate::engine::timeline::running_interval;
 use crate::render::{title, workload_line};
 use crate::report::{Report, Timeline};
-use crate::engine::timeline::running_interval;
 
 /// A worker's time, cut in pixels or cells: running or waiting (for the GIL, a lock).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::render::chart::bars;
-use crate::lab::verify::{Checked, VerifyReport};
+use crate::report::verify::{Checked, VerifyReport};
 
 fn heading(r: &VerifyReport) -> String {
     let others = if r.others.is_empty() {

@@ -2,5 +2,9 @@
 //! reads and `--json` writes.
 
 pub mod compare;
+pub mod convoy;
+pub mod live;
+pub mod sweep;
+pub mod verify;
 
 pub use compare::*;

@@ -7,9 +7,9 @@ use serde_json::json;
 
 use super::python_harness::chunk_of;
 use super::{Implementation, Sample, Strategy, Timing};
+use crate::cpython::harness::RemoteHarness;
 use crate::cpython::interpreter::InterpreterFacts;
 use crate::engine::kernels::Value;
-use crate::cpython::harness::RemoteHarness;
 use crate::engine::workload::{Kernel, Setup};
 
 /// The Python strategies a harness process can run, with their harness model.

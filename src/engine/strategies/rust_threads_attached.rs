@@ -24,16 +24,18 @@ impl Strategy for RustThreadsAttached {
     fn run(&self, setup: &Setup) -> Result<Sample> {
         let w = &setup.workload;
         let results = spread_tasks(setup.workers, w.tasks, |worker, _| {
-            Python::attach(|py| -> PyResult<(Value, Vec<crate::engine::timeline::Chunk>)> {
-                let answer = py.import("gil_lab.harness")?.getattr("run_task")?.call1((
-                    w.kernel.python_name(),
-                    w.size,
-                    w.chunk,
-                    worker,
-                ))?;
-                let (value, chunks, _cpu) = parse_answer(&answer)?;
-                Ok((value, chunks))
-            })
+            Python::attach(
+                |py| -> PyResult<(Value, Vec<crate::engine::timeline::Chunk>)> {
+                    let answer = py.import("gil_lab.harness")?.getattr("run_task")?.call1((
+                        w.kernel.python_name(),
+                        w.size,
+                        w.chunk,
+                        worker,
+                    ))?;
+                    let (value, chunks, _cpu) = parse_answer(&answer)?;
+                    Ok((value, chunks))
+                },
+            )
             .map_err(|e| anyhow!("worker {worker}: {}", format_py_err(&e)))
         })?;
         Ok(combine(results, Value::zero(w.kernel)))

@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use crate::cpython::interpreter::InterpreterFacts;
 use crate::engine::kernels::{self, Value};
-use crate::lab::live::slots::Slots;
 use crate::engine::timeline::{Chunk, now_ns, thread_cpu_ns};
 use crate::engine::workload::Kernel;
+use crate::lab::live::slots::Slots;
 
 /// How a group's workers run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,8 +224,9 @@ fn rust_attached(group: &Group, work: &Work, slots: &Slots) -> Result<Vec<Chunk>
                         Ok(py.import("gil_lab.live")?.getattr("one_chunk")?.unbind())
                     })?;
                     worker_loop(w, slots, || {
-                        Python::attach(|py| step.call1(py, (kernel, chunk)).map(|_| ()))
-                            .map_err(|e| anyhow::anyhow!(crate::cpython::interpreter::format_py_err(&e)))
+                        Python::attach(|py| step.call1(py, (kernel, chunk)).map(|_| ())).map_err(
+                            |e| anyhow::anyhow!(crate::cpython::interpreter::format_py_err(&e)),
+                        )
                     })
                 })
             })

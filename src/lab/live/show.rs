@@ -77,4 +77,3 @@ pub trait View: Send {
     /// A line outside any group.
     fn note(&mut self, line: &str);
 }
-

@@ -3,14 +3,13 @@
 //! "leave one core free" rule.
 
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
 
-use crate::lab::compare::{CompareOptions, compare};
 use crate::cpython::interpreter::{Embedded, call_json};
 use crate::engine::measure::Progress;
-use crate::report::Machine;
-use crate::engine::stats::Spread;
 use crate::engine::workload::Scenario;
+use crate::lab::compare::{CompareOptions, compare};
+use crate::os::machine::Machine;
+pub use crate::report::sweep::{Curve, HeadroomProbe, Point, WorkersSweep};
 
 /// The models swept; py-subinterpreters only where the interpreter has its own GIL per subinterpreter.
 pub const STRATEGIES: [&str; 4] = [
@@ -19,66 +18,6 @@ pub const STRATEGIES: [&str; 4] = [
     "py-subinterpreters",
     "rayon",
 ];
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Point {
-    pub workers: usize,
-    /// Sequential fastest run ÷ this model's fastest run, same total work.
-    pub speedup: f64,
-    /// The same from medians.
-    pub speedup_median: Option<f64>,
-    /// Wall seconds of this model's runs.
-    pub wall_s: Option<Spread>,
-}
-
-/// Amdahl's law fitted to the points up to the CPU count.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AmdahlFit {
-    pub serial_fraction: f64,
-    pub serial_fraction_error: Option<f64>,
-    /// Predicted speedup at 8 workers, keyed by worker count.
-    pub predicted: std::collections::BTreeMap<String, f64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Curve {
-    /// Strategy id, with `@version` for another interpreter's rows.
-    pub model: String,
-    pub points: Vec<Point>,
-    pub fit: Option<AmdahlFit>,
-}
-
-/// Latency of a small task while CPUs are kept busy.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct HeadroomProbe {
-    pub busy_workers: usize,
-    pub probes: usize,
-    pub probe_size: u64,
-    pub probe_ms: ProbeMs,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProbeMs {
-    pub median: f64,
-    pub min: f64,
-    pub max: f64,
-    pub p90: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct WorkersSweep {
-    pub sweep: &'static str,
-    pub machine: Machine,
-    pub interpreter: String,
-    pub workload: String,
-    pub total_iterations: u64,
-    pub runs: usize,
-    pub curves: Vec<Curve>,
-    /// All CPUs busy, then one left free.
-    pub headroom: Vec<HeadroomProbe>,
-    /// What was left out, and why.
-    pub notes: Vec<String>,
-}
 
 pub struct WorkersOptions {
     pub quick: bool,
@@ -114,7 +53,11 @@ pub fn sweep(
             force: true,
             ..CompareOptions::default()
         };
-        for outcome in compare(python, &compare_options, &mut crate::engine::measure::Silent)? {
+        for outcome in compare(
+            python,
+            &compare_options,
+            &mut crate::engine::measure::Silent,
+        )? {
             for row in &outcome.report.results {
                 if !STRATEGIES.contains(&row.strategy.as_str()) || row.status != "ok" {
                     continue;

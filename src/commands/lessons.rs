@@ -1,0 +1,58 @@
+//! `gil-lab lessons` and `gil-lab run`: the documents' examples as lessons.
+
+use anyhow::Result;
+
+use super::{one_python, print, print_json};
+use crate::cpython::interpreter::Embedded;
+use crate::cpython::lessons::{self, catalog};
+
+pub fn list(python: &Embedded, json: bool, spec: Option<&str>) -> Result<i32> {
+    let mut lessons = catalog(python)?;
+    if let Some(spec) = spec {
+        let facts = one_python(python, spec)?;
+        for l in &mut lessons {
+            l.available = lessons::runs_on(&l.min_python, &facts.version_info);
+        }
+    }
+    if json {
+        print_json(&lessons)?;
+        return Ok(0);
+    }
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_header(["lesson", "document §", "demonstrates", "needs", "here"]);
+    for l in &lessons {
+        table.add_row([
+            l.name.clone(),
+            format!("{} §{}", l.document, l.section),
+            l.demonstrates.clone(),
+            format!("{}+", l.min_python),
+            if l.available { "yes" } else { "no" }.into(),
+        ]);
+    }
+    print(&format!(
+        "{table}\nrun one: gil-lab run NAME [-- --quick] · process lessons take -- --start-method fork|spawn|forkserver\n"
+    ))?;
+    Ok(0)
+}
+
+pub fn run(
+    python: &Embedded,
+    timeout: Option<f64>,
+    spec: Option<&str>,
+    target: &str,
+    args: &[String],
+) -> Result<i32> {
+    crate::os::deadline::check_timeout(timeout)?;
+    let catalog = catalog(python)?;
+    let path = lessons::resolve(target, &catalog)?;
+    let other = spec.map(|s| one_python(python, s)).transpose()?;
+    if let Some(seconds) = timeout {
+        crate::os::signals::watchdog(seconds, target.to_string())?;
+    }
+    match other {
+        Some(facts) => lessons::run_file_with(&facts.executable, &path, args),
+        None => lessons::run_file(python, &path, args),
+    }
+}
