@@ -326,15 +326,22 @@ mod tests {
 
     struct Failing;
 
+    const FAILING: crate::engine::strategies::Model = crate::engine::strategies::Model {
+        id: "failing",
+        implementation: Implementation::Python,
+        method: "always fails",
+        noun: "failing",
+        baseline: false,
+        gil: crate::engine::strategies::Gil::Native,
+        overhead: "nothing",
+        live: None,
+        sweep: false,
+        harness: None,
+    };
+
     impl Strategy for Failing {
-        fn id(&self) -> &'static str {
-            "failing"
-        }
-        fn implementation(&self) -> Implementation {
-            Implementation::Python
-        }
-        fn method(&self) -> &'static str {
-            "always fails"
+        fn model(&self) -> &'static crate::engine::strategies::Model {
+            &FAILING
         }
         fn run(&self, _setup: &Setup) -> Result<Sample> {
             bail!("BrokenProcessPool: a worker was killed")

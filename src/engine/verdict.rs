@@ -1,11 +1,12 @@
-//! One plain sentence per row, derived from that row's measured figures.
+//! One plain sentence per row, derived from that row's measured figures and
+//! from what its model is: a verdict names only causes the row can have.
 
-use crate::engine::strategies::Implementation;
+use crate::engine::strategies::{Implementation, Model};
 
 /// The measured facts a verdict is built from.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Facts<'a> {
-    pub strategy: &'a str,
+pub struct Facts {
+    pub model: &'static Model,
     pub implementation: Implementation,
     pub cpu_bound: bool,
     /// Workers the row used; `ideal` = the speedup perfect scaling would give.
@@ -30,6 +31,12 @@ pub enum Scaling {
     Parallel,
 }
 
+/// A pass shorter than this shows start-up and joining, not the model.
+pub const SHORTEST_TELLING_PASS_S: f64 = 0.001;
+
+/// Start-up above this share of the wall time leaves too little work to judge the model.
+pub const STARTUP_DOMINATES: f64 = 0.5;
+
 pub fn scaling(f: &Facts) -> Scaling {
     if f.workers <= 1 || f.ideal <= 1.0 {
         return Scaling::Baseline;
@@ -45,56 +52,40 @@ pub fn scaling(f: &Facts) -> Scaling {
     }
 }
 
-fn subject(strategy: &str) -> &str {
-    match strategy {
-        "py-threads" => "threads",
-        "py-process-pool" => "processes",
-        "py-subinterpreters" => "subinterpreters",
-        "py-interpreter-pool" => "the interpreter pool",
-        "rust-threads-attached" => "attached Rust threads",
-        "rust-threads-detached" => "detached Rust threads",
-        "rust-threads" => "Rust threads",
-        "rayon" => "rayon",
-        "crossbeam-pipeline" => "the pipeline",
-        other => other,
-    }
-}
-
-/// Runs Python bytecode on several threads of one interpreter (or shared GIL).
-fn shares_one_gil(f: &Facts) -> bool {
-    match f.strategy {
-        "py-threads" | "rust-threads-attached" | "py-interpreter-pool" => !f.gil_disabled,
-        "py-subinterpreters" => !f.own_gil_subinterpreters,
-        _ => false,
-    }
-}
-
-fn why_parallel(f: &Facts) -> &'static str {
-    if !f.cpu_bound {
-        return "the waits overlapped: a waiting worker holds no GIL";
-    }
-    match f.strategy {
-        "py-threads" | "rust-threads-attached" => {
-            "no GIL in this build: threads ran Python at the same time"
-        }
-        "py-process-pool" => "each process has its own interpreter and GIL",
-        "py-subinterpreters" | "py-interpreter-pool" => "each subinterpreter has its own GIL",
-        "rust-threads-detached" => "the GIL was released (detach) around the native work",
-        _ => "native threads need no GIL",
-    }
+fn ms(seconds: f64) -> String {
+    format!("{:.0} ms", seconds * 1e3)
 }
 
 fn why_not(f: &Facts) -> String {
-    if f.cpu_bound && shares_one_gil(f) {
+    if f.startup_s >= STARTUP_DOMINATES * f.wall_median_s {
+        format!(
+            "too short to tell: starting the workers took {} of its {}",
+            ms(f.startup_s),
+            ms(f.wall_median_s)
+        )
+    } else if f.wall_median_s < SHORTEST_TELLING_PASS_S {
+        format!(
+            "too short to tell: a pass of {:.2} ms is mostly starting and joining workers (below {:.0} ms)",
+            f.wall_median_s * 1e3,
+            SHORTEST_TELLING_PASS_S * 1e3
+        )
+    } else if f.cpu_bound
+        && f.model
+            .shares_one_gil_given(f.gil_disabled, f.own_gil_subinterpreters)
+        && f.overlap < 1.5
+    {
         "one thread at a time held the GIL".into()
     } else if f.startup_s >= 0.25 * f.wall_median_s {
         format!(
-            "starting the workers took {:.0} ms of its {:.0} ms",
-            f.startup_s * 1e3,
-            f.wall_median_s * 1e3
+            "starting the workers took {} of its {}",
+            ms(f.startup_s),
+            ms(f.wall_median_s)
         )
     } else if f.overlap >= 1.0 + 0.5 * (f.ideal - 1.0) {
-        "the workers did run together, but coordinating them (threads, channels, pickling) cost what they gained".into()
+        format!(
+            "the workers did run together, but coordinating them ({}) cost what they gained",
+            f.model.overhead
+        )
     } else {
         "the work did not spread over the workers (tasks too short, or cores busy)".into()
     }
@@ -107,9 +98,9 @@ pub fn verdict(f: &Facts) -> String {
         Implementation::Rust => "native sequential",
     };
     let at_once = format!("{:.2} workers ran at once on average", f.overlap);
-    let head = format!("{} ran {:.2}× {baseline}", subject(f.strategy), f.speedup);
+    let head = format!("{} ran {:.2}× {baseline}", f.model.noun, f.speedup);
     match scaling(f) {
-        Scaling::Baseline if f.workers <= 1 && f.strategy.ends_with("sequential") => format!(
+        Scaling::Baseline if f.workers <= 1 && f.model.baseline => format!(
             "baseline for {} rows: one worker, {:.3} s median",
             match f.implementation {
                 Implementation::Python => "Python",
@@ -124,17 +115,25 @@ pub fn verdict(f: &Facts) -> String {
             "{head} of an ideal {:.1}×: partly parallel ({at_once})",
             f.ideal
         ),
-        Scaling::Parallel => format!("{head}: {} ({at_once})", why_parallel(f)),
+        Scaling::Parallel => format!(
+            "{head}: {} ({at_once})",
+            if f.cpu_bound {
+                f.model.why_parallel()
+            } else {
+                "the waits overlapped: a waiting worker holds no GIL"
+            }
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::strategies::{crossbeam_pipeline, py_process_pool};
 
-    fn facts(strategy: &str, speedup: f64, overlap: f64) -> Facts<'_> {
+    fn facts(strategy: &str, speedup: f64, overlap: f64) -> Facts {
         Facts {
-            strategy,
+            model: crate::engine::strategies::model(strategy).expect("a known model"),
             implementation: Implementation::Python,
             cpu_bound: true,
             workers: 2,
@@ -158,7 +157,7 @@ mod tests {
 
     #[test]
     fn parallel_processes_credit_their_own_gil() {
-        let v = verdict(&facts("py-process-pool", 1.9, 1.98));
+        let v = verdict(&facts(py_process_pool::MODEL.id, 1.9, 1.98));
         assert!(v.starts_with(
             "processes ran 1.90× Python sequential: each process has its own interpreter"
         ));
@@ -172,7 +171,7 @@ mod tests {
 
     #[test]
     fn a_slow_start_is_named_with_its_share_of_the_run() {
-        let mut f = facts("py-process-pool", 1.1, 1.2);
+        let mut f = facts(py_process_pool::MODEL.id, 1.1, 1.2);
         f.startup_s = 0.2;
         assert!(verdict(&f).ends_with(
             ": starting the workers took 200 ms of its 500 ms (1.20 workers ran at once on average)"
@@ -181,7 +180,7 @@ mod tests {
 
     #[test]
     fn overlapping_workers_without_a_gain_blame_coordination() {
-        let f = facts("crossbeam-pipeline", 1.1, 1.8);
+        let f = facts(crossbeam_pipeline::MODEL.id, 1.1, 1.8);
         assert!(verdict(&f).contains("did run together, but coordinating them"));
     }
 
@@ -201,5 +200,40 @@ mod tests {
         f.implementation = Implementation::Rust;
         assert_eq!(scaling(&f), Scaling::Partly);
         assert!(verdict(&f).contains("of an ideal 2.0×: partly parallel"));
+    }
+
+    #[test]
+    fn a_run_mostly_start_up_is_too_short_to_tell() {
+        let mut f = facts("py-threads", 0.6, 1.0);
+        f.startup_s = 0.3;
+        assert!(
+            verdict(&f)
+                .contains("too short to tell: starting the workers took 300 ms of its 500 ms")
+        );
+        let mut f = facts("rayon", 1.0, 1.1);
+        f.implementation = Implementation::Rust;
+        f.wall_median_s = 0.0002;
+        assert!(verdict(&f).contains("too short to tell: a pass of 0.20 ms"));
+    }
+
+    #[test]
+    fn workers_that_ran_together_are_not_blamed_on_one_gil() {
+        let f = facts("py-threads", 1.1, 1.9);
+        assert!(
+            !verdict(&f).contains("one thread at a time"),
+            "{}",
+            verdict(&f)
+        );
+    }
+
+    #[test]
+    fn native_rows_blame_only_their_own_overheads() {
+        let mut f = facts("rayon", 1.1, 1.8);
+        f.implementation = Implementation::Rust;
+        let v = verdict(&f);
+        assert!(
+            v.contains("coordinating them") && !v.contains("pickl"),
+            "{v}"
+        );
     }
 }

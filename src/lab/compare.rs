@@ -9,7 +9,7 @@ use crate::cpython::interpreter::{Embedded, InterpreterFacts};
 use crate::cpython::pythons;
 use crate::engine::guard::{self, MAX_WORKERS_PER_CPU};
 use crate::engine::measure::{Plan, Progress, measure};
-use crate::engine::strategies::remote::{REMOTE_MODELS, RemoteStrategy};
+use crate::engine::strategies::remote::RemoteStrategy;
 use crate::engine::strategies::{self, Implementation, Strategy};
 use crate::engine::workload::{Scenario, Setup, Workload};
 use crate::error::UsageError;
@@ -132,8 +132,7 @@ impl CompareOptions {
             .iter()
             .filter(|s| {
                 wanted.iter().any(|w| w == s.id())
-                    || (s.id() == "py-sequential" && needs(Implementation::Python))
-                    || (s.id() == "rust-sequential" && needs(Implementation::Rust))
+                    || (s.model().baseline && needs(s.implementation()))
             })
             .map(|s| s.id())
             .collect())
@@ -169,28 +168,19 @@ fn same_executable(a: &InterpreterFacts, b: &InterpreterFacts) -> bool {
     real(a) == real(b)
 }
 
-/// Adds `models` run by `harness` to the strategies.
-fn add_remote(
-    all: &mut Vec<Box<dyn Strategy>>,
-    harness: &Arc<RemoteHarness>,
-    models: &[(&'static str, &'static str)],
-) {
-    for &(id, model) in models {
+/// Adds the models a harness can run (up to `limit` of them) to the strategies.
+fn add_remote(all: &mut Vec<Box<dyn Strategy>>, harness: &Arc<RemoteHarness>, limit: usize) {
+    let models: Vec<_> = strategies::models()
+        .into_iter()
+        .filter(|m| m.harness.is_some())
+        .take(limit)
+        .collect();
+    for model in models {
         all.push(Box::new(RemoteStrategy {
-            id,
             model,
-            method: all_methods(id),
             harness: harness.clone(),
         }));
     }
-}
-
-/// The method text of a strategy id, as the embedded strategy describes it.
-fn all_methods(id: &str) -> &'static str {
-    strategies::all()
-        .iter()
-        .find(|s| s.id() == id)
-        .map_or("", |s| s.method())
 }
 
 /// Measures every selected strategy on every scenario.
@@ -211,11 +201,7 @@ pub fn compare(
     let mut all = strategies::all();
     if !embedded_too {
         // Only the native rows run without the embedded interpreter.
-        all.retain(|s| {
-            s.runs_in().is_none()
-                && s.implementation() == Implementation::Rust
-                && s.id() != "rust-threads-detached"
-        });
+        all.retain(|s| s.runs_in().is_none() && !s.model().uses_python());
     }
     for other in &interpreters {
         let embedded = same_executable(other, &facts);
@@ -225,7 +211,7 @@ pub fn compare(
                 &[],
                 python.python_dir(),
             )?);
-            add_remote(&mut all, &harness, &REMOTE_MODELS);
+            add_remote(&mut all, &harness, usize::MAX);
         }
         if other.free_threaded_build {
             // The free-threaded build with its GIL switched back on: separates the
@@ -235,7 +221,8 @@ pub fn compare(
                 &[("PYTHON_GIL", "1")],
                 python.python_dir(),
             )?);
-            add_remote(&mut all, &with_gil, &REMOTE_MODELS[..2]);
+            // Its sequential and threads rows: what switching the GIL back on costs them.
+            add_remote(&mut all, &with_gil, 2);
         }
     }
     let chosen: Vec<&dyn Strategy> = all

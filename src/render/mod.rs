@@ -48,28 +48,12 @@ pub fn fmt_spread(report_row: &crate::report::Row) -> String {
 
 /// The interpreters that ran the rows (path order of first appearance).
 pub fn interpreters(r: &Report) -> Vec<&crate::cpython::interpreter::InterpreterRef> {
-    let mut seen: Vec<&crate::cpython::interpreter::InterpreterRef> = Vec::new();
-    for i in r.results.iter().filter_map(|row| row.interpreter.as_ref()) {
-        if !seen.contains(&i) {
-            seen.push(i);
-        }
-    }
-    seen
+    r.interpreters()
 }
 
 /// "py-threads", or "py-threads @3.13.1t" when several interpreters share a report.
 pub fn label(r: &Report, row: &crate::report::Row) -> String {
-    match &row.interpreter {
-        Some(i) if interpreters(r).len() > 1 => {
-            let gil = if i.version.ends_with('t') && !i.gil_disabled {
-                "+GIL"
-            } else {
-                ""
-            };
-            format!("{} @{}{gil}", row.strategy, i.version)
-        }
-        _ => row.strategy.clone(),
-    }
+    r.label(row)
 }
 
 /// Strategies × interpreters: "speedup× (wall s)" per cell; `None` for one interpreter.

@@ -99,6 +99,38 @@ pub struct Report {
     pub free_threading: Vec<FreeThreadingCost>,
 }
 
+impl Report {
+    /// The interpreters that ran the rows (path order of first appearance).
+    pub fn interpreters(&self) -> Vec<&InterpreterRef> {
+        let mut seen: Vec<&InterpreterRef> = Vec::new();
+        for i in self
+            .results
+            .iter()
+            .filter_map(|row| row.interpreter.as_ref())
+        {
+            if !seen.contains(&i) {
+                seen.push(i);
+            }
+        }
+        seen
+    }
+
+    /// "py-threads", or "py-threads @3.13.1t" when several interpreters share a report.
+    pub fn label(&self, row: &Row) -> String {
+        match &row.interpreter {
+            Some(i) if self.interpreters().len() > 1 => {
+                let gil = if i.version.ends_with('t') && !i.gil_disabled {
+                    "+GIL"
+                } else {
+                    ""
+                };
+                format!("{} @{}{gil}", row.strategy, i.version)
+            }
+            _ => row.strategy.clone(),
+        }
+    }
+}
+
 /// What a free-threaded build costs and what its missing GIL buys, as separate figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FreeThreadingCost {
@@ -187,19 +219,25 @@ pub fn build(
     // Baselines are per interpreter: a 3.13t row is compared with 3.13t's py-sequential.
     // An interpreter is its executable and GIL mode: 3.13t runs with and without its GIL.
     let runs_in = |s: &dyn Strategy| s.runs_in().unwrap_or(interpreter).as_ref();
-    let wall_of = |id: &str, exe: &InterpreterRef| {
+    // The baseline row of an implementation, in the interpreter `exe`.
+    let wall_of = |imp: Implementation, exe: &InterpreterRef| {
         strategies
             .iter()
             .zip(measured)
-            .find(|(s, m)| s.id() == id && runs_in(**s) == *exe && !m.runs.is_empty())
+            .find(|(s, m)| {
+                s.model().baseline
+                    && s.implementation() == imp
+                    && runs_in(**s) == *exe
+                    && !m.runs.is_empty()
+            })
             .and_then(|(_, m)| Spread::of(&walls(&m.runs)))
     };
-    let rust_seq = wall_of("rust-sequential", &interpreter.as_ref());
+    let rust_seq = wall_of(Implementation::Rust, &interpreter.as_ref());
     let results: Vec<Row> = strategies
         .iter()
         .zip(measured)
         .map(|(s, m)| {
-            let py_seq = wall_of("py-sequential", &runs_in(*s));
+            let py_seq = wall_of(Implementation::Python, &runs_in(*s));
             let baseline = match s.implementation() {
                 Implementation::Python => py_seq,
                 Implementation::Rust => rust_seq,
@@ -237,10 +275,6 @@ fn walls(runs: &[Run]) -> Vec<f64> {
     runs.iter().map(|r| r.wall_s).collect()
 }
 
-fn uses_python(s: &dyn Strategy) -> bool {
-    s.implementation() == Implementation::Python || s.id() == "rust-threads-detached"
-}
-
 fn row(
     s: &dyn Strategy,
     m: &Measured,
@@ -254,7 +288,7 @@ fn row(
         strategy: s.id().into(),
         implementation: s.implementation(),
         method: s.method().into(),
-        interpreter: uses_python(s).then(|| interpreter.as_ref()),
+        interpreter: s.model().uses_python().then(|| interpreter.as_ref()),
         workers,
         runs: m.runs.len(),
         repeats: m.repeats.max(1),
@@ -308,7 +342,7 @@ fn row(
     }
     row.verdict = match speedup {
         Some(speedup) => verdict(&Facts {
-            strategy: s.id(),
+            model: s.model(),
             implementation: s.implementation(),
             cpu_bound: kernel.is_cpu_bound(),
             workers,

@@ -1,24 +1,32 @@
 use anyhow::{Result, anyhow};
 use crossbeam::channel;
 
-use super::{Implementation, Sample, Strategy};
+use super::{Gil, Implementation, Model, Sample, Strategy};
 use crate::engine::kernels::{Value, chunk_bounds, run_chunk};
 use crate::engine::timeline::{Chunk, now_ns, thread_cpu_ns};
 use crate::engine::workload::{Kernel, Setup};
+
+/// The model this file runs.
+pub const MODEL: Model = Model {
+    id: "crossbeam-pipeline",
+    implementation: Implementation::Rust,
+    method: "crossbeam channels: producer, workers, collector",
+    noun: "the pipeline",
+    baseline: false,
+    gil: Gil::Native,
+    overhead: "handing chunks through channels and waking the workers for each",
+    live: None,
+    sweep: false,
+    harness: None,
+};
 
 /// Producer → workers → collector over crossbeam channels: "share memory by
 /// communicating". Workers own no task; they compute whatever chunk arrives.
 pub struct CrossbeamPipeline;
 
 impl Strategy for CrossbeamPipeline {
-    fn id(&self) -> &'static str {
-        "crossbeam-pipeline"
-    }
-    fn implementation(&self) -> Implementation {
-        Implementation::Rust
-    }
-    fn method(&self) -> &'static str {
-        "crossbeam channels: producer, workers, collector"
+    fn model(&self) -> &'static Model {
+        &MODEL
     }
     fn note(&self, setup: &Setup) -> Option<String> {
         (setup.workload.kernel == Kernel::SqrtSum).then(|| {

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::{Implementation, Sample, Strategy};
+use super::{Gil, Implementation, Model, Sample, Strategy};
 use crate::engine::kernels::Value;
 use crate::engine::timeline::Chunk;
 use crate::engine::workload::Setup;
@@ -42,6 +42,21 @@ impl MockStrategy {
 }
 
 impl Strategy for MockStrategy {
+    fn model(&self) -> &'static Model {
+        // Tests only: one small model per mock, leaked so it lives as long as a real one.
+        Box::leak(Box::new(Model {
+            id: self.id,
+            implementation: self.implementation,
+            method: "mock",
+            noun: "mock",
+            baseline: self.id.ends_with("sequential"),
+            gil: Gil::Native,
+            overhead: "nothing",
+            live: None,
+            sweep: false,
+            harness: None,
+        }))
+    }
     fn id(&self) -> &'static str {
         self.id
     }

@@ -11,32 +11,24 @@ use anyhow::{Result, anyhow};
 use crate::engine::kernels::Value;
 use crate::engine::timeline::Chunk;
 use crate::engine::workload::Setup;
+pub use model::{Gil, Implementation, LiveRole, Model};
 
-mod crossbeam_pipeline;
+pub(crate) mod crossbeam_pipeline;
 #[cfg(test)]
 pub mod mock;
-mod py_interpreter_pool;
-mod py_process_pool;
-mod py_sequential;
-mod py_subinterpreters;
-mod py_threads;
+pub mod model;
+pub(crate) mod py_interpreter_pool;
+pub(crate) mod py_process_pool;
+pub(crate) mod py_sequential;
+pub(crate) mod py_subinterpreters;
+pub(crate) mod py_threads;
 mod python_harness;
-mod rayon_par_iter;
+pub(crate) mod rayon_par_iter;
 pub mod remote;
-mod rust_sequential;
-mod rust_threads;
-mod rust_threads_attached;
-mod rust_threads_detached;
-
-/// Which sequential row a strategy's speedup is measured against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Implementation {
-    /// Python kernel: compared with `py-sequential`.
-    Python,
-    /// Native kernel: compared with `rust-sequential`.
-    Rust,
-}
+pub(crate) mod rust_sequential;
+pub(crate) mod rust_threads;
+pub(crate) mod rust_threads_attached;
+pub(crate) mod rust_threads_detached;
 
 /// What one run of a strategy produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,11 +56,19 @@ pub struct Timing {
 
 /// One concurrency model.
 pub trait Strategy: Sync {
+    /// What the model is: its id, baseline, GIL, verdict words, live and sweep roles.
+    fn model(&self) -> &'static Model;
     /// Fixed id used by `--strategies`, exports and tests, e.g. `py-threads`.
-    fn id(&self) -> &'static str;
-    fn implementation(&self) -> Implementation;
+    fn id(&self) -> &'static str {
+        self.model().id
+    }
+    fn implementation(&self) -> Implementation {
+        self.model().implementation
+    }
     /// How it runs the tasks, in a few words.
-    fn method(&self) -> &'static str;
+    fn method(&self) -> &'static str {
+        self.model().method
+    }
     /// Workers it uses for `setup` (1 for the sequential rows).
     fn workers(&self, setup: &Setup) -> usize {
         setup.workers
@@ -93,7 +93,8 @@ pub trait Strategy: Sync {
     fn run(&self, setup: &Setup) -> Result<Sample>;
 }
 
-/// Every strategy, in the order tables show them.
+/// Every strategy, in the order tables show them: the one registry that
+/// compare, live and sweep read. A new model is a file and a line here.
 pub fn all() -> Vec<Box<dyn Strategy>> {
     vec![
         Box::new(py_sequential::PySequential),
@@ -108,6 +109,16 @@ pub fn all() -> Vec<Box<dyn Strategy>> {
         Box::new(rayon_par_iter::Rayon::default()),
         Box::new(crossbeam_pipeline::CrossbeamPipeline),
     ]
+}
+
+/// The model of every strategy, in table order.
+pub fn models() -> Vec<&'static Model> {
+    all().iter().map(|s| s.model()).collect()
+}
+
+/// The model with `id`.
+pub fn model(id: &str) -> Option<&'static Model> {
+    models().into_iter().find(|m| m.id == id)
 }
 
 /// The ids of [`all`], in order.

@@ -1,21 +1,29 @@
 use anyhow::Result;
 use pyo3::prelude::*;
 
-use super::{Implementation, Sample, Strategy, python_harness};
+use super::{Gil, Implementation, Model, Sample, Strategy, python_harness};
 use crate::engine::workload::Setup;
+
+/// The model this file runs.
+pub const MODEL: Model = Model {
+    id: "py-interpreter-pool",
+    implementation: Implementation::Python,
+    method: "concurrent.futures.InterpreterPoolExecutor",
+    noun: "the interpreter pool",
+    baseline: false,
+    gil: Gil::PerSubinterpreter,
+    overhead: "starting the pool's interpreters and passing tasks and results between them",
+    live: None,
+    sweep: false,
+    harness: Some("interpreter_pool"),
+};
 
 /// `concurrent.futures.InterpreterPoolExecutor` (Python 3.14): a pool of subinterpreters.
 pub struct PyInterpreterPool;
 
 impl Strategy for PyInterpreterPool {
-    fn id(&self) -> &'static str {
-        "py-interpreter-pool"
-    }
-    fn implementation(&self) -> Implementation {
-        Implementation::Python
-    }
-    fn method(&self) -> &'static str {
-        "concurrent.futures.InterpreterPoolExecutor"
+    fn model(&self) -> &'static Model {
+        &MODEL
     }
     fn unavailable(&self, _setup: &Setup) -> Option<String> {
         Python::attach(|py| -> PyResult<Option<String>> {

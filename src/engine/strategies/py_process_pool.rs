@@ -1,7 +1,21 @@
 use anyhow::Result;
 
-use super::{Implementation, Sample, Strategy, python_harness};
+use super::{Gil, Implementation, LiveRole, Model, Sample, Strategy, python_harness};
 use crate::engine::workload::{Kernel, Setup};
+
+/// The model this file runs.
+pub const MODEL: Model = Model {
+    id: "py-process-pool",
+    implementation: Implementation::Python,
+    method: "process pool (ProcessPoolExecutor / multiprocessing.Pool)",
+    noun: "processes",
+    baseline: false,
+    gil: Gil::PerProcess,
+    overhead: "starting the processes and pickling tasks and results between them",
+    live: Some(LiveRole::Python("processes")),
+    sweep: true,
+    harness: Some("process_pool"),
+};
 
 /// A process pool: each worker is a separate interpreter with its own GIL.
 ///
@@ -19,14 +33,8 @@ fn api(setup: &Setup) -> &'static str {
 }
 
 impl Strategy for PyProcessPool {
-    fn id(&self) -> &'static str {
-        "py-process-pool"
-    }
-    fn implementation(&self) -> Implementation {
-        Implementation::Python
-    }
-    fn method(&self) -> &'static str {
-        "process pool (ProcessPoolExecutor / multiprocessing.Pool)"
+    fn model(&self) -> &'static Model {
+        &MODEL
     }
     fn note(&self, setup: &Setup) -> Option<String> {
         let api = match api(setup) {

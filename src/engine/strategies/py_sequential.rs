@@ -1,20 +1,28 @@
 use anyhow::Result;
 
-use super::{Implementation, Sample, Strategy, python_harness};
+use super::{Gil, Implementation, LiveRole, Model, Sample, Strategy, python_harness};
 use crate::engine::workload::Setup;
+
+/// The model this file runs.
+pub const MODEL: Model = Model {
+    id: "py-sequential",
+    implementation: Implementation::Python,
+    method: "one Python thread, tasks one after another",
+    noun: "Python sequential",
+    baseline: true,
+    gil: Gil::OneInterpreter,
+    overhead: "nothing: it is one worker",
+    live: Some(LiveRole::Python("sequential")),
+    sweep: false,
+    harness: Some("sequential"),
+};
 
 /// The baseline: every task one after another on one Python thread.
 pub struct PySequential;
 
 impl Strategy for PySequential {
-    fn id(&self) -> &'static str {
-        "py-sequential"
-    }
-    fn implementation(&self) -> Implementation {
-        Implementation::Python
-    }
-    fn method(&self) -> &'static str {
-        "one Python thread, tasks one after another"
+    fn model(&self) -> &'static Model {
+        &MODEL
     }
     fn workers(&self, _setup: &Setup) -> usize {
         1

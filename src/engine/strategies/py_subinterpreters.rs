@@ -11,21 +11,29 @@ use pyo3::ffi;
 use serde::Deserialize;
 
 use super::python_harness::chunk_of;
-use super::{Implementation, Sample, Strategy, spread_tasks};
+use super::{Gil, Implementation, LiveRole, Model, Sample, Strategy, spread_tasks};
 use crate::engine::kernels::Value;
 use crate::engine::workload::Setup;
+
+/// The model this file runs.
+pub const MODEL: Model = Model {
+    id: "py-subinterpreters",
+    implementation: Implementation::Python,
+    method: "one subinterpreter per Rust thread (C API)",
+    noun: "subinterpreters",
+    baseline: false,
+    gil: Gil::PerSubinterpreter,
+    overhead: "creating the subinterpreters and passing results out of them",
+    live: Some(LiveRole::Python("subinterpreters")),
+    sweep: true,
+    harness: Some("subinterpreters"),
+};
 
 pub struct PySubinterpreters;
 
 impl Strategy for PySubinterpreters {
-    fn id(&self) -> &'static str {
-        "py-subinterpreters"
-    }
-    fn implementation(&self) -> Implementation {
-        Implementation::Python
-    }
-    fn method(&self) -> &'static str {
-        "one subinterpreter per Rust thread (C API)"
+    fn model(&self) -> &'static Model {
+        &MODEL
     }
     fn note(&self, setup: &Setup) -> Option<String> {
         Some(if setup.own_gil_subinterpreters {

@@ -1,20 +1,28 @@
 use anyhow::Result;
 
-use super::{Implementation, Sample, Strategy, python_harness};
+use super::{Gil, Implementation, LiveRole, Model, Sample, Strategy, python_harness};
 use crate::engine::workload::Setup;
+
+/// The model this file runs.
+pub const MODEL: Model = Model {
+    id: "py-threads",
+    implementation: Implementation::Python,
+    method: "concurrent.futures.ThreadPoolExecutor",
+    noun: "threads",
+    baseline: false,
+    gil: Gil::OneInterpreter,
+    overhead: "switching the threads and handing tasks to them",
+    live: Some(LiveRole::Python("threads")),
+    sweep: true,
+    harness: Some("threads"),
+};
 
 /// `ThreadPoolExecutor.map`: threads share one interpreter, and on a GIL build one GIL.
 pub struct PyThreads;
 
 impl Strategy for PyThreads {
-    fn id(&self) -> &'static str {
-        "py-threads"
-    }
-    fn implementation(&self) -> Implementation {
-        Implementation::Python
-    }
-    fn method(&self) -> &'static str {
-        "concurrent.futures.ThreadPoolExecutor"
+    fn model(&self) -> &'static Model {
+        &MODEL
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
         let (kernel, size, tasks, chunk) = python_harness::workload_args(setup);

@@ -3,9 +3,23 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Result, anyhow};
 use rayon::prelude::*;
 
-use super::{Implementation, Sample, Strategy, combine};
+use super::{Gil, Implementation, LiveRole, Model, Sample, Strategy, combine};
 use crate::engine::kernels::{Value, run_task};
 use crate::engine::workload::Setup;
+
+/// The model this file runs.
+pub const MODEL: Model = Model {
+    id: "rayon",
+    implementation: Implementation::Rust,
+    method: "rayon par_iter, native kernel",
+    noun: "rayon",
+    baseline: false,
+    gil: Gil::Native,
+    overhead: "splitting the work and joining rayon's workers",
+    live: Some(LiveRole::Native),
+    sweep: true,
+    harness: None,
+};
 
 /// `par_iter` over the tasks on a rayon pool of `workers` threads.
 ///
@@ -39,14 +53,8 @@ impl Rayon {
 }
 
 impl Strategy for Rayon {
-    fn id(&self) -> &'static str {
-        "rayon"
-    }
-    fn implementation(&self) -> Implementation {
-        Implementation::Rust
-    }
-    fn method(&self) -> &'static str {
-        "rayon par_iter, native kernel"
+    fn model(&self) -> &'static Model {
+        &MODEL
     }
     fn note(&self, _setup: &Setup) -> Option<String> {
         Some("the rayon pool is built once and reused across runs".into())

@@ -6,41 +6,31 @@ use anyhow::{Result, anyhow};
 use serde_json::json;
 
 use super::python_harness::chunk_of;
-use super::{Implementation, Sample, Strategy, Timing};
+use super::{Model, Sample, Strategy, Timing};
 use crate::cpython::harness::RemoteHarness;
 use crate::cpython::interpreter::InterpreterFacts;
 use crate::engine::kernels::Value;
 use crate::engine::workload::{Kernel, Setup};
 
-/// The Python strategies a harness process can run, with their harness model.
-pub const REMOTE_MODELS: [(&str, &str); 5] = [
-    ("py-sequential", "sequential"),
-    ("py-threads", "threads"),
-    ("py-process-pool", "process_pool"),
-    ("py-subinterpreters", "subinterpreters"),
-    ("py-interpreter-pool", "interpreter_pool"),
-];
-
-/// `id` run by `harness`, timed inside that interpreter.
+/// A Python model run by `harness` (its `Model::harness` names it there), timed inside that interpreter.
 pub struct RemoteStrategy {
-    pub id: &'static str,
-    pub model: &'static str,
-    pub method: &'static str,
+    pub model: &'static Model,
     pub harness: Arc<RemoteHarness>,
 }
 
+impl RemoteStrategy {
+    /// The harness's name for the model.
+    fn kind(&self) -> &'static str {
+        self.model.harness.unwrap_or("")
+    }
+}
+
 impl Strategy for RemoteStrategy {
-    fn id(&self) -> &'static str {
-        self.id
-    }
-    fn implementation(&self) -> Implementation {
-        Implementation::Python
-    }
-    fn method(&self) -> &'static str {
-        self.method
+    fn model(&self) -> &'static Model {
+        self.model
     }
     fn workers(&self, setup: &Setup) -> usize {
-        if self.model == "sequential" {
+        if self.model.baseline {
             1
         } else {
             setup.workers
@@ -53,25 +43,25 @@ impl Strategy for RemoteStrategy {
         Some(&self.harness.facts)
     }
     fn unavailable(&self, _setup: &Setup) -> Option<String> {
-        if !matches!(self.model, "interpreter_pool" | "subinterpreters") {
+        if !matches!(self.kind(), "interpreter_pool" | "subinterpreters") {
             return None;
         }
         match self
             .harness
-            .ask(&json!({"model": "reason", "of": self.model}))
+            .ask(&json!({"model": "reason", "of": self.kind()}))
         {
             Ok(answer) => answer["reason"].as_str().map(str::to_string),
             Err(e) => Some(format!("could not check: {e}")),
         }
     }
     fn note(&self, setup: &Setup) -> Option<String> {
-        if self.model == "subinterpreters" {
+        if self.kind() == "subinterpreters" {
             return Some(
                 "isolated subinterpreters (own GIL) made from Python with _interpreters; wall time includes creating them"
                     .into(),
             );
         }
-        (self.model == "process_pool").then(|| {
+        (self.kind() == "process_pool").then(|| {
             format!(
                 "{}, start method {}; wall time includes starting {} worker processes",
                 if setup.workload.kernel == Kernel::SqrtSum {
@@ -87,7 +77,7 @@ impl Strategy for RemoteStrategy {
     fn run(&self, setup: &Setup) -> Result<Sample> {
         let w = &setup.workload;
         let answer = self.harness.ask(&json!({
-            "model": self.model,
+            "model": self.kind(),
             "kernel": w.kernel.python_name(),
             "size": w.size,
             "tasks": w.tasks,

@@ -1,21 +1,29 @@
 use anyhow::Result;
 
-use super::{Implementation, Sample, Strategy, combine};
+use super::{Gil, Implementation, Model, Sample, Strategy, combine};
 use crate::engine::kernels::{Value, run_task};
 use crate::engine::workload::Setup;
+
+/// The model this file runs.
+pub const MODEL: Model = Model {
+    id: "rust-sequential",
+    implementation: Implementation::Rust,
+    method: "native loop on one thread",
+    noun: "native sequential",
+    baseline: true,
+    gil: Gil::Native,
+    overhead: "nothing: it is one worker",
+    live: None,
+    sweep: false,
+    harness: None,
+};
 
 /// The native baseline: every task one after another on one thread.
 pub struct RustSequential;
 
 impl Strategy for RustSequential {
-    fn id(&self) -> &'static str {
-        "rust-sequential"
-    }
-    fn implementation(&self) -> Implementation {
-        Implementation::Rust
-    }
-    fn method(&self) -> &'static str {
-        "native loop on one thread"
+    fn model(&self) -> &'static Model {
+        &MODEL
     }
     fn workers(&self, _setup: &Setup) -> usize {
         1

@@ -1,21 +1,29 @@
 use anyhow::Result;
 
-use super::{Implementation, Sample, Strategy, combine, spread_tasks};
+use super::{Gil, Implementation, Model, Sample, Strategy, combine, spread_tasks};
 use crate::engine::kernels::{Value, run_task};
 use crate::engine::workload::Setup;
+
+/// The model this file runs.
+pub const MODEL: Model = Model {
+    id: "rust-threads",
+    implementation: Implementation::Rust,
+    method: "std::thread::scope, native kernel",
+    noun: "Rust threads",
+    baseline: false,
+    gil: Gil::Native,
+    overhead: "starting and joining the threads",
+    live: None,
+    sweep: false,
+    harness: None,
+};
 
 /// Scoped std threads running the native kernel: no interpreter, no GIL.
 pub struct RustThreads;
 
 impl Strategy for RustThreads {
-    fn id(&self) -> &'static str {
-        "rust-threads"
-    }
-    fn implementation(&self) -> Implementation {
-        Implementation::Rust
-    }
-    fn method(&self) -> &'static str {
-        "std::thread::scope, native kernel"
+    fn model(&self) -> &'static Model {
+        &MODEL
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
         let w = &setup.workload;

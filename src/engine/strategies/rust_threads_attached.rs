@@ -2,24 +2,32 @@ use anyhow::{Result, anyhow};
 use pyo3::prelude::*;
 
 use super::python_harness::parse_answer;
-use super::{Implementation, Sample, Strategy, combine, spread_tasks};
+use super::{Gil, Implementation, LiveRole, Model, Sample, Strategy, combine, spread_tasks};
 use crate::cpython::interpreter::format_py_err;
 use crate::engine::kernels::Value;
 use crate::engine::workload::Setup;
+
+/// The model this file runs.
+pub const MODEL: Model = Model {
+    id: "rust-threads-attached",
+    implementation: Implementation::Python,
+    method: "std threads in Python::attach, Python kernel",
+    noun: "attached Rust threads",
+    baseline: false,
+    gil: Gil::OneInterpreter,
+    overhead: "attaching each thread to the interpreter for every chunk",
+    live: Some(LiveRole::RustAttached),
+    sweep: false,
+    harness: None,
+};
 
 /// Rust threads that attach to the interpreter and run the *Python* kernel:
 /// as many OS threads as workers, but on a GIL build only one runs Python at a time.
 pub struct RustThreadsAttached;
 
 impl Strategy for RustThreadsAttached {
-    fn id(&self) -> &'static str {
-        "rust-threads-attached"
-    }
-    fn implementation(&self) -> Implementation {
-        Implementation::Python
-    }
-    fn method(&self) -> &'static str {
-        "std threads in Python::attach, Python kernel"
+    fn model(&self) -> &'static Model {
+        &MODEL
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
         let w = &setup.workload;

@@ -9,20 +9,13 @@ use serde::Deserialize;
 
 use crate::cpython::interpreter::InterpreterFacts;
 use crate::engine::kernels::{self, Value};
+use crate::engine::strategies::{self, Gil};
 use crate::engine::timeline::{Chunk, now_ns, thread_cpu_ns};
 use crate::engine::workload::Kernel;
 use crate::lab::live::slots::Slots;
 
-/// How a group's workers run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Runner {
-    /// `gil_lab.live.run_group(kind, …)` in a Python interpreter.
-    Python(&'static str),
-    /// Rust threads that attach to the embedded interpreter for every chunk.
-    RustAttached,
-    /// A rayon pool running the native kernel.
-    Native,
-}
+/// How a group's workers run: the model's own live role.
+pub use crate::engine::strategies::LiveRole as Runner;
 
 /// One group of workers shown together.
 #[derive(Debug, Clone)]
@@ -51,42 +44,31 @@ pub fn plan(
     other: Option<&InterpreterFacts>,
 ) -> (Vec<Group>, Vec<String>) {
     let python = other.unwrap_or(embedded);
-    let py = |id, kind, n| Group {
-        id,
-        runner: Runner::Python(kind),
-        workers: n,
-        interpreter: Some(python.clone()),
-        embedded: other.is_none(),
-    };
-    let mut groups = vec![
-        py("py-sequential", "sequential", 1),
-        py("py-threads", "threads", workers),
-        py("py-process-pool", "processes", workers),
-    ];
+    let mut groups = Vec::new();
     let mut skipped = Vec::new();
-    if python.version_info >= vec![3, 13] {
-        groups.push(py("py-subinterpreters", "subinterpreters", workers));
-    } else {
-        skipped.push(format!(
-            "py-subinterpreters: own-GIL subinterpreters need Python 3.13's _interpreters; {} has none (try --python 3.13)",
-            python.python_version
-        ));
-    }
-    groups.push(Group {
-        id: "rust-threads-attached",
-        runner: Runner::RustAttached,
-        workers,
-        interpreter: Some(embedded.clone()),
-        embedded: true,
-    });
-    if kernel.is_cpu_bound() {
-        groups.push(Group {
-            id: "rayon",
-            runner: Runner::Native,
-            workers,
-            interpreter: None,
-            embedded: true,
-        });
+    for model in strategies::models() {
+        let Some(runner) = model.live else { continue };
+        let group = |interpreter: Option<&InterpreterFacts>, embedded: bool| Group {
+            id: model.id,
+            runner,
+            workers: if model.baseline { 1 } else { workers },
+            interpreter: interpreter.cloned(),
+            embedded,
+        };
+        match runner {
+            Runner::Python(_)
+                if model.gil == Gil::PerSubinterpreter && python.version_info < vec![3, 13] =>
+            {
+                skipped.push(format!(
+                    "{}: own-GIL subinterpreters need Python 3.13's _interpreters; {} has none (try --python 3.13)",
+                    model.id, python.python_version
+                ));
+            }
+            Runner::Python(_) => groups.push(group(Some(python), other.is_none())),
+            Runner::RustAttached => groups.push(group(Some(embedded), true)),
+            Runner::Native if kernel.is_cpu_bound() => groups.push(group(None, true)),
+            Runner::Native => {}
+        }
     }
     (groups, skipped)
 }
@@ -306,15 +288,19 @@ mod tests {
                 &python([3, 11, 7], false),
                 Some(&other),
             );
+            use crate::engine::strategies::{
+                py_process_pool, py_sequential, py_subinterpreters, py_threads, rayon_par_iter,
+                rust_threads_attached,
+            };
             assert_eq!(
                 ids(&groups),
                 [
-                    "py-sequential",
-                    "py-threads",
-                    "py-process-pool",
-                    "py-subinterpreters",
-                    "rust-threads-attached",
-                    "rayon"
+                    py_sequential::MODEL.id,
+                    py_threads::MODEL.id,
+                    py_process_pool::MODEL.id,
+                    py_subinterpreters::MODEL.id,
+                    rust_threads_attached::MODEL.id,
+                    rayon_par_iter::MODEL.id,
                 ]
             );
             assert!(skipped.is_empty(), "{skipped:?}");

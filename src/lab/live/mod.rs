@@ -19,6 +19,7 @@ use crate::cpython::interpreter::{Embedded, InterpreterFacts};
 use crate::engine::guard::MAX_WORKERS_PER_CPU;
 use crate::engine::probe::Probe;
 use crate::engine::stats::Spread;
+use crate::engine::strategies::Implementation;
 use crate::engine::timeline::Chunk;
 use crate::engine::workload::{Kernel, Scenario};
 use crate::error::UsageError;
@@ -351,17 +352,20 @@ fn rebase_on_sequential(
     native_chunk: u64,
     unit: Unit,
 ) -> Vec<Reference> {
+    // The Python baseline's own windows, once it has run, are the truest "1×".
     let sequential = results
         .iter()
-        .find(|g| g.id == "py-sequential")
-        .and_then(|g| Some((g.reference_key.clone(), g.rate_chunks?.median)));
+        .find(|g| {
+            crate::engine::strategies::model(&g.id)
+                .is_some_and(|m| m.baseline && m.implementation == Implementation::Python)
+        })
+        .and_then(|g| Some((g.id.clone(), g.reference_key.clone(), g.rate_chunks?.median)));
     let mut references = Vec::new();
     for (key, calibration) in calibrated {
         let (chunks_per_s, measured_by) = match &sequential {
-            Some((k, rate)) if k == key => (
-                *rate,
-                format!("py-sequential, median of its {WINDOW_S} s windows"),
-            ),
+            Some((id, k, rate)) if k == key => {
+                (*rate, format!("{id}, median of its {WINDOW_S} s windows"))
+            }
             _ => (
                 *calibration,
                 format!("one worker alone for {CALIBRATION_S} s before the groups"),

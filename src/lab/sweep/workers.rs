@@ -6,18 +6,20 @@ use anyhow::Result;
 
 use crate::cpython::interpreter::{Embedded, call_json};
 use crate::engine::measure::Progress;
+use crate::engine::strategies::{self, Gil, Model};
 use crate::engine::workload::Scenario;
 use crate::lab::compare::{CompareOptions, compare};
 use crate::os::machine::Machine;
 pub use crate::report::sweep::{Curve, HeadroomProbe, Point, WorkersSweep};
 
-/// The models swept; py-subinterpreters only where the interpreter has its own GIL per subinterpreter.
-pub const STRATEGIES: [&str; 4] = [
-    "py-threads",
-    "py-process-pool",
-    "py-subinterpreters",
-    "rayon",
-];
+/// The models swept (their `sweep` flag); subinterpreters only where the
+/// interpreter gives each its own GIL.
+fn swept() -> Vec<&'static Model> {
+    strategies::models()
+        .into_iter()
+        .filter(|m| m.sweep)
+        .collect()
+}
 
 pub struct WorkersOptions {
     pub quick: bool,
@@ -47,7 +49,7 @@ pub fn sweep(
             runs: Some(runs),
             warmup: Some(1),
             quick: options.quick,
-            strategies: Some(STRATEGIES.iter().map(|s| s.to_string()).collect()),
+            strategies: Some(swept().iter().map(|m| m.id.to_string()).collect()),
             pythons: options.pythons.clone(),
             no_probe: true,
             force: true,
@@ -59,7 +61,10 @@ pub fn sweep(
             &mut crate::engine::measure::Silent,
         )? {
             for row in &outcome.report.results {
-                if !STRATEGIES.contains(&row.strategy.as_str()) || row.status != "ok" {
+                let Some(model) = swept().into_iter().find(|m| m.id == row.strategy) else {
+                    continue;
+                };
+                if row.status != "ok" {
                     continue;
                 }
                 // Subinterpreters sharing one GIL are threads by another name: not swept.
@@ -67,13 +72,12 @@ pub fn sweep(
                     .interpreter
                     .as_ref()
                     .is_none_or(|i| i.path == facts.executable);
-                if row.strategy == "py-subinterpreters" && in_host && !facts.own_gil_subinterpreters
-                {
+                if model.gil == Gil::PerSubinterpreter && in_host && model.shares_one_gil(&facts) {
                     continue;
                 }
                 let Some(speedup) = row.speedup else { continue };
                 // The same label as compare's table: "py-threads @3.13.5t+GIL" where several interpreters ran.
-                let model = crate::render::label(&outcome.report, row);
+                let model = outcome.report.label(row);
                 let point = Point {
                     workers: n,
                     speedup,
