@@ -52,7 +52,7 @@ pub fn run(
         crate::os::signals::watchdog(seconds, target.to_string())?;
     }
     match other {
-        Some(facts) => lessons::run_file_with(&facts.executable, &path, args),
+        Some(facts) => lessons::run_file_with(&facts.executable, python.python_dir(), &path, args),
         None => lessons::run_file(python, &path, args),
     }
 }

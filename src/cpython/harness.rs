@@ -2,7 +2,9 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+
+use crate::cpython::launcher;
 use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -46,11 +48,9 @@ impl Pipes {
             "import sys; sys.path.insert(0, {dir:?}); from gil_lab.remote import serve; serve()",
             dir = how.python_dir.to_string_lossy()
         );
-        let mut child = Command::new(&how.executable)
+        let mut child = launcher::python(&how.executable, &how.python_dir)
             .args(["-u", "-c", &script])
             .envs(how.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            // Subinterpreters of an interpreter pool find `gil_lab` through it.
-            .env("PYTHONPATH", &how.python_dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

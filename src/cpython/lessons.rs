@@ -93,8 +93,9 @@ pub fn run_file(_python: &Embedded, path: &Path, args: &[String]) -> Result<i32>
 }
 
 /// Runs `path` with another interpreter as `EXE path args`, its output passed through.
-pub fn run_file_with(exe: &str, path: &Path, args: &[String]) -> Result<i32> {
-    let status = std::process::Command::new(exe)
+pub fn run_file_with(exe: &str, python_dir: &Path, path: &Path, args: &[String]) -> Result<i32> {
+    let status = crate::cpython::launcher::python(exe, python_dir)
+        .stdin(std::process::Stdio::inherit())
         .arg(path)
         .args(args)
         .status()?;

@@ -5,7 +5,7 @@
 //! really ran it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use crate::cpython::interpreter::{BUILD_PYTHON, InterpreterFacts};
@@ -49,7 +49,7 @@ pub fn probe(python: &Path, python_dir: &Path) -> Result<InterpreterFacts, Usage
         "import sys; sys.path.insert(0, {dir:?}); from gil_lab.facts import facts_json; print(facts_json())",
         dir = python_dir.to_string_lossy()
     );
-    let child = Command::new(python)
+    let child = crate::cpython::launcher::python(python, python_dir)
         .args(["-I", "-c", &script])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -4,7 +4,6 @@
 //! experiment itself is `python/gil_lab/convoy.py`.
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -42,9 +41,8 @@ fn in_other(
     quick: bool,
     start_method: Option<&str>,
 ) -> Result<Run> {
-    let mut cmd = Command::new(&facts.executable);
-    cmd.args(["-m", "gil_lab.convoy"])
-        .env("PYTHONPATH", python_dir);
+    let mut cmd = crate::cpython::launcher::python(&facts.executable, python_dir);
+    cmd.args(["-m", "gil_lab.convoy"]);
     if quick {
         cmd.arg("--quick");
     }

@@ -1,7 +1,6 @@
 //! The groups `live` shows: which workers, where they run, and how one is run.
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use pyo3::prelude::*;
@@ -139,7 +138,7 @@ fn other_python(
     slots: &Slots,
 ) -> Result<Vec<(u64, u64, u64, u64)>> {
     let facts = group.interpreter.as_ref().context("no interpreter")?;
-    let out = Command::new(&facts.executable)
+    let out = crate::cpython::launcher::python(&facts.executable, work.python_dir)
         .args(["-m", "gil_lab.live", kind])
         .arg(slots.path())
         .args([
@@ -148,7 +147,6 @@ fn other_python(
             work.python_chunk.to_string(),
             work.start_method.unwrap_or("default").to_string(),
         ])
-        .env("PYTHONPATH", work.python_dir)
         .output()
         .with_context(|| format!("starting {}", facts.executable))?;
     if !out.status.success() {
