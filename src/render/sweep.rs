@@ -172,10 +172,7 @@ impl RowSweep for IpcSweep {
         &self.interpreter
     }
     fn rows(&self) -> Vec<Value> {
-        self.rows
-            .iter()
-            .filter_map(|r| serde_json::to_value(r).ok())
-            .collect()
+        as_rows(&self.rows)
     }
     fn notes(&self) -> Vec<String> {
         let mut out = self.notes.clone();
@@ -206,14 +203,18 @@ impl RowSweep for MemorySweep {
         &self.interpreter
     }
     fn rows(&self) -> Vec<Value> {
-        self.rows
-            .iter()
-            .filter_map(|r| serde_json::to_value(r).ok())
-            .collect()
+        as_rows(&self.rows)
     }
     fn notes(&self) -> Vec<String> {
         self.notes.clone()
     }
+}
+
+/// Typed rows as the generic table reads them.
+fn as_rows<T: serde::Serialize>(rows: &[T]) -> Vec<Value> {
+    rows.iter()
+        .filter_map(|r| serde_json::to_value(r).ok())
+        .collect()
 }
 
 fn heading(s: &dyn RowSweep) -> String {
