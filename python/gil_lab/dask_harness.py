@@ -106,7 +106,7 @@ def install_command():
     return INSTALL_SCRIPT if os.path.exists(INSTALL_SCRIPT) else "scripts/install-dask.sh"
 
 
-def _import_dask():
+def import_dask():
     """Makes ``dask.distributed`` importable (from the private environment if need be); ``None`` or why not."""
     try:
         import distributed  # noqa: F401
@@ -131,7 +131,7 @@ def _import_dask():
 
 def reason(strategy="py-dask", address=None):
     """``None`` when ``strategy`` can run here (with ``address`` for ``--dask``), else why not."""
-    why = _import_dask()
+    why = import_dask()
     if why is not None:
         return why
     if strategy == "py-dask-threads" and address:
@@ -143,7 +143,7 @@ def reason(strategy="py-dask", address=None):
 
 def availability():
     """What ``gil-lab pythons`` shows for this interpreter: dask or not, where, and how to get it."""
-    why = _import_dask()
+    why = import_dask()
     answer = {
         "available": why is None,
         "reason": why,

@@ -229,7 +229,7 @@ def test_the_harness_answers_a_tuple_with_details_as_other_models_do():
 
 @needs_dask
 def test_a_killed_localcluster_worker_is_replaced_and_the_run_ends():
-    process = start_run("--size", "30000000", "--tasks", "4", "--workers", "2")
+    process = start_run("--size", "10000000", "--tasks", "4", "--workers", "2")
     try:
         # The LocalCluster's worker processes are the run's children started by spawn.
         wait_submitted(process)
@@ -240,7 +240,7 @@ def test_a_killed_localcluster_worker_is_replaced_and_the_run_ends():
         code, out, err = finish(process)
     if code == 0:
         d = json.loads(out)
-        assert d["checksum"] == sequential_checksum("sum_squares", 30_000_000, 4)
+        assert d["checksum"] == sequential_checksum("sum_squares", 10_000_000, 4)
         assert d["workers_lost"] >= 1
     else:
         assert "KilledWorker" in err, err
@@ -364,7 +364,7 @@ def test_a_run_on_an_existing_scheduler_names_it_its_workers_and_their_hosts(exi
 
 @needs_dask
 def test_killing_a_worker_of_an_existing_cluster_mid_run_ends_in_a_result_or_daskerror(existing_cluster):
-    process = start_run("--dask", existing_cluster.address, "--size", "30000000", "--tasks", "4")
+    process = start_run("--dask", existing_cluster.address, "--size", "10000000", "--tasks", "4")
     try:
         wait_submitted(process)
         # Each `dask worker` is a nanny; the worker is its child process.
@@ -376,7 +376,7 @@ def test_killing_a_worker_of_an_existing_cluster_mid_run_ends_in_a_result_or_das
         code, out, err = finish(process)
     if code == 0:
         d = json.loads(out)
-        assert d["checksum"] == sequential_checksum("sum_squares", 30_000_000, 4)
+        assert d["checksum"] == sequential_checksum("sum_squares", 10_000_000, 4)
         assert d["workers_lost"] >= 1
     else:
         assert "KilledWorker" in err, err
