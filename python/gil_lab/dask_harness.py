@@ -16,6 +16,15 @@ dask lives in a private virtual environment per interpreter,
 it); this module puts that environment's site-packages at the front of
 ``sys.path`` when dask is not importable already. The LocalCluster's worker
 processes are started with ``spawn`` and inherit that ``sys.path``.
+
+No LocalCluster process outlives its run: the scheduler and the nannies are
+threads of this process; the worker processes are closed at the end of a run
+and killed at once when the run fails or is interrupted. When this process
+dies, dask's own watch does it: each worker holds the read end of a pipe whose
+write end only this process holds and exits as soon as it reads EOF (a worker
+thread of ``distributed.process.AsyncProcess``), which covers SIGKILL too.
+PR_SET_PDEATHSIG is not used: it fires when the *thread* that started the
+child ends, and dask starts workers from its event-loop thread.
 """
 
 import os
@@ -272,10 +281,17 @@ class _Cluster:
                 pids.append(pid)
         return pids
 
-    def close(self):
-        """Closes the client and, for a LocalCluster, every process it started; kills what lingers."""
+    def close(self, abandon=False):
+        """Closes the client and, for a LocalCluster, every process it started; kills what lingers.
+
+        ``abandon``: the run failed or was interrupted, so the LocalCluster's
+        workers may be inside a task that never looks up; they are killed
+        first, not asked to finish.
+        """
         started = time.perf_counter()
         pids = self.worker_pids()
+        if abandon:
+            _kill_survivors(pids)
         if self.client is not None:
             try:
                 self.client.close(timeout=CLOSE_TIMEOUT_S)
@@ -295,11 +311,7 @@ def _kill_survivors(pids):
 
     for pid in pids:
         try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            continue
-        try:
-            os.waitpid(pid, 0)
+            os.kill(pid, signal.SIGKILL)  # dask's own watcher thread reaps it
         except OSError:
             pass
 
@@ -367,6 +379,11 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
         after = _probe(client)
         info = client.scheduler_info(n_workers=-1)
         details = _details(strategy, cluster, info, before, after, results, submitted_ns, gathered_ns)
+    except BaseException:
+        if cluster is not None:
+            cluster.close(abandon=True)
+            cluster = None
+        raise
     finally:
         if cluster is not None:
             close_s = cluster.close()

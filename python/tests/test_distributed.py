@@ -154,6 +154,9 @@ def run_json(*args, env=ENV):
 
 
 def sequential_checksum(kernel, size, tasks):
+    """The harness's sequential checksum (for a large sum of squares, its closed form)."""
+    if kernel == "sum_squares" and size > 1_000_000:
+        return repr(tasks * ((size - 1) * size * (2 * size - 1) // 6))
     return repr(harness.sequential(kernel, size, tasks, max(1, size // 100))[0])
 
 
