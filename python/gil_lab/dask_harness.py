@@ -484,6 +484,8 @@ def _details(strategy, cluster, info, before, after, results, submitted_ns, gath
         "worker_cpu_s": cpu_total,
         "workers_lost": sum(1 for w in per_worker if w["lost"]),
         "gil_contention": statistics.fmean(gil) if gil else None,
+        "gil_contention_what": ("dask's system monitor (gilknocker): the share of time its polling thread "
+                                "waited for the GIL, per worker over the run, mean of the workers"),
         "gil_contention_reason": None if gil else next(
             (w["gil_contention_reason"] for w in per_worker if w["gil_contention_reason"]),
             "dask's monitor took no sample during the run"),
