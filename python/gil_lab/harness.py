@@ -358,3 +358,33 @@ def subinterpreters(kernel, size, tasks, chunk, workers):
         value = int(a["value"]) if a["kind"] == "int" else float(a["value"])
         results.append((value, [tuple(c) for c in a["chunks"]], a["cpu_s"]))
     return combine(results)
+
+
+# dask.distributed strategies: the work lives in gil_lab/dask_harness.py,
+# imported only when one of them runs (dask comes from a private environment).
+DASK_STRATEGIES = ("py-dask", "py-dask-threads")
+
+
+def dask(strategy, kernel, size, tasks, chunk, workers, address=None):
+    """``py-dask`` (one-thread worker processes, or the scheduler at ``address``) or
+    ``py-dask-threads`` (one worker process with ``workers`` threads). The answer is
+    ``(checksum, chunks, worker_cpu_s)`` with a ``details`` dict (``details_json()``)."""
+    from gil_lab import dask_harness
+
+    return dask_harness.run(strategy, kernel, size, tasks, chunk, workers, address)
+
+
+def dask_reason(strategy="py-dask", address=None):
+    """``None`` when ``strategy`` can run in this interpreter, else why not (with the install command)."""
+    from gil_lab import dask_harness
+
+    return dask_harness.reason(strategy, address)
+
+
+def dask_availability_json():
+    """For ``gil-lab pythons``: whether this interpreter has dask, its versions, or the install command."""
+    import json
+
+    from gil_lab import dask_harness
+
+    return json.dumps(dask_harness.availability())

@@ -26,11 +26,15 @@ MODELS = {
     "subinterpreters": lambda r: harness.subinterpreters(
         r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"]
     ),
+    "dask": lambda r: harness.dask(
+        r.get("strategy", "py-dask"), r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"], r.get("address")
+    ),
 }
 
 REASONS = {
     "interpreter_pool": harness.interpreter_pool_reason,
     "subinterpreters": harness.subinterpreters_reason,
+    "dask": harness.dask_reason,
 }
 
 
@@ -52,10 +56,11 @@ def answer(request):
     own0, children0 = _cpu()
     start_ns = time.monotonic_ns()
     start = time.perf_counter()
-    value, chunks, worker_cpu = MODELS[request["model"]](request)
+    result = MODELS[request["model"]](request)
+    value, chunks, worker_cpu = result
     wall = time.perf_counter() - start
     own1, children1 = _cpu()
-    return {
+    answer = {
         "ok": True,
         "kind": "int" if isinstance(value, int) else "float",
         "value": repr(value),
@@ -64,6 +69,9 @@ def answer(request):
         "cpu_s": (own1 - own0) + max(children1 - children0, worker_cpu),
         "start_ns": start_ns,
     }
+    if getattr(result, "details", None) is not None:
+        answer["details"] = result.details  # dask: cluster, workers, hosts, start-up, GIL contention
+    return answer
 
 
 def serve(stdin=sys.stdin, stdout=sys.stdout):
@@ -72,8 +80,11 @@ def serve(stdin=sys.stdin, stdout=sys.stdout):
             continue
         try:
             reply = answer(json.loads(line))
-        except BaseException:  # noqa: BLE001 - every failure goes back to the host
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the host
             reply = {"ok": False, "error": traceback.format_exc()}
+            if getattr(exc, "exit_code", None) is not None:  # e.g. an unreachable --dask address: 2
+                reply["exit_code"] = exc.exit_code
+                reply["message"] = str(exc)
         stdout.write(json.dumps(reply) + "\n")
         stdout.flush()
 

@@ -57,9 +57,21 @@ def uses_processes(path):
     return metadata(path)[2].get("Start methods") == "yes"
 
 
+def missing_dask(path):
+    """Why a lesson built on dask cannot run in this interpreter, or None (also for the others)."""
+    if "gil_lab.dask_harness" not in path.read_text(encoding="utf-8"):
+        return None
+    sys.path.insert(0, str(LESSONS_DIR.parent))
+    from gil_lab import dask_harness
+
+    return dask_harness.reason() if not (Path(dask_harness.venv_dir()) / "bin" / "dask").exists() else None
+
+
 def run_lesson(path, *args):
     if sys.version_info[:2] < requires(path):
         pytest.skip(f"{lesson_name(path)} requires Python {'.'.join(map(str, requires(path)))}")
+    if missing_dask(path):
+        pytest.skip(missing_dask(path))
     return subprocess.run([sys.executable, str(path), "--quick", *args],
                           capture_output=True, text=True, timeout=TIMEOUT, env=ENV)
 
