@@ -74,6 +74,7 @@ pub fn resolve(target: &str, lessons: &[Lesson]) -> Result<PathBuf, UsageError> 
 /// traceback of an uncaught exception.
 pub fn run_file(_python: &Embedded, path: &Path, args: &[String]) -> Result<i32> {
     let path = path.canonicalize()?;
+    crate::os::signals::hand_signals_to(Box::new(hand_to_lesson));
     Python::attach(|py| -> Result<i32> {
         let outcome = py
             .import("gil_lab.runner")?
@@ -89,6 +90,50 @@ pub fn run_file(_python: &Embedded, path: &Path, args: &[String]) -> Result<i32>
         };
         flush_std_streams(py);
         Ok(code)
+    })
+}
+
+/// Gives `signal` to the running lesson if it asked for it (`gil_lab.runner`
+/// recorded its `signal.signal`): its handler runs in the main thread, as in
+/// `python3`; an ignored signal is dropped. False: the lesson left it alone.
+fn hand_to_lesson(signal: i32) -> bool {
+    let wish = Python::attach(|py| -> PyResult<String> {
+        py.import("gil_lab.runner")?
+            .getattr("lesson_handler")?
+            .call1((signal,))?
+            .extract()
+    });
+    match wish.as_deref() {
+        Ok("ignore") => true,
+        Ok("handler") => {
+            // SAFETY: Py_AddPendingCall may be called from any thread; the
+            // callback runs later in the main thread with the GIL held.
+            unsafe {
+                pyo3::ffi::Py_AddPendingCall(
+                    Some(deliver),
+                    signal as isize as *mut std::ffi::c_void,
+                ) == 0
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Runs the lesson's handler for the signal packed into `arg` (a pending call).
+extern "C" fn deliver(arg: *mut std::ffi::c_void) -> std::ffi::c_int {
+    let signal = arg as isize as i32;
+    Python::attach(|py| {
+        let called = py
+            .import("gil_lab.runner")
+            .and_then(|runner| runner.getattr("deliver")?.call1((signal,)).map(|_| ()));
+        match called {
+            Ok(()) => 0,
+            // The handler raised (KeyboardInterrupt, SystemExit…): the main thread gets it.
+            Err(e) => {
+                e.restore(py);
+                -1
+            }
+        }
     })
 }
 

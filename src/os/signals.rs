@@ -63,11 +63,56 @@ pub fn install() -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("gil-lab-signals".into())
         .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                exit_now(128 + signal, "interrupted");
+            let mut first = None;
+            for signal in signals.forever() {
+                if first.is_some() {
+                    exit_now(128 + signal, "interrupted again");
+                }
+                first = Some(signal);
+                let handled = HANDOVER
+                    .get()
+                    .is_some_and(|handover| handover(signal));
+                if !handled {
+                    exit_now(128 + signal, "interrupted");
+                }
+                eprintln!(
+                    "\ngil-lab: the lesson handles {} itself; send it again (Ctrl-C) or wait {} s and every child process ends",
+                    name(signal),
+                    GRACE.as_secs()
+                );
+                let _ = std::thread::Builder::new()
+                    .name("gil-lab-grace".into())
+                    .spawn(move || {
+                        std::thread::sleep(GRACE);
+                        exit_now(128 + signal, "the lesson did not end in time");
+                    });
             }
         })?;
     Ok(())
+}
+
+fn name(signal: i32) -> String {
+    match signal {
+        SIGINT => "SIGINT (Ctrl-C)".into(),
+        SIGTERM => "SIGTERM".into(),
+        SIGHUP => "SIGHUP".into(),
+        other => format!("signal {other}"),
+    }
+}
+
+/// How long a lesson that handles (or ignores) a signal has before the host ends it.
+pub const GRACE: Duration = Duration::from_secs(3);
+
+/// Hands a signal to a running lesson that asked for it; answers whether it did.
+type Handover = Box<dyn Fn(i32) -> bool + Send + Sync>;
+static HANDOVER: OnceLock<Handover> = OnceLock::new();
+
+/// While a lesson runs in this process, the first SIGINT/SIGTERM/SIGHUP goes to
+/// `handover`, which delivers it to the lesson's own handler (or respects its
+/// SIG_IGN) and returns true; the second signal, or [`GRACE`] later, ends the
+/// process and every child as usual. Returning false ends at once.
+pub fn hand_signals_to(handover: Handover) {
+    let _ = HANDOVER.set(handover);
 }
 
 /// Set by whichever way out comes first (the end of the work, a signal, a
