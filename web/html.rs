@@ -408,12 +408,7 @@ fn compare(r: &Value, index: usize, level: usize) -> String {
 
     out += "<h3>Results</h3>\n<div class=\"scroll\"><table class=\"results\">\n<thead><tr>";
     for (k, c) in COMPARE_COLUMNS.iter().enumerate() {
-        cell(
-            &mut out,
-            "th",
-            if k == 0 { "" } else { "num" },
-            c,
-        );
+        cell(&mut out, "th", if k == 0 { "" } else { "num" }, c);
     }
     out += "</tr></thead>\n<tbody>\n";
     for row in list(&r["results"]) {
