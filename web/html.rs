@@ -774,8 +774,8 @@ fn axis(out: &mut String, y: f64, span_ns: u64, scale: f64) {
         }
         let _ = write!(
             out,
-            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{y0:.1}\" y2=\"{y1:.1}\" stroke=\"{INK}\"/><text x=\"{x:.1}\" y=\"{ty:.1}\" text-anchor=\"middle\" font-size=\"13\">{}</text>",
-            format!("{} {unit}", tick_label(t)),
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{y0:.1}\" y2=\"{y1:.1}\" stroke=\"{INK}\"/><text x=\"{x:.1}\" y=\"{ty:.1}\" text-anchor=\"middle\" font-size=\"13\">{} {unit}</text>",
+            tick_label(t),
             y0 = y,
             y1 = y + 5.0,
             ty = y + 19.0
@@ -1076,14 +1076,11 @@ fn bars(title: &str, unit: &str, items: &[(String, f64)]) -> String {
 
 // ---------------------------------------------------------------- sweep
 
-/// A line chart: `(label, points, reference)` series; references are dashed.
-fn line_chart(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    log_x: bool,
-    series: &[(String, Vec<(f64, f64)>, bool)],
-) -> String {
+/// One line of a chart: its label, its points and whether it is a reference (dashed).
+type Series = (String, Vec<(f64, f64)>, bool);
+
+/// A line chart; reference series are drawn dashed and grey.
+fn line_chart(title: &str, x_label: &str, y_label: &str, log_x: bool, series: &[Series]) -> String {
     let (w, h, left, right, top, bottom) = (820.0, 440.0, 70.0, 210.0, 44.0, 56.0);
     let tx = |x: f64| if log_x { x.max(1e-12).log10() } else { x };
     let (mut x0, mut x1, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
@@ -1372,7 +1369,7 @@ fn sweep_rows(v: &Value) -> String {
     );
     out += &rows_table(rows);
     if what == "ipc" {
-        let mut series: Vec<(String, Vec<(f64, f64)>, bool)> = Vec::new();
+        let mut series: Vec<Series> = Vec::new();
         for r in rows {
             let (Some(route), Some(bytes), Some(ms)) = (
                 r["route"].as_str(),
@@ -1483,9 +1480,9 @@ pub fn live_table(r: &Value) -> String {
             .map(|x| format!("{x:.1}"))
             .collect::<Vec<_>>()
             .join(" ");
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<tr data-strategy=\"{id}\"><th>{id}</th><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            "<tr data-strategy=\"{id}\"><th>{id}</th><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&text(&g["workers"])),
             escape(&runs_in),
             spread(&g["rate"], 1),

@@ -62,12 +62,12 @@ const { launch, watchErrors, finish, shotPath } = require('./common.cjs');
       const visible = () => page.evaluate(() => {
         const first = document.querySelector('svg.timelines');
         const shown = (sel) => [...first.querySelectorAll(sel)].filter((g) => getComputedStyle(g).display !== 'none').length;
-        return { shared: shown('g.shared'), own: shown('g.own') };
+        return { shared: shown('g.shared'), own: shown('g.own'), panels: first.querySelectorAll('g.panel').length };
       });
       const before = await visible();
       await page.locator('input.own-axis').first().check();
       const after = await visible();
-      result.checks.shared_axis_first = before.shared === facts.panels && before.own === 0;
+      result.checks.shared_axis_first = before.shared === before.panels && before.own === 0;
       result.checks.toggle_shows_own_axes = after.own > 0 && after.shared === 0;
       const own = shotPath(artifacts, path.basename(file, '.html') + '-own-axis.png');
       if (own) { await page.screenshot({ path: own, fullPage: true }); result.screenshots.push(own); }
