@@ -207,8 +207,8 @@ fn spread(v: &Value, decimals: usize) -> String {
 /// A figure with as many digits as it needs to be read.
 fn number(x: f64) -> String {
     let a = x.abs();
-    if x == 0.0 {
-        "0".into()
+    if x.fract() == 0.0 && a < 1e15 {
+        format!("{x:.0}")
     } else if a >= 1000.0 {
         format!("{x:.0}")
     } else if a >= 100.0 {
@@ -1100,13 +1100,13 @@ fn line_chart(title: &str, x_label: &str, y_label: &str, log_x: bool, series: &[
     let px = |x: f64| left + (tx(x) - x0) / (x1 - x0) * pw;
     let py = |y: f64| top + ph - y / y1 * ph;
     let mut out = format!(
-        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"14\" fill=\"{INK}\" role=\"img\" aria-label=\"{t}\"><text x=\"{left}\" y=\"26\" font-size=\"17\" font-weight=\"bold\">{t}</text><rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#888\"/>\n",
+        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"16\" fill=\"{INK}\" role=\"img\" aria-label=\"{t}\"><text x=\"{left}\" y=\"26\" font-size=\"18\" font-weight=\"bold\">{t}</text><rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#888\"/>\n",
         t = escape(title)
     );
     for t in ticks(0.0, y1) {
         let _ = write!(
             out,
-            "<line x1=\"{left}\" x2=\"{0}\" y1=\"{1:.1}\" y2=\"{1:.1}\" stroke=\"#e3e6ea\"/><text x=\"{2}\" y=\"{3:.1}\" text-anchor=\"end\" font-size=\"13\">{4}</text>",
+            "<line x1=\"{left}\" x2=\"{0}\" y1=\"{1:.1}\" y2=\"{1:.1}\" stroke=\"#e3e6ea\"/><text x=\"{2}\" y=\"{3:.1}\" text-anchor=\"end\" font-size=\"15\">{4}</text>",
             left + pw,
             py(t),
             left - 6.0,
@@ -1114,8 +1114,14 @@ fn line_chart(title: &str, x_label: &str, y_label: &str, log_x: bool, series: &[
             tick_label(t)
         );
     }
+    // Counts (workers) get whole ticks only; a log axis gets its decades.
+    let whole = log_x
+        || series
+            .iter()
+            .flat_map(|s| s.1.iter())
+            .all(|p| p.0.fract() == 0.0);
     for t in ticks(x0, x1) {
-        if log_x && t.fract().abs() > 1e-9 {
+        if whole && t.fract().abs() > 1e-9 {
             continue;
         }
         let value = if log_x { 10f64.powf(t) } else { t };
@@ -1128,7 +1134,7 @@ fn line_chart(title: &str, x_label: &str, y_label: &str, log_x: bool, series: &[
         };
         let _ = write!(
             out,
-            "<text x=\"{0:.1}\" y=\"{1}\" text-anchor=\"middle\" font-size=\"13\">{label}</text>",
+            "<text x=\"{0:.1}\" y=\"{1}\" text-anchor=\"middle\" font-size=\"15\">{label}</text>",
             left + (t - x0) / (x1 - x0) * pw,
             top + ph + 18.0
         );
@@ -1324,10 +1330,25 @@ fn value_cell(v: &Value) -> String {
     }
 }
 
+/// A row's columns: nested objects that are not spreads become `key.sub` columns.
+fn flatten(row: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for (k, v) in row.as_object().into_iter().flatten() {
+        match v.as_object() {
+            Some(o) if !o.contains_key("median") => {
+                out.extend(o.iter().map(|(sub, x)| (format!("{k}.{sub}"), x.clone())))
+            }
+            _ => out.push((k.clone(), v.clone())),
+        }
+    }
+    out
+}
+
 fn rows_table(rows: &[Value]) -> String {
+    let flat: Vec<Vec<(String, Value)>> = rows.iter().map(flatten).collect();
     let mut columns: Vec<&str> = Vec::new();
-    for r in rows {
-        for k in r.as_object().into_iter().flat_map(|o| o.keys()) {
+    for r in &flat {
+        for (k, _) in r {
             if !columns.contains(&k.as_str()) {
                 columns.push(k);
             }
@@ -1338,10 +1359,13 @@ fn rows_table(rows: &[Value]) -> String {
         let _ = write!(out, "<th>{}</th>", escape(c));
     }
     out += "</tr></thead><tbody>\n";
-    for r in rows {
+    for r in &flat {
         out += "<tr>";
         for c in &columns {
-            let v = &r[*c];
+            let v = r
+                .iter()
+                .find(|(k, _)| k == c)
+                .map_or(&Value::Null, |(_, v)| v);
             let class = if v.is_number() || v.is_object() {
                 " class=\"num\""
             } else {
