@@ -589,7 +589,7 @@ fn speedup_bars(r: &Value) -> String {
             x(id),
             y + 1.0,
             y + row_h - 1.0,
-            x(best) + 8.0,
+            x(best.max(row["speedup_median"].as_f64().unwrap_or(0.0))) + 8.0,
             y + row_h / 2.0 + 5.0
         );
     }
@@ -1356,7 +1356,9 @@ fn rows_table(rows: &[Value]) -> String {
     }
     let mut out = String::from("<div class=\"scroll\"><table class=\"results\"><thead><tr>");
     for c in &columns {
-        let _ = write!(out, "<th>{}</th>", escape(c));
+        // Long keys (after_touch.pss_kb) may break after a dot or an underscore.
+        let name = escape(c).replace('.', ".<wbr>").replace('_', "_<wbr>");
+        let _ = write!(out, "<th>{name}</th>");
     }
     out += "</tr></thead><tbody>\n";
     for r in &flat {
