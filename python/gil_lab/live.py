@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 
+from gil_lab import lifeline
 from gil_lab.harness import io_wait, sqrt_sum, sum_squares
 
 SLOT = struct.Struct("<Q")
@@ -63,7 +64,9 @@ def work(path, worker, kernel, chunk):
         begun = time.monotonic_ns()
         keep_until = begun + int(TIMELINE_S * 1e9)
         done = 0
+        lifeline.check()
         while not slots.stopped():
+            lifeline.check()
             start, cpu = time.monotonic_ns(), time.thread_time_ns()
             one_chunk(kernel, chunk)
             end = time.monotonic_ns()

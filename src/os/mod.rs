@@ -6,3 +6,4 @@ pub mod machine;
 pub mod output;
 pub mod processes;
 pub mod signals;
+pub mod threads;

@@ -36,16 +36,72 @@ pub const STOP_FILE_ENV: &str = "GIL_LAB_STOP_FILE";
 /// Creates the private temporary folder and points `TMPDIR` at it, so that temp
 /// files and sockets of lessons and workers land there. Call before Python starts
 /// and before other threads exist; the folder goes when the returned guard drops
-/// or when a signal ends the process.
+/// or when a signal ends the process. Folders that killed runs left behind
+/// (their PID is in the name) are removed first.
+///
+/// Like Python's `tempfile`, it falls back from a `TMPDIR` that cannot be used
+/// to /tmp, /var/tmp and the current folder.
 pub fn private_temp_dir() -> std::io::Result<tempfile::TempDir> {
-    let dir = tempfile::Builder::new().prefix("gil-lab-").tempdir()?;
-    let _ = PRIVATE_DIR.set(dir.path().to_path_buf());
-    // SAFETY: called from `main`'s thread before any other thread is started.
-    unsafe {
-        std::env::set_var("TMPDIR", dir.path());
-        std::env::set_var(STOP_FILE_ENV, dir.path().join("stop"));
+    let prefix = format!("gil-lab-{}-", std::process::id());
+    let mut last = None;
+    for parent in temp_candidates() {
+        remove_abandoned(&parent);
+        match tempfile::Builder::new().prefix(&prefix).tempdir_in(&parent) {
+            Ok(dir) => {
+                let _ = PRIVATE_DIR.set(dir.path().to_path_buf());
+                // SAFETY: called from `main`'s thread before any other thread is started.
+                unsafe {
+                    std::env::set_var("TMPDIR", dir.path());
+                    std::env::set_var(STOP_FILE_ENV, dir.path().join("stop"));
+                    std::env::set_var(HOST_PID_ENV, std::process::id().to_string());
+                }
+                return Ok(dir);
+            }
+            Err(e) => last = Some(e),
+        }
     }
-    Ok(dir)
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary folder")))
+}
+
+/// Tells worker processes which process is the host (see `gil_lab.lifeline`).
+pub const HOST_PID_ENV: &str = "GIL_LAB_HOST_PID";
+
+fn temp_candidates() -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = ["TMPDIR", "TEMP", "TMP"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .map(PathBuf::from)
+        .collect();
+    all.extend(["/tmp", "/var/tmp"].map(PathBuf::from));
+    if let Ok(here) = std::env::current_dir() {
+        all.push(here);
+    }
+    all
+}
+
+/// Removes `gil-lab-PID-*` folders in `parent` whose process no longer exists
+/// (a run killed with SIGKILL, or a lesson that called `os._exit`).
+fn remove_abandoned(parent: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("gil-lab-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: kill with signal 0 only checks that the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Starts the thread that turns SIGINT/SIGTERM/SIGHUP (a closed terminal) into a clean exit, and makes

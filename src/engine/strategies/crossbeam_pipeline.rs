@@ -5,6 +5,7 @@ use super::{Gil, Implementation, Model, Sample, Strategy};
 use crate::engine::kernels::{Value, chunk_bounds, run_chunk};
 use crate::engine::timeline::{Chunk, now_ns, thread_cpu_ns};
 use crate::engine::workload::{Kernel, Setup};
+use crate::os::threads::spawn_scoped;
 
 /// The model this file runs.
 pub const MODEL: Model = Model {
@@ -42,7 +43,7 @@ impl Strategy for CrossbeamPipeline {
         let mut partials = vec![vec![None; per_task]; w.tasks];
         let mut chunks = Vec::with_capacity(per_task * w.tasks);
         std::thread::scope(|scope| -> Result<()> {
-            let producer = scope.spawn(|| {
+            let producer = spawn_scoped(scope, "gil-lab-producer", || {
                 for task in 0..w.tasks {
                     for (index, &(lo, hi)) in bounds.iter().enumerate() {
                         // A timed-out run gets no more chunks; its result is thrown away.
@@ -54,11 +55,11 @@ impl Strategy for CrossbeamPipeline {
                     }
                 }
                 drop(work_tx);
-            });
+            })?;
             let workers: Vec<_> = (0..setup.workers)
                 .map(|worker| {
                     let (rx, tx) = (work_rx.clone(), done_tx.clone());
-                    scope.spawn(move || {
+                    spawn_scoped(scope, format!("gil-lab-pipeline-{worker}"), move || {
                         for (task, index, lo, hi) in rx {
                             let (start_ns, cpu0) = (now_ns(), thread_cpu_ns());
                             let value = run_chunk(w.kernel, lo, hi, Value::zero(w.kernel));
@@ -74,7 +75,7 @@ impl Strategy for CrossbeamPipeline {
                         }
                     })
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             drop(done_tx);
             for (task, index, value, chunk) in done_rx.iter() {
                 partials[task][index] = Some(value);

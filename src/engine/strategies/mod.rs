@@ -11,6 +11,7 @@ use anyhow::{Result, anyhow};
 use crate::engine::kernels::Value;
 use crate::engine::timeline::Chunk;
 use crate::engine::workload::Setup;
+use crate::os::threads::spawn_scoped;
 pub use model::{Gil, Implementation, LiveRole, Model};
 
 pub(crate) mod crossbeam_pipeline;
@@ -149,14 +150,24 @@ pub fn spread_tasks<T: Send>(
                 .push((task, value));
         }
     };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers.max(1))
-            .map(|w| scope.spawn(move || worker_loop(w)))
-            .collect();
+    std::thread::scope(|scope| -> Result<()> {
+        let mut handles = Vec::new();
+        let mut started = Ok(());
+        for w in 0..workers.max(1) {
+            match spawn_scoped(scope, format!("gil-lab-worker-{w}"), move || worker_loop(w)) {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    // The workers already started finish the tasks; the run still fails.
+                    started = Err(e);
+                    break;
+                }
+            }
+        }
         handles.into_iter().enumerate().try_for_each(|(w, h)| {
             h.join()
                 .map_err(|_| anyhow!("worker thread {w} panicked"))?
-        })
+        })?;
+        started
     })?;
     let mut results = results
         .into_inner()

@@ -12,6 +12,7 @@ use crate::engine::strategies::{self, Gil};
 use crate::engine::timeline::{Chunk, now_ns, thread_cpu_ns};
 use crate::engine::workload::Kernel;
 use crate::lab::live::slots::Slots;
+use crate::os::threads::spawn_scoped;
 
 /// How a group's workers run: the model's own live role.
 pub use crate::engine::strategies::LiveRole as Runner;
@@ -199,7 +200,7 @@ fn rust_attached(group: &Group, work: &Work, slots: &Slots) -> Result<Vec<Chunk>
     let per_worker: Vec<Result<Vec<Chunk>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..group.workers)
             .map(|w| {
-                scope.spawn(move || {
+                spawn_scoped(scope, format!("gil-lab-live-{w}"), move || {
                     let step = Python::attach(|py| -> PyResult<Py<PyAny>> {
                         Ok(py.import("gil_lab.live")?.getattr("one_chunk")?.unbind())
                     })?;
@@ -214,7 +215,7 @@ fn rust_attached(group: &Group, work: &Work, slots: &Slots) -> Result<Vec<Chunk>
         handles
             .into_iter()
             .map(|h| {
-                h.join()
+                h?.join()
                     .unwrap_or_else(|_| bail!("a worker thread panicked"))
             })
             .collect()

@@ -24,6 +24,7 @@ use crate::engine::timeline::Chunk;
 use crate::engine::workload::{Kernel, Scenario};
 use crate::error::UsageError;
 use crate::os::machine::Machine;
+use crate::os::threads::spawn_scoped;
 pub use crate::report::live::{GroupResult, LiveReport, Reference};
 use group::{Group, Runner, Work};
 use sample::{Summary, Tick, summarize, until_stop, windows};
@@ -265,7 +266,7 @@ fn run_sampled(
 ) -> (Result<Vec<Chunk>>, Vec<Tick>) {
     let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let sampler = scope.spawn(|| {
+        let sampler = spawn_scoped(scope, "gil-lab-sampler", || {
             let begun = Instant::now();
             let mut ticks = Vec::new();
             loop {
@@ -290,6 +291,10 @@ fn run_sampled(
             }
             ticks
         });
+        let sampler = match sampler {
+            Ok(sampler) => sampler,
+            Err(e) => return (Err(e), Vec::new()),
+        };
         let outcome = group::run(g, work, slots);
         // Whatever happened, the workers must stop and the sampler with them.
         slots.stop();
