@@ -72,15 +72,25 @@ def pick(interpreters, min_version=(0,), free_threaded=None):
     """The first other interpreter of at least ``min_version`` (and, if given, of that GIL kind).
 
     With ``free_threaded=None`` a build with the GIL is preferred: it is the
-    configuration most readers run.
+    configuration most readers run; among those, the newest version.
     """
     candidates = [
         e for e in others(interpreters)
         if version_of(e) >= tuple(min_version)
         and (free_threaded is None or bool(e.get("free_threaded")) == free_threaded)
     ]
-    candidates.sort(key=lambda e: bool(e.get("free_threaded")))
+    candidates.sort(key=lambda e: (bool(e.get("free_threaded")), [-n for n in version_of(e)]))
     return candidates[0] if candidates else None
+
+
+def run_where_new_enough(interpreters, min_version, claim_id, quick):
+    """A claim about ``min_version`` (e.g. 3.14) decided where it applies: when this
+    interpreter is older and one at least that new is installed, the check as it ran
+    there; otherwise None (check here)."""
+    if sys.version_info[:len(min_version)] >= tuple(min_version):
+        return None
+    entry = pick(interpreters, min_version=min_version, free_threaded=False)
+    return run_check(entry, claim_id, quick) if entry is not None else None
 
 
 def child_environment():

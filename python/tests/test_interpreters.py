@@ -155,6 +155,24 @@ def test_a_process_pool_uses_this_interpreters_default_unless_told():
     assert isinstance(report["notes"], list)
 
 
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork here")
+def test_a_warning_about_forking_with_threads_is_noted_once():
+    import threading
+
+    release = threading.Event()
+    bystander = threading.Thread(target=release.wait, daemon=True)
+    bystander.start()
+    report = {}
+    try:
+        harness.process_pool("sum_squares", 10_000, 4, 10_000, 2, "fork", report=report)
+    finally:
+        release.set()
+        bystander.join()
+    # 3.12+ warns when a process with threads forks; each distinct warning is noted once.
+    assert len(report["notes"]) == (1 if VERSION >= (3, 12) else 0)
+    assert all("fork" in note for note in report["notes"])
+
+
 # --------------------------------------------------------------------------
 # The GIL probe
 # --------------------------------------------------------------------------

@@ -72,6 +72,10 @@ def subinterpreters(quick, interpreters):
                   "of 2 own-GIL subinterpreters (and, as the machine's control, of 2 processes); PSS a "
                   "subinterpreter adds against a spawn child's PSS, without and with a list-of-floats dataset "
                   "each must load")
+    # The claim is about 3.14's interpreters: decided on a 3.14 when one is installed.
+    there = pythons.run_where_new_enough(interpreters, (3, 14), "subinterpreters-share-process", quick)
+    if there is not None:
+        return there
     if not runs_own_gil_subinterpreters():
         entry = pythons.pick(interpreters, min_version=(3, 13))
         if entry is None:

@@ -4,7 +4,7 @@
 import multiprocessing
 import threading
 
-from gil_lab import memory, processes
+from gil_lab import memory, processes, pythons
 from gil_lab.claims import measure
 
 # The document's "~8MB" per thread. "~" allows a factor of two either way;
@@ -115,6 +115,7 @@ SCENARIOS = (
     ("fork", "buffer", "fork, model as one buffer"),
     ("fork", "objects", "fork, model as Python objects"),
     ("spawn", "buffer", "spawn, model loaded by the child"),
+    ("forkserver", "buffer", "forkserver, model loaded by the child"),
 )
 
 
@@ -133,6 +134,10 @@ def copies_per_child(method, kind, mb, model, model_kb):
 
 
 def model_copies(quick, interpreters):
+    # Measured on a 3.14 when one is installed: its processes start with forkserver.
+    there = pythons.run_where_new_enough(interpreters, (3, 14), "processes-clone-model-ram", quick)
+    if there is not None:
+        return there
     reason = memory.rollup_reason()
     if reason is not None:
         return measure.cannot_test("children reading a preloaded model, smaps_rollup read", reason)
