@@ -2,7 +2,10 @@
 
 A lesson's docstring ends with ``Key: value`` lines (Document, Demonstrates,
 Requires, Start methods); this module reads them with ``ast`` without importing
-the lesson, so listing the catalog never runs lesson code.
+the lesson, so listing the catalog never runs lesson code. ``Requires: 3.8`` is
+the oldest Python that runs the lesson; a lesson about a newer version's
+features also sets ``BEST_PYTHON = ("3.14", "why")`` at its top level (older
+Pythons run a fallback and say so).
 """
 
 import ast
@@ -25,7 +28,8 @@ def lesson_files(directory=LESSONS_DIR):
 def describe(path):
     """One lesson's entry, or a ValueError naming the key that is missing."""
     with open(path, encoding="utf-8") as f:
-        doc = ast.get_docstring(ast.parse(f.read(), path)) or ""
+        tree = ast.parse(f.read(), path)
+    doc = ast.get_docstring(tree) or ""
     lines = doc.strip().splitlines()
     fields = {}
     for line in lines:
@@ -37,6 +41,7 @@ def describe(path):
         raise ValueError("%s: docstring lacks %s" % (path, ", ".join(missing)))
     document, _, section = fields["Document"].partition("§")
     requires = tuple(int(p) for p in fields["Requires"].split("."))
+    best, best_why = _best_python(tree)
     return {
         "name": os.path.basename(path)[:-3].replace("_", "-"),
         "title": lines[0].strip() if lines else "",
@@ -46,8 +51,33 @@ def describe(path):
         "min_python": fields["Requires"],
         "start_methods": fields["Start methods"].lower().startswith("yes"),
         "available": sys.version_info[: len(requires)] >= requires,
+        # The version the lesson is about, or None; older Pythons run a fallback.
+        "best_python": best or None,
+        "best_python_why": best_why,
         "path": path,
     }
+
+
+def _best_python(tree):
+    """``BEST_PYTHON = ("3.14", "why")`` of a lesson's module, or ``(None, None)``."""
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and getattr(node.targets[0], "id", None) == "BEST_PYTHON"):
+            version, why = ast.literal_eval(node.value)
+            return version, why
+    return None, None
+
+
+def runs_on(entry, version):
+    """How lesson ``entry`` runs on Python ``version`` (``(3, 14)``): "fully", "fallback"
+    (it runs, without the features it is about) or "no"."""
+    version = tuple(version)[:2]
+    if version < tuple(int(p) for p in entry["min_python"].split("."))[:2]:
+        return "no"
+    best = entry.get("best_python")
+    if best and version < tuple(int(p) for p in best.split("."))[:2]:
+        return "fallback"
+    return "fully"
 
 
 def catalog(directory=LESSONS_DIR):

@@ -259,7 +259,7 @@ class _Cluster:
                 processes=True,
                 host="127.0.0.1",
                 scheduler_port=0,
-                dashboard_address=None,
+                dashboard_address=":0",  # a free port: a fixed one may be taken by another cluster
                 silence_logs=50,  # logging.CRITICAL: a lost worker is reported by the result
             )
             try:

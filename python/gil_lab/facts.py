@@ -12,6 +12,10 @@ def interpreter_facts():
     free_threaded_build = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
     is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
     gil_disabled = free_threaded_build and is_gil_enabled is not None and not is_gil_enabled()
+    from gil_lab import interpreters
+    from gil_lab.tachyon import reason as tachyon_reason
+
+    sub = interpreters.facts()
     version = "%d.%d.%d" % sys.version_info[:3]
     if free_threaded_build:
         version += "t"
@@ -25,18 +29,17 @@ def interpreter_facts():
         "gil_disabled": gil_disabled,
         # PEP 684: from 3.12 a subinterpreter can be created with its own GIL.
         "own_gil_subinterpreters": sys.version_info >= (3, 12),
-        "interpreter_pool": _has_interpreter_pool(),
+        # The stdlib's concurrent.futures.InterpreterPoolExecutor (3.14+).
+        "interpreter_pool": interpreters.pool()[0] == interpreters.POOL_STDLIB[2],
         "start_method": _default_start_method(),
         "cpus": os.cpu_count(),
+        # Which subinterpreter API and pool gil-lab uses here (labels, or null).
+        "subinterpreter_api": sub["subinterpreter_api"],
+        "concurrent_interpreters": sub["concurrent_interpreters"],
+        "interpreter_pool_api": sub["interpreter_pool_api"],
+        # Tachyon (profiling.sampling, 3.15+): null when usable, else why not.
+        "tachyon_reason": tachyon_reason(),
     }
-
-
-def _has_interpreter_pool():
-    try:
-        from concurrent.futures import InterpreterPoolExecutor  # noqa: F401  (3.14+)
-    except ImportError:
-        return False
-    return True
 
 
 def _default_start_method():

@@ -12,7 +12,7 @@ import os
 import threading
 import time
 
-from gil_lab import lifeline
+from gil_lab import interpreters, lifeline
 
 KERNELS = ("sum_squares", "sqrt_sum", "io_wait")
 
@@ -79,6 +79,7 @@ def run_task(kernel, size, chunk, worker=None):
     """One task: returns ``(value, chunks, process_cpu_s)``."""
     if worker is None:
         worker = os.getpid() * 1_000_003 + threading.get_ident() % 1_000_003
+    worker_threads[worker] = threading.get_native_id()
     ident = threading.get_ident()
     _running_tasks.add(ident)
     try:
@@ -142,6 +143,9 @@ def threads_running_tasks():
 
 _running_tasks = set()
 
+# Worker id -> the OS thread id that ran it: how a profiler's threads are matched with workers.
+worker_threads = {}
+
 
 def combine(results, external_cpu=False):
     """Checksum in task order with plain addition, as the native kernels do it.
@@ -174,27 +178,52 @@ def threads(kernel, size, tasks, chunk, workers):
         return combine(pool.map(_task, [(kernel, size, chunk)] * tasks))
 
 
-def process_pool(kernel, size, tasks, chunk, workers, start_method, api="executor"):
-    """``ProcessPoolExecutor`` (or ``multiprocessing.Pool`` for ``api="pool"``), pool start included."""
+def process_pool(kernel, size, tasks, chunk, workers, start_method=None, api="executor", report=None):
+    """``ProcessPoolExecutor`` (or ``multiprocessing.Pool`` for ``api="pool"``), pool start included.
+
+    ``start_method`` None (or ``"default"``) uses this interpreter's own default
+    (fork up to 3.13 on Linux, forkserver from 3.14). A ``report`` dict receives
+    ``start_method``, the one used, and ``notes``: each distinct warning about
+    forking that the run raised (3.12+ warns when a process with threads
+    forks), once however many workers forked.
+    """
+    import warnings
+
+    context = start_context(start_method)
+    jobs = [(kernel, size, chunk)] * tasks
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecationWarning)
+        if api == "pool":
+            pool = context.Pool(processes=workers)
+            try:
+                results = _pool_map_watching_workers(pool, jobs)
+            except BrokenPool:
+                _abandon(pool)
+                raise
+            pool.close()
+            pool.join()
+        else:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                results = list(pool.map(_task, jobs))
+    if report is not None:
+        report["start_method"] = context.get_start_method()
+        report["api"] = "multiprocessing.Pool" if api == "pool" else "concurrent.futures.ProcessPoolExecutor"
+        notes = []
+        for w in caught:
+            text = str(w.message)
+            if "fork" in text and text not in notes:
+                notes.append(text)
+        report["notes"] = notes
+    return combine(results, external_cpu=True)
+
+
+def start_context(start_method=None):
+    """The multiprocessing context for ``start_method``; None, "" or "default": this interpreter's default."""
     import multiprocessing
 
-    context = multiprocessing.get_context(start_method)
-    jobs = [(kernel, size, chunk)] * tasks
-    if api == "pool":
-        pool = context.Pool(processes=workers)
-        try:
-            results = _pool_map_watching_workers(pool, jobs)
-        except BrokenPool:
-            _abandon(pool)
-            raise
-        pool.close()
-        pool.join()
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = list(pool.map(_task, jobs))
-    return combine(results, external_cpu=True)
+    return multiprocessing.get_context(None if start_method in (None, "", "default") else start_method)
 
 
 class BrokenPool(RuntimeError):
@@ -236,32 +265,9 @@ def _abandon(pool):
     pool.terminate()
 
 
-def _interpreter_pool_executor():
-    """``InterpreterPoolExecutor``: 3.14's, or on 3.13 the ``interpreters-pep-734`` backport's."""
-    try:
-        from concurrent.futures import InterpreterPoolExecutor
-
-        return InterpreterPoolExecutor
-    except ImportError:
-        pass
-    try:
-        from interpreters_backport.concurrent.futures import InterpreterPoolExecutor
-
-        return InterpreterPoolExecutor
-    except ImportError:
-        return None
-
-
 def interpreter_pool_reason():
     """``None`` when this interpreter has an interpreter pool, else why not."""
-    if _interpreter_pool_executor() is not None:
-        return None
-    import sys
-
-    return (
-        "needs concurrent.futures.InterpreterPoolExecutor (Python 3.14), or on 3.13 "
-        "the interpreters-pep-734 backport; this is %d.%d without it" % sys.version_info[:2]
-    )
+    return interpreters.pool_reason()
 
 
 def _task_as_text(args):
@@ -279,84 +285,45 @@ def _from_text(text):
     return (int(value) if is_int else float(value)), [tuple(c) for c in chunks], cpu
 
 
-def interpreter_pool(kernel, size, tasks, chunk, workers):
-    """Subinterpreters find ``gil_lab`` through ``PYTHONPATH``, which the host sets."""
-    executor = _interpreter_pool_executor()
+def interpreter_pool(kernel, size, tasks, chunk, workers, report=None):
+    """``InterpreterPoolExecutor``: 3.14's own, or on 3.13 the backport's (``report["api"]`` says which).
+
+    Subinterpreters find ``gil_lab`` through ``PYTHONPATH``, which the host sets.
+    """
+    name, executor = interpreters.pool()
+    if executor is None:
+        raise RuntimeError(interpreters.pool_reason())
     with executor(max_workers=workers) as pool:
         texts = list(pool.map(_task_as_text, [(kernel, size, chunk)] * tasks))
+    if report is not None:
+        report["api"] = name
     return combine([_from_text(t) for t in texts])
 
 
 def subinterpreters_reason():
     """``None`` when this interpreter can run own-GIL subinterpreters from Python, else why not."""
-    try:
-        import _interpchannels  # noqa: F401
-        import _interpreters  # noqa: F401
-    except ImportError:
-        import sys
-
-        return "needs the _interpreters module of Python 3.13+; this is %d.%d" % sys.version_info[:2]
-    return None
+    return interpreters.reason()
 
 
-_SUBINTERPRETER_TASK = """
-import _interpchannels
-from gil_lab.subinterp import run_task_json
-_interpchannels.send(cid, run_task_json(params), blocking=False)
-"""
-
-
-def in_subinterpreters(count, body):
-    """Runs ``body(i, run)`` in one thread per isolated (own-GIL) subinterpreter,
-    through CPython 3.13's ``_interpreters`` module. ``run(script, shared)`` executes
-    ``script`` in interpreter ``i`` with ``shared`` names (plus ``cid``, a channel)
-    and returns the text the script sent back on that channel."""
-    import _interpchannels
-    import _interpreters
-
-    errors = []
-
-    def one(i):
-        iid = _interpreters.create("isolated")
-        cid = _interpchannels.create(1)
-
-        def run(script, shared):
-            failure = _interpreters.exec(iid, script, shared=dict(shared, cid=int(cid)))
-            if failure:
-                raise RuntimeError("subinterpreter %d: %s" % (i, failure))
-            return _interpchannels.recv(cid)[0]
-
-        try:
-            body(i, run)
-        except BaseException as exc:  # noqa: BLE001 - reported by the calling thread
-            errors.append(exc)
-        finally:
-            _interpchannels.destroy(cid)
-            _interpreters.destroy(iid)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-
-
-def subinterpreters(kernel, size, tasks, chunk, workers):
-    """One isolated subinterpreter (own GIL) per thread; results come back as text
-    over a channel. Creating the interpreters is part of the measured time."""
+def subinterpreters(kernel, size, tasks, chunk, workers, report=None):
+    """One isolated subinterpreter (own GIL) per thread, through ``concurrent.interpreters``
+    (3.14+) or 3.13's ``_interpreters`` (``report["api"]`` says which); results come back as
+    text. Creating the interpreters is part of the measured time."""
     import json
+
+    from gil_lab.subinterp import run_task_json
 
     shares = min(workers, tasks)
     answers = [None] * tasks
 
-    def work(share, run):
+    def work(share, sub):
         for task in range(share, tasks, shares):
             params = json.dumps({"kernel": kernel, "size": size, "chunk": chunk, "worker": share})
-            answers[task] = json.loads(run(_SUBINTERPRETER_TASK, {"params": params}))
+            answers[task] = json.loads(sub.call(run_task_json, params))
 
-    in_subinterpreters(shares, work)
+    interpreters.in_threads(shares, work)
+    if report is not None:
+        report["api"] = interpreters.label()
     results = []
     for a in answers:
         value = int(a["value"]) if a["kind"] == "int" else float(a["value"])

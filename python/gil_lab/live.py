@@ -86,9 +86,9 @@ def _work_args(args):
 def unavailable(kind):
     """``None`` when this interpreter can run the group ``kind``, else why not."""
     if kind == "subinterpreters":
-        from gil_lab.harness import subinterpreters_reason
+        from gil_lab import interpreters
 
-        return subinterpreters_reason()
+        return interpreters.reason()
     return None
 
 
@@ -131,24 +131,21 @@ def _in_processes(path, workers, kernel, chunk, start_method):
     return [c for r in results for c in r]
 
 
-_SUBINTERPRETER_WORK = """
-import json, _interpchannels
-from gil_lab.live import work
-_interpchannels.send(cid, json.dumps(work(path, worker, kernel, chunk)), blocking=False)
-"""
+def work_json(path, worker, kernel, chunk):
+    """:func:`work` for a subinterpreter: its timeline comes back as JSON text."""
+    return json.dumps(work(path, worker, kernel, chunk))
 
 
 def _in_subinterpreters(path, workers, kernel, chunk):
     """One isolated subinterpreter (own GIL) per thread, as ``compare`` runs them."""
-    from gil_lab.harness import in_subinterpreters
+    from gil_lab import interpreters
 
     results = [[] for _ in range(workers)]
 
-    def one(i, run):
-        shared = {"path": path, "worker": i, "kernel": kernel, "chunk": chunk}
-        results[i] = [tuple(c) for c in json.loads(run(_SUBINTERPRETER_WORK, shared))]
+    def one(i, sub):
+        results[i] = [tuple(c) for c in json.loads(sub.call(work_json, path, i, kernel, chunk))]
 
-    in_subinterpreters(workers, one)
+    interpreters.in_threads(workers, one)
     return [c for r in results for c in r]
 
 

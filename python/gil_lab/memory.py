@@ -13,9 +13,9 @@ the objects copies the pages they live on; reading a buffer writes nothing.
 import os
 import threading
 
-from gil_lab.claims.elsewhere import PYTHON_DIR
-from gil_lab.claims.measure import PROCESS_TIMEOUT_S, reap
-from gil_lab.claims.subinterpreter import Subinterpreter
+from gil_lab.interpreters import Subinterpreter
+from gil_lab.processes import PROCESS_TIMEOUT_S, reap
+from gil_lab.pythons import PYTHON_DIR
 
 MB = 1024 * 1024
 PAGE = 4096

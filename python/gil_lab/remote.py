@@ -6,27 +6,29 @@ its workload; the model is timed here, in the interpreter that ran it: wall and
 CPU time exclude this process's start-up, as for the embedded rows.
 """
 
+import contextlib
 import json
 import resource
 import sys
 import time
 import traceback
 
-from gil_lab import harness
+from gil_lab import gil_probe, harness, tachyon
 
 MODELS = {
-    "sequential": lambda r: harness.sequential(r["kernel"], r["size"], r["tasks"], r["chunk"]),
-    "threads": lambda r: harness.threads(r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"]),
-    "process_pool": lambda r: harness.process_pool(
-        r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"], r["start_method"], r["api"]
+    "sequential": lambda r, report: harness.sequential(r["kernel"], r["size"], r["tasks"], r["chunk"]),
+    "threads": lambda r, report: harness.threads(r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"]),
+    "process_pool": lambda r, report: harness.process_pool(
+        r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"], r.get("start_method"),
+        r.get("api", "executor"), report=report,
     ),
-    "interpreter_pool": lambda r: harness.interpreter_pool(
-        r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"]
+    "interpreter_pool": lambda r, report: harness.interpreter_pool(
+        r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"], report=report
     ),
-    "subinterpreters": lambda r: harness.subinterpreters(
-        r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"]
+    "subinterpreters": lambda r, report: harness.subinterpreters(
+        r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"], report=report
     ),
-    "dask": lambda r: harness.dask(
+    "dask": lambda r, report: harness.dask(
         r.get("strategy", "py-dask"), r["kernel"], r["size"], r["tasks"], r["chunk"], r["workers"], r.get("address")
     ),
 }
@@ -35,6 +37,7 @@ REASONS = {
     "interpreter_pool": harness.interpreter_pool_reason,
     "subinterpreters": harness.subinterpreters_reason,
     "dask": harness.dask_reason,
+    "tachyon": lambda: tachyon.reason(),
 }
 
 
@@ -45,7 +48,14 @@ def _cpu():
 
 
 def answer(request):
-    """Runs one request and returns the answer as a dict."""
+    """Runs one request and returns the answer as a dict.
+
+    A model's answer carries, beside its checksum, chunks and times:
+    ``gil_contention`` (the GIL probe of :mod:`gil_lab.gil_probe`, or None with
+    ``gil_contention_reason``) and ``gil_probe``; ``api`` for the models that
+    choose an API; ``start_method`` and ``notes`` for the process pool. A
+    request's ``probe_interval_s`` sets the probe's interval (null: no probe).
+    """
     if request.get("model") == "facts":
         from gil_lab.facts import interpreter_facts
 
@@ -53,14 +63,27 @@ def answer(request):
     if request.get("model") == "reason":
         why = REASONS.get(request["of"])
         return {"ok": True, "reason": why() if why else None}
+    if request.get("model") == "tachyon":
+        return dict(tachyon.compare(request), ok=True)
+    interval = request.get("probe_interval_s", gil_probe.DEFAULT_INTERVAL_S)
+    not_probed = "not probed (probe_interval_s is null)" if not interval else None
+    if (interval and request["model"] == "process_pool"
+            and harness.start_context(request.get("start_method")).get_start_method() == "fork"):
+        # The probe's thread would make every fork copy a multi-threaded process, the hazard
+        # 3.12+ warns about; the workers are other processes, each with a GIL of its own.
+        not_probed = ("not probed: a probe thread would make fork copy a multi-threaded process; "
+                      "the work runs in other processes, each with its own GIL")
+    probe = gil_probe.Probe(interval) if not not_probed else None
+    report = {}
     own0, children0 = _cpu()
     start_ns = time.monotonic_ns()
     start = time.perf_counter()
-    result = MODELS[request["model"]](request)
+    with probe or contextlib.nullcontext():
+        result = MODELS[request["model"]](request, report)
     value, chunks, worker_cpu = result
     wall = time.perf_counter() - start
     own1, children1 = _cpu()
-    answer = {
+    reply = {
         "ok": True,
         "kind": "int" if isinstance(value, int) else "float",
         "value": repr(value),
@@ -69,9 +92,11 @@ def answer(request):
         "cpu_s": (own1 - own0) + max(children1 - children0, worker_cpu),
         "start_ns": start_ns,
     }
+    reply.update(probe.result() if probe else {"gil_contention": None, "gil_contention_reason": not_probed})
+    reply.update(report)
     if getattr(result, "details", None) is not None:
-        answer["details"] = result.details  # dask: cluster, workers, hosts, start-up, GIL contention
-    return answer
+        reply["details"] = result.details  # dask: cluster, workers, hosts, start-up, GIL contention
+    return reply
 
 
 def serve(stdin=sys.stdin, stdout=sys.stdout):

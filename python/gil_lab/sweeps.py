@@ -13,10 +13,10 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from gil_lab import machine, processes
 from gil_lab import memory as process_memory
-from gil_lab.claims import measure
-from gil_lab.claims.subinterpreter import api_name, has_own_gil
-from gil_lab.harness import subinterpreters_reason, sum_squares
+from gil_lab import interpreters
+from gil_lab.harness import sum_squares
 
 KB = 1024
 MB = 1024 * 1024
@@ -71,14 +71,14 @@ def make_payload(size):
 
 
 def round_trip_pool(pool, payload):
-    return pool.submit(echo, payload).result(measure.PROCESS_TIMEOUT_S)
+    return pool.submit(echo, payload).result(processes.PROCESS_TIMEOUT_S)
 
 
 def round_trip_file(pool, payload, folder):
     source, target = os.path.join(folder, "to-worker"), os.path.join(folder, "from-worker")
     with open(source, "wb") as f:
         f.write(payload)
-    pool.submit(echo_file, source, target).result(measure.PROCESS_TIMEOUT_S)
+    pool.submit(echo_file, source, target).result(processes.PROCESS_TIMEOUT_S)
     with open(target, "rb") as f:
         return f.read()
 
@@ -86,42 +86,38 @@ def round_trip_file(pool, payload, folder):
 def round_trip_mmap(pool, payload, mapped, path):
     size = len(payload)
     mapped[:size] = payload
-    pool.submit(echo_mmap, path, size).result(measure.PROCESS_TIMEOUT_S)
+    pool.submit(echo_mmap, path, size).result(processes.PROCESS_TIMEOUT_S)
     return mapped[:size]
 
 
 def round_trip_thread(threads, payload):
-    return threads.submit(echo, payload).result(measure.PROCESS_TIMEOUT_S)
+    return threads.submit(echo, payload).result(processes.PROCESS_TIMEOUT_S)
 
 
 class SubinterpreterEcho:
-    """A warm own-GIL subinterpreter (3.13+) that receives bytes on one channel and sends them back on another."""
+    """A warm own-GIL subinterpreter (3.13+) that takes bytes from one queue and puts them
+    back on another (3.14's ``concurrent.interpreters`` queues, 3.13's channels)."""
 
-    CODE = "import _interpchannels\n_interpchannels.send(cout, _interpchannels.recv(cin)[0], blocking=False)\n"
+    CODE = "cout.put(cin.get())\n"
 
     def __init__(self):
-        import _interpchannels
-        import _interpreters
-
-        self._channels, self._interpreters = _interpchannels, _interpreters
-        self._id = _interpreters.create("isolated")
-        self._in, self._out = _interpchannels.create(1), _interpchannels.create(1)
+        self._sub = interpreters.Subinterpreter()
+        self._in, self._out = interpreters.Queue(), interpreters.Queue()
+        self._sub.share_queues(cin=self._in, cout=self._out)
 
     def round_trip(self, payload):
-        self._channels.send(self._in, payload, blocking=False)
-        failure = self._interpreters.exec(self._id, self.CODE, shared={"cin": int(self._in), "cout": int(self._out)})
-        if failure is not None:
-            raise RuntimeError("subinterpreter failed: %s" % failure)
-        return self._channels.recv(self._out)[0]
+        self._in.put(payload)
+        self._sub.exec(self.CODE)
+        return self._out.get()
 
     def close(self):
-        self._channels.destroy(self._in)
-        self._channels.destroy(self._out)
-        self._interpreters.destroy(self._id)
+        self._sub.close()
+        self._in.close()
+        self._out.close()
 
 
 def subinterpreter_echo_or_none():
-    return SubinterpreterEcho() if subinterpreters_reason() is None else None
+    return SubinterpreterEcho() if interpreters.reason() is None else None
 
 
 def time_route(round_trip, payload, runs):
@@ -139,9 +135,9 @@ def time_route(round_trip, payload, runs):
 
 def ipc_rows(quick):
     largest = max(payload_sizes(quick))
-    with measure.process_pool(1) as pool, ThreadPoolExecutor(max_workers=1) as threads, \
+    with processes.process_pool(1) as pool, ThreadPoolExecutor(max_workers=1) as threads, \
             tempfile.TemporaryDirectory(prefix="gil-lab-ipc-") as folder:
-        pool.submit(echo, b"warm-up").result(measure.PROCESS_TIMEOUT_S)
+        pool.submit(echo, b"warm-up").result(processes.PROCESS_TIMEOUT_S)
         mapped_path = os.path.join(folder, "mapped")
         with open(mapped_path, "wb") as f:
             f.truncate(largest)
@@ -166,7 +162,7 @@ def ipc_rows(quick):
 
 def route_row(route, round_trip, size, quick):
     samples = time_route(round_trip, make_payload(size), runs_for(size, quick))
-    seconds = measure.summary(samples)
+    seconds = processes.summary(samples)
     return {
         "payload_bytes": size,
         "route": route,
@@ -179,8 +175,8 @@ def route_row(route, round_trip, size, quick):
 def ipc(quick):
     """JSON: round-trip time of a bytes payload, 1 KB to 64 MB (4 MB quick), per route; and the crossover."""
     return json.dumps({
-        "interpreter": measure.interpreter_label(),
-        "start_method": measure.default_context().get_start_method(),
+        "interpreter": machine.interpreter_label(),
+        "start_method": processes.default_context().get_start_method(),
         "rows": ipc_rows(bool(quick)),
         "crossover": crossover(bool(quick)),
     }, allow_nan=False)
@@ -202,18 +198,18 @@ def crossover(quick):
     Returns the rows and the interpolated ``k`` (and its CPU time) where the
     pool's median time first drops below both the loop's and the threads'.
     """
-    workers = max(2, min(measure.usable_cpus(), 8))
+    workers = max(2, min(machine.usable_cpus(), 8))
     tasks = 40 if quick else 100
     rounds = 3 if quick else 5
     sizes = crossover_sizes(quick)
     times = {k: {"sequential": [], "threads": [], "pool": []} for k in sizes}
-    with measure.process_pool(workers) as pool, ThreadPoolExecutor(max_workers=workers) as threads:
+    with processes.process_pool(workers) as pool, ThreadPoolExecutor(max_workers=workers) as threads:
         list(pool.map(sum_squares, [0] * workers * 2, [10] * workers * 2))  # start and warm the workers
         for _ in range(rounds):
             for k in sizes:
-                times[k]["sequential"].append(measure.timed(tasks_in_a_row, k, tasks))
-                times[k]["threads"].append(measure.timed(tasks_mapped, threads, k, tasks))
-                times[k]["pool"].append(measure.timed(tasks_mapped, pool, k, tasks))
+                times[k]["sequential"].append(processes.timed(tasks_in_a_row, k, tasks))
+                times[k]["threads"].append(processes.timed(tasks_mapped, threads, k, tasks))
+                times[k]["pool"].append(processes.timed(tasks_mapped, pool, k, tasks))
     rows = [crossover_row(k, times[k], tasks) for k in sizes]
     seconds_per_iteration = rows[-1]["sequential_s"]["median"] / (tasks * sizes[-1])
     iterations = crossover_point(rows)
@@ -223,11 +219,11 @@ def crossover(quick):
                         "ThreadPoolExecutor(%d) and through a warm ProcessPoolExecutor(%d) (chunksize 1, "
                         "start method %s), %d interleaved rounds; the crossover interpolates log k where "
                         "the pool's median time falls below the loop's and the threads'"
-                        % (tasks, sizes, workers, workers, measure.default_context().get_start_method(), rounds)),
+                        % (tasks, sizes, workers, workers, processes.default_context().get_start_method(), rounds)),
         "workers": workers,
         "tasks": tasks,
         "rounds": rounds,
-        "start_method": measure.default_context().get_start_method(),
+        "start_method": processes.default_context().get_start_method(),
         "rows": rows,
         "overhead_us_per_task": 1e6 * (smallest["pool_s"]["median"] - smallest["sequential_s"]["median"]) / tasks,
         "iterations": iterations,
@@ -240,7 +236,7 @@ def tasks_in_a_row(k, tasks):
 
 
 def tasks_mapped(executor, k, tasks):
-    return list(executor.map(sum_squares, [0] * tasks, [k] * tasks, timeout=measure.PROCESS_TIMEOUT_S))
+    return list(executor.map(sum_squares, [0] * tasks, [k] * tasks, timeout=processes.PROCESS_TIMEOUT_S))
 
 
 def crossover_row(k, samples, tasks):
@@ -248,11 +244,11 @@ def crossover_row(k, samples, tasks):
     return {
         "iterations": k,
         "cpu_ms_per_task": 1000 * min(samples["sequential"]) / tasks,
-        "sequential_s": measure.summary(samples["sequential"]),
-        "threads_s": measure.summary(samples["threads"]),
-        "pool_s": measure.summary(samples["pool"]),
-        "pool_vs_sequential": measure.summary([p / s for p, s in zip(samples["pool"], samples["sequential"])]),
-        "pool_vs_best_other": measure.summary([p / o for p, o in zip(samples["pool"], best_other)]),
+        "sequential_s": processes.summary(samples["sequential"]),
+        "threads_s": processes.summary(samples["threads"]),
+        "pool_s": processes.summary(samples["pool"]),
+        "pool_vs_sequential": processes.summary([p / s for p, s in zip(samples["pool"], samples["sequential"])]),
+        "pool_vs_best_other": processes.summary([p / o for p, o in zip(samples["pool"], best_other)]),
     }
 
 
@@ -296,7 +292,7 @@ MEMORY_NOTES = [
 def available_workers():
     methods = multiprocessing.get_all_start_methods()
     kinds = ["thread"]
-    if api_name() is not None:
+    if interpreters.module_name() is not None:
         kinds.append("subinterpreter")
     kinds += ["%s child" % m for m in ("fork", "spawn", "forkserver") if m in methods]
     return kinds
@@ -336,7 +332,7 @@ def memory_rows(quick, preload_mb):
 def memory_sweep(quick, preload_mb):
     reason = process_memory.rollup_reason()
     if reason is not None:
-        return {"interpreter": measure.interpreter_label(), "rows": [], "notes": [reason]}
+        return {"interpreter": machine.interpreter_label(), "rows": [], "notes": [reason]}
     asked = max(0, int(preload_mb))
     used = min(asked, MAX_PRELOAD_MB)
     notes = MEMORY_NOTES + [
@@ -345,7 +341,7 @@ def memory_sweep(quick, preload_mb):
     ]
     if used != asked:
         notes.append("preload limited to %d MB (asked: %d MB) to keep the sweep under 1.5 GB" % (used, asked))
-    return {"interpreter": measure.interpreter_label(), "rows": memory_rows(bool(quick), used), "notes": notes}
+    return {"interpreter": machine.interpreter_label(), "rows": memory_rows(bool(quick), used), "notes": notes}
 
 
 def memory(quick, preload_mb):
@@ -354,10 +350,10 @@ def memory(quick, preload_mb):
 
 
 def _subinterpreter_note():
-    name = api_name()
-    if name is None:
+    if interpreters.module_name() is None:
         return "none in this Python"
-    return "%s (%s)" % (name, "own GIL" if has_own_gil() else "one GIL shared with the main interpreter")
+    return "%s (%s)" % (interpreters.label(),
+                        "own GIL" if interpreters.has_own_gil() else "one GIL shared with the main interpreter")
 
 
 def main(argv=None):

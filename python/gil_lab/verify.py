@@ -12,7 +12,8 @@ import json
 import math
 import sys
 
-from gil_lab.claims import elsewhere, measure
+from gil_lab import machine, pythons
+from gil_lab.claims import measure
 
 DAY14 = "true-parallelism-day14.txt"
 MODULE = "multiprocessing-module.md"
@@ -94,7 +95,7 @@ def check(claim_id, quick, interpreters_json):
     entry = _entry(claim_id)
     module = importlib.import_module("gil_lab.claims." + entry[4])
     try:
-        interpreters = elsewhere.parse_interpreters(interpreters_json)
+        interpreters = pythons.parse_interpreters(interpreters_json)
         result = getattr(module, entry[5])(bool(quick), interpreters)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a well-formed verdict
         result = measure.cannot_test(
@@ -111,7 +112,7 @@ def complete(entry, result):
     completed = _identity(entry)
     completed.update({
         "experiment": result.get("experiment") or "nothing was run",
-        "interpreter": result.get("interpreter") or measure.interpreter_label(),
+        "interpreter": result.get("interpreter") or machine.interpreter_label(),
         "figures": figures,
         # A whole check from another interpreter brings its own evidence line.
         "evidence": result.get("evidence") or evidence(measured, result.get("explanation", "")),

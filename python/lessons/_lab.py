@@ -8,6 +8,8 @@ Every lesson imports it the same way:
 
 so it is found whether the lesson is started as `python3 lesson.py`, through
 `runpy.run_path` by the gil-lab host, or re-imported by a spawn/forkserver child.
+It puts python/ on sys.path too, so lessons reach `_lab.interpreters`
+(gil_lab.interpreters: the subinterpreter APIs of every Python version).
 """
 
 import argparse
@@ -144,94 +146,15 @@ def status_kb(field):
 
 
 # --------------------------------------------------------------------------
-# Subinterpreters: one small adapter over the APIs Python has had
+# Subinterpreters: gil_lab.interpreters knows each Python's API
 # --------------------------------------------------------------------------
 
-def subinterpreter_api():
-    """(name, module) of the best subinterpreter API this Python has, or (None, None).
+# python/, so that a lesson run on its own (or a spawn child of one) finds gil_lab.
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if PYTHON_DIR not in sys.path:
+    sys.path.append(PYTHON_DIR)
 
-    3.14: concurrent.interpreters (PEP 734)      interp = create(); interp.exec(code)
-    3.13 + pip install interpreters-pep-734:     the same API, from a backport
-    3.13: _interpreters                          id = create(); exec(id, code)
-    3.8-3.12: _xxsubinterpreters                 id = create(); run_string(id, code)
-    """
-    try:
-        from concurrent import interpreters
-        return "concurrent.interpreters", interpreters
-    except ImportError:
-        pass
-    try:
-        from interpreters_backport import interpreters  # pip install interpreters-pep-734
-        return "interpreters_backport.interpreters", interpreters
-    except ImportError:
-        pass
-    try:
-        import _interpreters
-        return "_interpreters", _interpreters
-    except ImportError:
-        pass
-    try:
-        import _xxsubinterpreters
-        return "_xxsubinterpreters", _xxsubinterpreters
-    except ImportError:
-        pass
-    return None, None
-
-
-def interpreter_pool_executor():
-    """(name, InterpreterPoolExecutor class) on 3.14 or with the backport, else (None, None)."""
-    try:
-        from concurrent.futures import InterpreterPoolExecutor
-        return "concurrent.futures.InterpreterPoolExecutor", InterpreterPoolExecutor
-    except ImportError:
-        pass
-    try:
-        from interpreters_backport.concurrent.futures import InterpreterPoolExecutor
-        return "interpreters_backport.concurrent.futures.InterpreterPoolExecutor", InterpreterPoolExecutor
-    except ImportError:
-        pass
-    return None, None
-
-
-def subinterpreters_have_own_gil():
-    """Since 3.12 (PEP 684) an isolated subinterpreter gets its own GIL."""
-    return sys.version_info >= (3, 12)
-
-
-class Subinterpreter:
-    """An isolated interpreter in this same OS process: exec(code), close()."""
-
-    def __init__(self):
-        self.api, mod = subinterpreter_api()
-        if mod is None:
-            raise RuntimeError("this Python has no subinterpreter API")
-        self._mod = mod
-        # An Interpreter object (PEP 734 APIs) or an interpreter ID (low-level APIs).
-        self._interp = mod.create()
-
-    def exec(self, code):
-        mod, interp = self._mod, self._interp
-        if self.api in ("concurrent.interpreters", "interpreters_backport.interpreters"):
-            interp.exec(code)
-        elif self.api == "_interpreters":
-            failure = mod.exec(interp, code)
-            if failure is not None:
-                raise RuntimeError(f"subinterpreter failed: {failure.formatted}")
-        else:
-            mod.run_string(interp, code)
-
-    def close(self):
-        if self.api in ("concurrent.interpreters", "interpreters_backport.interpreters"):
-            self._interp.close()
-        else:
-            self._mod.destroy(self._interp)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
+from gil_lab import interpreters  # noqa: E402  (after the path above)
 
 
 def worker_ready(barrier):

@@ -75,7 +75,7 @@ def main():
 
     with _lab.stopwatch() as dask_start:
         cluster = LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.CRITICAL)
+                               dashboard_address=":0", silence_logs=logging.CRITICAL)
         client = Client(cluster)
         client.wait_for_workers(cores)
     try:

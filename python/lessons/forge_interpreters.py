@@ -24,6 +24,9 @@ import threading
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _lab
 
+# The Python this lesson is about (gil-lab lessons reads it); older ones run a fallback.
+BEST_PYTHON = ("3.14", 'InterpreterPoolExecutor and interpreters queues in the stdlib')
+
 # Functions defined in __main__ cannot be sent to another interpreter (it has
 # its own __main__), so the forge is an expression evaluated by the builtin eval.
 # It returns its result as a string: str crosses between interpreters everywhere,
@@ -49,7 +52,7 @@ def forge_on_subinterpreters(weapons, rounds):
     try:
         def forge(weapon):
             script = FORGE_SCRIPT.format(expr=FORGE_EXPR.format(weapon=weapon, rounds=rounds))
-            with _lab.Subinterpreter() as interp:
+            with _lab.interpreters.Subinterpreter() as interp:
                 interp.exec(script.replace("WRITE_FD", str(w)))
 
         threads = [threading.Thread(target=forge, args=(weapon,)) for weapon in weapons]
@@ -81,8 +84,8 @@ def main():
     rounds = 1_000_000 if args.quick else 10_000_000
     weapons = ["Brahmastra", "Pashupatastra", "Narayanastra", "Vajra"]
 
-    pool_name, pool_cls = _lab.interpreter_pool_executor()
-    api, _ = _lab.subinterpreter_api()
+    pool_name, pool_cls = _lab.interpreters.pool()
+    api = _lab.interpreters.label() if _lab.interpreters.module_name() else None
     if pool_cls is None:
         print(f"InterpreterPoolExecutor is not available on Python {sys.version.split()[0]}: "
               "it needs Python 3.14 (or 3.13 + `pip install interpreters-pep-734`).")
@@ -94,7 +97,7 @@ def main():
               "one interpreter per weapon, each in its own thread.")
     else:
         print(f"Using {pool_name}")
-    own_gil = _lab.subinterpreters_have_own_gil()
+    own_gil = _lab.interpreters.has_own_gil()
     print(f"Each subinterpreter has its own GIL: {'yes (3.12+)' if own_gil else 'no, they share one (before 3.12)'}\n")
 
     with _lab.stopwatch() as single:
@@ -115,7 +118,7 @@ def main():
 
     # Memory: four idle interpreters versus one fresh Python process.
     before = _lab.memory_mb().get("Rss", 0.0)
-    interps = [_lab.Subinterpreter() for _ in range(4)]
+    interps = [_lab.interpreters.Subinterpreter() for _ in range(4)]
     per_interp = (_lab.memory_mb().get("Rss", 0.0) - before) / len(interps)
     for interp in interps:
         interp.close()

@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gil_lab import amdahl, memory, sweeps  # noqa: E402
-from gil_lab.claims.subinterpreter import api_name  # noqa: E402
+from gil_lab.interpreters import module_name as api_name  # noqa: E402
 
 # /proc/self/smaps_rollup of `cat` on Linux 6.x, captured as it was.
 SMAPS_ROLLUP = """\

@@ -17,6 +17,7 @@ import tempfile
 import textwrap
 import time
 
+from gil_lab import processes
 from gil_lab.claims import measure
 
 MAX_DEPTH = 2  # a script at this depth refuses to start anything
@@ -130,7 +131,7 @@ def fork_bomb(quick, interpreters):
     if not os.path.isdir("/proc") or not hasattr(os, "killpg"):
         return measure.cannot_test("unguarded scripts run under caps",
                                    "this check counts processes through /proc and ends them by session: Linux only")
-    default = measure.default_context().get_start_method()
+    default = processes.default_context().get_start_method()
     pool_seconds = 1.0 if quick else 3.0
     runs = {}
     with tempfile.TemporaryDirectory(prefix="gil-lab-bomb-") as folder:

@@ -4,7 +4,8 @@ build, and why a shared counter needs a lock."""
 import threading
 import time
 
-from gil_lab.claims import elsewhere, measure
+from gil_lab import machine, processes, pythons
+from gil_lab.claims import measure
 from gil_lab.harness import sum_squares
 
 # The document's own figures (0.76 s vs 0.83 s) show threads 9 % slower; half
@@ -33,9 +34,9 @@ def karmic_debt(n):
 
 def sequential_and_threaded(n, rounds, threads=2, control=None):
     """Paired rounds of the same work: ``threads`` calls in a row, then one per thread
-    (and, with a :class:`measure.process_control`, one per process)."""
+    (and, with a :class:`processes.process_control`, one per process)."""
     karmic_debt(n // 10)  # warm-up
-    sequential, threaded, processes = [], [], []
+    sequential, threaded, in_processes = [], [], []
     for _ in range(rounds):
         start = time.perf_counter()
         for _ in range(threads):
@@ -49,8 +50,8 @@ def sequential_and_threaded(n, rounds, threads=2, control=None):
             worker.join()
         threaded.append(time.perf_counter() - start)
         if control is not None:
-            processes.append(control.seconds(karmic_debt, [(n,)] * threads))
-    return (sequential, threaded, processes) if control is not None else (sequential, threaded)
+            in_processes.append(control.seconds(karmic_debt, [(n,)] * threads))
+    return (sequential, threaded, in_processes) if control is not None else (sequential, threaded)
 
 
 # --------------------------------------------------------------------------
@@ -77,7 +78,7 @@ def threads_slower(quick, interpreters):
                                "in a row: the GIL runs one at a time and switching costs extra"
                                % (100 * (low - 1)))
     if where == "below":
-        if measure.gil_enabled():
+        if machine.gil_enabled():
             why = ("the threads were never %.0f%% slower (%.2f-%.2f× the sequential time): the GIL makes them "
                    "no faster, but the switching overhead is too small to measure" % (100 * SLOWER_MARGIN, low, high))
         else:
@@ -97,15 +98,15 @@ def threads_slower(quick, interpreters):
 def thread_speedup_here(quick):
     """This interpreter's build, GIL state and speedup of 2 threads, as figures."""
     n = 2_000_000 if quick else 10_000_000
-    with measure.process_control() as control, measure.machine_load() as load:
-        sequential, threaded, processes = sequential_and_threaded(n, 3 if quick else 5, control=control)
-    capacity = [s / p for s, p in zip(sequential, processes)]
+    with processes.process_control() as control, machine.machine_load() as load:
+        sequential, threaded, in_processes = sequential_and_threaded(n, 3 if quick else 5, control=control)
+    capacity = [s / p for s, p in zip(sequential, in_processes)]
     return [
-        measure.flag(BUILD_FLAG_NAME, measure.free_threaded_build()),
-        measure.flag(GIL_FLAG_NAME, measure.gil_enabled()),
+        measure.flag(BUILD_FLAG_NAME, machine.free_threaded_build()),
+        measure.flag(GIL_FLAG_NAME, machine.gil_enabled()),
         measure.figure(SPEEDUP_NAME, [s / t for s, t in zip(sequential, threaded)], "×"),
         measure.figure(measure.CAPACITY_NAME, capacity, "×", key=min(capacity) < PARALLEL_SPEEDUP),
-        load.figure(),
+        measure.load_figure(load),
     ]
 
 
@@ -113,16 +114,16 @@ def free_threaded_build(quick, interpreters):
     experiment = ("2 threads of sum(i * i for i in range(n)) against the same calls in a row (and, as the "
                   "machine's control, in 2 processes), on a free-threaded build and on a build with the GIL")
     figures = thread_speedup_here(quick)
-    labels = [measure.interpreter_label()]
-    if not measure.free_threaded_build():
-        entry = elsewhere.pick(interpreters, min_version=(3, 13), free_threaded=True)
+    labels = [machine.interpreter_label()]
+    if not machine.free_threaded_build():
+        entry = pythons.pick(interpreters, min_version=(3, 13), free_threaded=True)
         if entry is None:
             return measure.cannot_test(
                 experiment,
                 "this is %s and no free-threaded build was found; build one and run it: %s"
-                % (measure.interpreter_label(), elsewhere.command_for("3.13t")),
+                % (machine.interpreter_label(), pythons.command_for("3.13t")),
                 figures)
-        remote = elsewhere.run_check(entry, "free-threaded-build", quick)
+        remote = pythons.run_check(entry, "free-threaded-build", quick)
         figures += [dict(f, key=is_key_remote_figure(f)) for f in remote["figures"]]
         labels.append(remote["interpreter"])
     verdict, why = judge_free_threaded(figures)
@@ -132,7 +133,7 @@ def free_threaded_build(quick, interpreters):
 def is_key_remote_figure(fig):
     """The key flag a figure had before it crossed from the other interpreter as JSON."""
     if fig["name"] == LOAD_NAME:
-        return fig["value"] > measure.BUSY_LIMIT_CORES
+        return fig["value"] > machine.BUSY_LIMIT_CORES
     if fig["name"] == measure.CAPACITY_NAME:
         return measure.bounds(fig)[0] < PARALLEL_SPEEDUP
     return True
@@ -145,9 +146,9 @@ def judge_free_threaded(figures):
     threaded = [f for f in by_interpreter.values() if f.get(BUILD_FLAG_NAME, {}).get("value")]
     with_gil = [f for f in by_interpreter.values() if SPEEDUP_NAME in f and f not in threaded]
     if not threaded:
-        return "cannot test here", "no free-threaded build ran: %s" % elsewhere.command_for("3.13t")
+        return "cannot test here", "no free-threaded build ran: %s" % pythons.command_for("3.13t")
     free = threaded[0]
-    if measure.usable_cpus() < 2:
+    if machine.usable_cpus() < 2:
         return "cannot test here", "one CPU: threads cannot run in parallel on this machine"
     if free[GIL_FLAG_NAME]["value"]:
         return "does not hold", "the free-threaded build re-enabled its GIL at run time (an extension or PYTHON_GIL=1)"
@@ -169,7 +170,7 @@ def judge_free_threaded(figures):
                            "idle machine" % (measure.bounds(capacity)[0], measure.span(*measure.bounds(capacity)),
                                              label, measure.span(low, high)))
     load = free.get(LOAD_NAME)
-    if load is not None and load["value"] > measure.BUSY_LIMIT_CORES:
+    if load is not None and load["value"] > machine.BUSY_LIMIT_CORES:
         return "depends", ("on this machine's load: %s gave %.2f-%.2f× while other processes kept %.2f cores "
                            "busy; rerun on an idle machine" % (label, low, high, load["value"]))
     if where == "below":

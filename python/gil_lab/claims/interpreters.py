@@ -7,9 +7,9 @@ import os
 import statistics
 import sys
 
-from gil_lab import harness, memory
-from gil_lab.claims import elsewhere, measure
-from gil_lab.claims.subinterpreter import Subinterpreter
+from gil_lab import harness, machine, memory, processes, pythons
+from gil_lab.claims import measure
+from gil_lab.interpreters import Subinterpreter
 
 # Two own-GIL interpreters on two free cores approach 2x; sharing one GIL
 # they stay at or below 1x; 1.5x lies halfway.
@@ -49,8 +49,8 @@ def parallel_speedups(n, rounds, control):
     (and, as the machine's control, one in each of two processes)."""
     speedups, capacity = [], []
     for _ in range(rounds):
-        sequential = measure.timed(harness.sequential, "sum_squares", n, 2, n)
-        speedups.append(sequential / measure.timed(harness.subinterpreters, "sum_squares", n, 2, n, 2))
+        sequential = processes.timed(harness.sequential, "sum_squares", n, 2, n)
+        speedups.append(sequential / processes.timed(harness.subinterpreters, "sum_squares", n, 2, n, 2))
         capacity.append(sequential / control.seconds(harness.sum_squares, [(0, n)] * 2))
     return speedups, capacity
 
@@ -72,15 +72,19 @@ def subinterpreters(quick, interpreters):
                   "of 2 own-GIL subinterpreters (and, as the machine's control, of 2 processes); PSS a "
                   "subinterpreter adds against a spawn child's PSS, without and with a list-of-floats dataset "
                   "each must load")
+    # The claim is about 3.14's interpreters: decided on a 3.14 when one is installed.
+    there = pythons.run_where_new_enough(interpreters, (3, 14), "subinterpreters-share-process", quick)
+    if there is not None:
+        return there
     if not runs_own_gil_subinterpreters():
-        entry = elsewhere.pick(interpreters, min_version=(3, 13))
+        entry = pythons.pick(interpreters, min_version=(3, 13))
         if entry is None:
             return measure.cannot_test(
                 experiment,
                 "this is %s: its subinterpreters share one GIL (own-GIL subinterpreters need 3.12+, "
                 "PEP 684, driven here through 3.13's _interpreters) and no CPython 3.13+ was found; %s"
-                % (measure.interpreter_label(), elsewhere.command_for("3.13")))
-        return elsewhere.run_check(entry, "subinterpreters-share-process", quick)
+                % (machine.interpreter_label(), pythons.command_for("3.13")))
+        return pythons.run_check(entry, "subinterpreters-share-process", quick)
     if memory.rollup_reason() is not None:
         return measure.cannot_test(experiment, memory.rollup_reason())
     return measure_subinterpreters(experiment, quick)
@@ -90,7 +94,7 @@ def measure_subinterpreters(experiment, quick):
     mb = 16 if quick else 64
     rounds = 2 if quick else 3
     # The control's processes are forked first: forking while a subinterpreter exists crashes the child.
-    with measure.process_control() as control, measure.machine_load() as load:
+    with processes.process_control() as control, machine.machine_load() as load:
         parallel, capacity = parallel_speedups(3_000_000 if quick else 10_000_000, 3 if quick else 5, control)
     same_pid = pid_seen_by_subinterpreter() == os.getpid()
     found = memory_cuts(mb, rounds)
@@ -104,7 +108,7 @@ def measure_subinterpreters(experiment, quick):
         measure.figure("PSS per spawn child", [kb / 1024 for kb in found["spawn"]], "MB"),
         measure.figure("memory cut, no data", [100 * c for c in cut], "%"),
         measure.figure("memory cut, each with a %d MB dataset" % mb, [100 * c for c in cut_data], "%"),
-        load.figure(),
+        measure.load_figure(load),
     ]
     return measure.outcome(experiment + " (%d MB)" % mb, figures,
                            *judge_subinterpreters(same_pid, parallel, capacity, cut, cut_data, found, load))
@@ -117,7 +121,7 @@ def judge_subinterpreters(same_pid, parallel, capacity, cut, cut_data, found, lo
     parallel_text = measure.span(min(parallel), max(parallel))
     where_parallel = measure.side(min(parallel), max(parallel), PARALLEL_SPEEDUP)
     machine_short = min(capacity) < PARALLEL_SPEEDUP or load.busy
-    if measure.usable_cpus() < 2 or (where_parallel != "above" and machine_short):
+    if machine.usable_cpus() < 2 or (where_parallel != "above" and machine_short):
         where_parallel = "unknown"
     if where_parallel == "below":
         return "does not hold", ("same PID, but 2 subinterpreters were only %s× as fast as sequential, short of "
@@ -164,18 +168,18 @@ def modules_here():
 
 def interpreters_module(quick, interpreters):
     figures = modules_here()
-    checked = [(measure.interpreter_label(), sys.version_info[:2])]
+    checked = [(machine.interpreter_label(), sys.version_info[:2])]
     failures = []
-    for entry in elsewhere.others(interpreters):
+    for entry in pythons.others(interpreters):
         try:
-            remote = elsewhere.run_check(entry, "interpreters-module-name", quick)
+            remote = pythons.run_check(entry, "interpreters-module-name", quick)
         except (RuntimeError, ValueError) as exc:
             failures.append(str(exc))
             continue
         key_names = {module_figure_name(name) for name in KEY_MODULES}
         figures += [dict(f, key=f["name"] in key_names) for f in remote["figures"]
                     if f["interpreter"] == remote["interpreter"]]
-        checked.append((remote["interpreter"], elsewhere.version_of(entry)[:2]))
+        checked.append((remote["interpreter"], pythons.version_of(entry)[:2]))
     experiment = ("importlib.util.find_spec for %s in %s"
                   % (", ".join(MODULE_NAMES), ", ".join(label for label, _ in checked)))
     verdict, why = judge_module_name(figures, checked)
@@ -200,4 +204,4 @@ def judge_module_name(figures, checked):
                            "none of which is 3.14" % ", ".join(k for k, v in top_level.items() if v))
     return "does not hold", ("`import interpreters` finds nothing in %s, and Python 3.14's documentation names "
                              "the module concurrent.interpreters (%s); no 3.14 is installed to run it: %s"
-                             % (names, DOCS_314, elsewhere.command_for("3.14")))
+                             % (names, DOCS_314, pythons.command_for("3.14")))

@@ -4,6 +4,7 @@ import os
 import pickle
 import time
 
+from gil_lab import processes
 from gil_lab.claims import measure
 
 MB = 1024 * 1024
@@ -59,7 +60,7 @@ def pickling_cost(quick, interpreters):
     for kind in rates:
         figures.append(measure.figure("pickle+unpickle %s" % kind, rates[kind], "MB/s"))
         figures.append(measure.figure("%s: pickling / plain copy" % kind, factors[kind], "×"))
-    floats_rate = measure.summary(rates["list of floats"])["median"]
+    floats_rate = processes.summary(rates["list of floats"])["median"]
     figures.append(measure.figure("CPU to pickle+unpickle 1 GB of floats", 1024 / floats_rate, "s", key=False))
     experiment = ("pickle.dumps + pickle.loads (highest protocol) of ~%d MB of bytes, of floats and of dicts "
                   "(thread CPU time) against copying as many bytes into new memory and back, %d rounds after "

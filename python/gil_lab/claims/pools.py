@@ -6,6 +6,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from gil_lab import machine, processes
 from gil_lab.claims import measure
 from gil_lab.sweeps import crossover
 
@@ -100,21 +101,21 @@ def process_per_task_seconds(context, tasks, workers):
                 process.start()
         finally:
             for process in batch:
-                measure.reap(process, measure.PROCESS_TIMEOUT_S)
+                processes.reap(process, processes.PROCESS_TIMEOUT_S)
     return time.perf_counter() - start
 
 
 def pool_seconds(context, tasks, workers):
     """Seconds to run ``tasks`` tasks through a new ProcessPoolExecutor, its start and shutdown included."""
     start = time.perf_counter()
-    with measure.process_pool(workers, context) as pool:
-        list(pool.map(calculate_battle_formation, range(tasks), timeout=measure.PROCESS_TIMEOUT_S))
+    with processes.process_pool(workers, context) as pool:
+        list(pool.map(calculate_battle_formation, range(tasks), timeout=processes.PROCESS_TIMEOUT_S))
     return time.perf_counter() - start
 
 
 def start_methods_to_compare():
     """The default start method, and spawn (what Windows and macOS use) when it differs."""
-    default = measure.default_context().get_start_method()
+    default = processes.default_context().get_start_method()
     methods = [default]
     if default != "spawn" and "spawn" in multiprocessing.get_all_start_methods():
         methods.append("spawn")
@@ -122,7 +123,7 @@ def start_methods_to_compare():
 
 
 def pool_avoids_boot(quick, interpreters):
-    workers = min(2, measure.usable_cpus()) if quick else min(4, measure.usable_cpus())
+    workers = min(2, machine.usable_cpus()) if quick else min(4, machine.usable_cpus())
     rounds = 3 if quick else 5
     figures, ratios_by_method, counts = [], {}, {}
     for method in start_methods_to_compare():

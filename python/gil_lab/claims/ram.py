@@ -4,7 +4,7 @@
 import multiprocessing
 import threading
 
-from gil_lab import memory
+from gil_lab import memory, processes, pythons
 from gil_lab.claims import measure
 
 # The document's "~8MB" per thread. "~" allows a factor of two either way;
@@ -51,23 +51,23 @@ def park_threads(count, stack_bytes=0):
     try:
         for worker in workers:
             worker.start()
-        ready.wait(measure.PROCESS_TIMEOUT_S)
+        ready.wait(processes.PROCESS_TIMEOUT_S)
         virtual1, resident1 = memory.status_kb("VmSize"), memory.status_kb("VmRSS")
     finally:
         release.set()
         ready.abort()
         for worker in workers:
-            worker.join(measure.PROCESS_TIMEOUT_S)
+            worker.join(processes.PROCESS_TIMEOUT_S)
         threading.stack_size(previous)
     return (virtual1 - virtual0) / count, (resident1 - resident0) / count
 
 
 def _park(ready, release):
     try:
-        ready.wait(measure.PROCESS_TIMEOUT_S)
+        ready.wait(processes.PROCESS_TIMEOUT_S)
     except threading.BrokenBarrierError:
         return
-    release.wait(measure.PROCESS_TIMEOUT_S)
+    release.wait(processes.PROCESS_TIMEOUT_S)
 
 
 def thread_weight(quick, interpreters):
@@ -115,6 +115,7 @@ SCENARIOS = (
     ("fork", "buffer", "fork, model as one buffer"),
     ("fork", "objects", "fork, model as Python objects"),
     ("spawn", "buffer", "spawn, model loaded by the child"),
+    ("forkserver", "buffer", "forkserver, model loaded by the child"),
 )
 
 
@@ -133,6 +134,10 @@ def copies_per_child(method, kind, mb, model, model_kb):
 
 
 def model_copies(quick, interpreters):
+    # Measured on a 3.14 when one is installed: its processes start with forkserver.
+    there = pythons.run_where_new_enough(interpreters, (3, 14), "processes-clone-model-ram", quick)
+    if there is not None:
+        return there
     reason = memory.rollup_reason()
     if reason is not None:
         return measure.cannot_test("children reading a preloaded model, smaps_rollup read", reason)

@@ -4,7 +4,7 @@ cores, and processes running on separate cores at the same time."""
 import os
 import time
 
-from gil_lab import amdahl
+from gil_lab import amdahl, machine, processes
 from gil_lab.claims import measure
 from gil_lab.harness import sqrt_sum, sum_squares
 
@@ -27,7 +27,7 @@ MAX_PROCESSES = 8  # never more processes at once than this, whatever the core c
 
 
 def worker_counts():
-    return list(range(1, min(measure.usable_cpus(), MAX_PROCESSES) + 1))
+    return list(range(1, min(machine.usable_cpus(), MAX_PROCESSES) + 1))
 
 
 # --------------------------------------------------------------------------
@@ -38,8 +38,8 @@ def pool_run_seconds(workers, total_iterations):
     """Seconds for a new process pool of ``workers`` to do the work split evenly, pool start included."""
     share = total_iterations // workers
     start = time.perf_counter()
-    with measure.process_pool(workers) as pool:
-        list(pool.map(sum_squares, [0] * workers, [share] * workers, timeout=measure.PROCESS_TIMEOUT_S))
+    with processes.process_pool(workers) as pool:
+        list(pool.map(sum_squares, [0] * workers, [share] * workers, timeout=processes.PROCESS_TIMEOUT_S))
     return time.perf_counter() - start
 
 
@@ -66,7 +66,7 @@ def eight_cores(quick, interpreters):
         return measure.cannot_test("process pools of 1..n workers on CPU-bound work",
                                    "this machine offers one CPU: no speedup can be measured; run on a "
                                    "multi-core machine with `gil-lab verify`")
-    with measure.machine_load() as load:
+    with machine.machine_load() as load:
         total, rounds, workers, speedups, times = amdahl_speedups(quick)
     s, error = amdahl.fit_serial_fraction(workers, speedups)
     error = error or 0.0
@@ -82,7 +82,7 @@ def eight_cores(quick, interpreters):
         measure.ranged("predicted speedup on %d cores" % CLAIMED_CORES, predicted,
                        predicted_low, predicted_high, "×"),
         measure.figure("1-worker pool time", times[1], "s", key=False),
-        load.figure(),
+        measure.load_figure(load),
     ]
     experiment = ("sum(i * i for i in range(%s)) split over new process pools of %s workers (pool start "
                   "included), %d interleaved rounds, Amdahl's law fitted by least squares"
@@ -102,7 +102,7 @@ def eight_cores(quick, interpreters):
     if load.busy:
         return measure.outcome(experiment, figures, "depends",
                                "on this machine's load: 8 cores would give %.1f-%.1f×, but %s"
-                               % (range_low, range_high, load.note()))
+                               % (range_low, range_high, load.describe()))
     if range_high < low or range_low > high:
         direction = "better" if range_low > high else "worse"
         return measure.outcome(experiment, figures, "does not hold",
@@ -136,12 +136,12 @@ def heavy(n):
 
 def pool_map_seconds(workers, tasks, n):
     """Seconds for ``Pool(workers).map(heavy, [n] * tasks)`` once every worker is up, and the task records."""
-    context = measure.default_context()
+    context = processes.default_context()
     ready = context.Barrier(workers + 1)
-    with context.Pool(workers, initializer=measure.wait_at, initargs=(ready,)) as pool:
-        ready.wait(timeout=measure.PROCESS_TIMEOUT_S)
+    with context.Pool(workers, initializer=processes.wait_at, initargs=(ready,)) as pool:
+        ready.wait(timeout=processes.PROCESS_TIMEOUT_S)
         start = time.perf_counter()
-        records = pool.map_async(heavy, [n] * tasks, chunksize=1).get(measure.PROCESS_TIMEOUT_S)
+        records = pool.map_async(heavy, [n] * tasks, chunksize=1).get(processes.PROCESS_TIMEOUT_S)
         seconds = time.perf_counter() - start
     return seconds, records
 
@@ -156,7 +156,7 @@ def separate_cores(quick, interpreters):
     tasks = 2 * cores
     rounds = 3 if quick else 5
     speedups, parallelism, pids, cpus = [], [], set(), set()
-    with measure.machine_load() as load:
+    with machine.machine_load() as load:
         for _ in range(rounds):
             one, _records = pool_map_seconds(1, tasks, n)
             many, records = pool_map_seconds(cores, tasks, n)
@@ -170,7 +170,7 @@ def separate_cores(quick, interpreters):
         measure.figure("cores busy at once (task CPU time / wall time)", parallelism, "×"),
         measure.figure("distinct worker PIDs", len(pids), "processes"),
         measure.figure("distinct CPUs the tasks ran on", len(cpus), "CPUs"),
-        load.figure(),
+        measure.load_figure(load),
     ]
     experiment = ("multiprocessing.Pool(k).map(heavy, [%s] * %d) with k = 1 and k = %d, heavy = "
                   "sum(math.sqrt(i) ...), timed once all workers were up, %d rounds"
@@ -184,7 +184,7 @@ def separate_cores(quick, interpreters):
     if load.busy:
         return measure.outcome(experiment, figures, "depends",
                                "on this machine's load: %d processes gave %.2f-%.2f×; %s"
-                               % (cores, low, high, load.note()))
+                               % (cores, low, high, load.describe()))
     if high < NO_SPEEDUP:
         return measure.outcome(experiment, figures, "does not hold",
                                "%d processes were no faster than 1 (%.2f-%.2f×)" % (cores, low, high))

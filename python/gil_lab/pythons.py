@@ -1,7 +1,9 @@
-"""Running a claim's experiment in another interpreter installed on this machine.
+"""Other interpreters installed on this machine, and running gil-lab in them.
 
-Some claims need what this interpreter lacks (own-GIL subinterpreters from
-3.12, a free-threaded build). The experiment then runs as
+The host hands over its list of other interpreters (``path``, ``version``,
+``free_threaded``); :func:`pick` chooses one by version and GIL kind. Some
+claims need what this interpreter lacks (a 3.14, own-GIL subinterpreters, a
+free-threaded build): the experiment then runs as
 ``python -m gil_lab.verify --check ID [--quick]`` in that interpreter, which
 prints the same JSON object :func:`gil_lab.verify.check` returns.
 """
@@ -70,15 +72,25 @@ def pick(interpreters, min_version=(0,), free_threaded=None):
     """The first other interpreter of at least ``min_version`` (and, if given, of that GIL kind).
 
     With ``free_threaded=None`` a build with the GIL is preferred: it is the
-    configuration most readers run.
+    configuration most readers run; among those, the newest version.
     """
     candidates = [
         e for e in others(interpreters)
         if version_of(e) >= tuple(min_version)
         and (free_threaded is None or bool(e.get("free_threaded")) == free_threaded)
     ]
-    candidates.sort(key=lambda e: bool(e.get("free_threaded")))
+    candidates.sort(key=lambda e: (bool(e.get("free_threaded")), [-n for n in version_of(e)]))
     return candidates[0] if candidates else None
+
+
+def run_where_new_enough(interpreters, min_version, claim_id, quick):
+    """A claim about ``min_version`` (e.g. 3.14) decided where it applies: when this
+    interpreter is older and one at least that new is installed, the check as it ran
+    there; otherwise None (check here)."""
+    if sys.version_info[:len(min_version)] >= tuple(min_version):
+        return None
+    entry = pick(interpreters, min_version=min_version, free_threaded=False)
+    return run_check(entry, claim_id, quick) if entry is not None else None
 
 
 def child_environment():
@@ -109,9 +121,12 @@ def run_check(entry, claim_id, quick):
     return json.loads(done.stdout)
 
 
+# What scripts/install-pythons.sh installs.
+INSTALLABLE = ("3.13", "3.13t", "3.14", "3.15")
+
+
 def command_for(spec):
     """How a reader runs the claims in interpreter ``spec`` (installing it first if needed)."""
-    if spec.rstrip("t") in ("3.13",):
-        return "`%s` then `gil-lab verify --python %s`" % (INSTALL_HINT, spec)
-    # The install script builds 3.13 and 3.13t only; other versions come from elsewhere.
+    if spec in INSTALLABLE:
+        return "`%s --only %s` then `gil-lab verify --python %s`" % (INSTALL_HINT, spec, spec)
     return "install CPython %s (python.org, pyenv), then `gil-lab verify --python %s`" % (spec, spec)
