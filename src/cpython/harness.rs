@@ -165,6 +165,7 @@ fn placeholder_facts(executable: &str) -> InterpreterFacts {
         interpreter_pool: false,
         start_method: String::new(),
         cpus: 0,
+        ..Default::default()
     }
 }
 

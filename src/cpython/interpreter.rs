@@ -21,7 +21,7 @@ pub const BUILD_PYTHON: &str = env!("GIL_LAB_BUILD_PYTHON");
 pub const PYO3_VERSION: &str = env!("GIL_LAB_PYO3_VERSION");
 
 /// Facts about the embedded interpreter, as `gil-lab info` prints them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InterpreterFacts {
     /// e.g. "CPython".
     pub implementation: String,
@@ -45,6 +45,18 @@ pub struct InterpreterFacts {
     pub start_method: String,
     /// `os.cpu_count()`.
     pub cpus: usize,
+    /// The subinterpreter API Python code can use here (`gil_lab.interpreters`).
+    #[serde(default)]
+    pub subinterpreter_api: Option<String>,
+    /// 3.14+: `concurrent.interpreters` exists.
+    #[serde(default)]
+    pub concurrent_interpreters: bool,
+    /// Which InterpreterPoolExecutor runs here (stdlib or a backport), if any.
+    #[serde(default)]
+    pub interpreter_pool_api: Option<String>,
+    /// Why Tachyon (3.15's `profiling.sampling`) cannot sample this interpreter; `None`: it can.
+    #[serde(default)]
+    pub tachyon_reason: Option<String>,
 }
 
 /// The row-level description of an interpreter, as results carry it.

@@ -9,7 +9,7 @@ use crate::engine::probe::Probe;
 use crate::os::deadline::Deadline;
 
 use crate::engine::kernels::Value;
-use crate::engine::strategies::{Sample, Strategy};
+use crate::engine::strategies::{RunReport, Sample, Strategy};
 use crate::engine::timeline::{Chunk, TimelineStats, analyse, now_ns, renumber_workers};
 use crate::engine::workload::Setup;
 
@@ -36,8 +36,11 @@ pub struct Run {
     pub checksum: Value,
     pub timeline: TimelineStats,
     pub chunks: Vec<Chunk>,
-    /// Share of the probe's time spent waiting for the embedded interpreter's GIL.
+    /// Share of the probe's time spent waiting for the GIL: the embedded
+    /// interpreter's probe, or the one the harness ran in its own interpreter.
     pub gil_contention: Option<f64>,
+    /// What the (last) pass reported about itself.
+    pub report: RunReport,
 }
 
 /// Every measured run of one strategy, or why it did not run.
@@ -185,7 +188,9 @@ fn measure_one(
         _ => None,
     };
     let mut run = run_once(strategy, setup, *repeats)?;
-    run.gil_contention = probe.and_then(Probe::finish);
+    if let Some(probe) = probe {
+        run.gil_contention = probe.finish();
+    }
     Ok(run)
 }
 
@@ -222,6 +227,7 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
     let Some(Sample {
         checksum,
         mut chunks,
+        report,
         ..
     }) = last
     else {
@@ -249,7 +255,8 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
         checksum,
         timeline: analyse(&chunks, setup.workload.kernel.is_cpu_bound()),
         chunks,
-        gil_contention: None,
+        gil_contention: report.gil_contention,
+        report,
     })
 }
 
@@ -285,7 +292,8 @@ mod tests {
         Setup {
             workload: Workload::new(Kernel::SumSquares, 100, 2),
             workers: 2,
-            start_method: "fork".into(),
+            start_method: Some("fork".into()),
+            probe: false,
             python_dir: String::new(),
             own_gil_subinterpreters: false,
         }

@@ -213,6 +213,7 @@ mod tests {
         let mut f = facts("rayon", 1.0, 1.1);
         f.implementation = Implementation::Rust;
         f.wall_median_s = 0.0002;
+        f.startup_s = 0.0;
         assert!(verdict(&f).contains("too short to tell: a pass of 0.20 ms"));
     }
 

@@ -139,8 +139,10 @@ impl Workload {
 pub struct Setup {
     pub workload: Workload,
     pub workers: usize,
-    /// multiprocessing start method for process pools.
-    pub start_method: String,
+    /// `--start-method` for process pools; `None`: each interpreter's own default.
+    pub start_method: Option<String>,
+    /// Whether harness processes probe their own GIL (`--no-probe` turns it off).
+    pub probe: bool,
     /// Where `gil_lab/` lives, for subinterpreters that start with a bare `sys.path`.
     pub python_dir: String,
     /// The embedded interpreter lets subinterpreters have their own GIL (3.12+).

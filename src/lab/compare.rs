@@ -150,10 +150,8 @@ impl CompareOptions {
         Setup {
             workload,
             workers,
-            start_method: self
-                .start_method
-                .clone()
-                .unwrap_or(facts.start_method.clone()),
+            start_method: self.start_method.clone(),
+            probe: !self.no_probe,
             python_dir: python.python_dir().to_string_lossy().into_owned(),
             own_gil_subinterpreters: facts.own_gil_subinterpreters,
         }

@@ -153,15 +153,48 @@ pub fn cells(row: &crate::report::Row) -> [String; 10] {
 
 /// "gil-lab compare threading: CPython 3.11.7 (GIL) · 2 CPUs, linux x86_64"
 pub fn title(r: &Report) -> String {
+    let host = r.interpreter.as_ref();
+    let others: Vec<&str> = r
+        .interpreters()
+        .into_iter()
+        .filter(|i| **i != host)
+        .map(|i| i.version.as_str())
+        .collect();
+    let python = if others.is_empty() {
+        format!("{} at {}", r.interpreter.label(), r.interpreter.executable)
+    } else {
+        format!(
+            "Python rows in {} (host: {} at {})",
+            others.join(", "),
+            r.interpreter.label(),
+            r.interpreter.executable
+        )
+    };
     format!(
-        "gil-lab compare {}: {} at {} · {} CPUs, {} {}",
+        "gil-lab compare {}: {python} · {} CPUs, {} {}",
         r.scenario_id(),
-        r.interpreter.label(),
-        r.interpreter.executable,
         r.machine.cpus,
         r.machine.os,
         r.machine.arch
     )
+}
+
+/// The start methods the process pools really used, by interpreter: "fork (3.11.7), forkserver (3.14.10)".
+fn start_methods(r: &Report) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for row in &r.results {
+        if let (Some(method), Some(i)) = (&row.start_method, &row.interpreter) {
+            let item = format!("{method} ({})", i.version);
+            if !seen.contains(&item) {
+                seen.push(item);
+            }
+        }
+    }
+    if seen.is_empty() {
+        r.settings.start_method.clone()
+    } else {
+        seen.join(", ")
+    }
 }
 
 /// A warning when other work was competing for the CPUs, else nothing.
@@ -190,7 +223,7 @@ pub fn workload_line(r: &Report) -> String {
         r.settings.workers,
         r.settings.runs,
         r.settings.warmup,
-        r.settings.start_method
+        start_methods(r)
     )
 }
 
@@ -226,6 +259,9 @@ pub(crate) mod fixture {
             overlap: Some(speedup),
             handoffs: Some(12.0),
             gil_contention: Some(0.5),
+            gil_contention_reason: None,
+            start_method: None,
+            api: None,
             checksum: Some(crate::engine::kernels::Value::Int(21333325333334000000)),
             status: "ok".into(),
             available: true,
@@ -274,6 +310,7 @@ pub(crate) mod fixture {
                 interpreter_pool: false,
                 start_method: "fork".into(),
                 cpus: 2,
+                ..Default::default()
             },
             scenario: Scenario::Threading,
             workload: WorkloadInfo {

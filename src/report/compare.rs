@@ -75,6 +75,12 @@ pub struct Row {
     /// Median share of time a probe thread waited to attach to the embedded
     /// interpreter (0 = GIL free, 1 = always held); `null` where not probed.
     pub gil_contention: Option<f64>,
+    /// Why `gil_contention` is `null`, where the run said (free-threaded, fork pool).
+    pub gil_contention_reason: Option<String>,
+    /// The start method a process pool really used (its interpreter's default unless `--start-method`).
+    pub start_method: Option<String>,
+    /// The API that ran, e.g. "concurrent.interpreters (stdlib)".
+    pub api: Option<String>,
     pub checksum: Option<Value>,
     /// "ok", "unavailable", "failed" or "timed out".
     pub status: String,
@@ -263,7 +269,10 @@ pub fn build(
             workers: setup.workers,
             runs: plan.runs,
             warmup: plan.warmup,
-            start_method: setup.start_method.clone(),
+            start_method: setup
+                .start_method
+                .clone()
+                .unwrap_or_else(|| "each interpreter's default".into()),
             interleaved: true,
         },
         free_threading: free_threading_costs(&results),
@@ -273,6 +282,36 @@ pub fn build(
 
 fn walls(runs: &[Run]) -> Vec<f64> {
     runs.iter().map(|r| r.wall_s).collect()
+}
+
+/// A CPU-bound run whose CPU time is under this share of its wall time was
+/// stopped (SIGTSTP) or kept off the CPUs by other work: its figures do not describe the model.
+pub const STOPPED_CPU_SHARE: f64 = 0.5;
+
+/// Names the CPU-bound runs that spent most of their wall time off the CPUs.
+fn stopped_runs(runs: &[Run], cpu_bound: bool) -> Option<String> {
+    if !cpu_bound {
+        return None;
+    }
+    let stopped: Vec<String> = runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.wall_s > 0.0 && r.cpu_s < STOPPED_CPU_SHARE * r.wall_s)
+        .map(|(i, r)| {
+            format!(
+                "run {}: {:.2} s wall against {:.2} s CPU",
+                i + 1,
+                r.wall_s,
+                r.cpu_s
+            )
+        })
+        .collect();
+    (!stopped.is_empty()).then(|| {
+        format!(
+            "{}: the process was stopped or waited for a CPU (the fastest run is still the row's figure)",
+            stopped.join(", ")
+        )
+    })
 }
 
 fn row(
@@ -303,6 +342,9 @@ fn row(
         overlap: None,
         handoffs: None,
         gil_contention: None,
+        gil_contention_reason: None,
+        start_method: None,
+        api: None,
         checksum: None,
         status: status(m).into(),
         available: m.unavailable.is_none(),
@@ -335,6 +377,38 @@ fn row(
     let probed: Vec<f64> = m.runs.iter().filter_map(|r| r.gil_contention).collect();
     row.gil_contention = Spread::of(&probed).map(|s| s.median);
     row.checksum = m.runs.first().map(|r| r.checksum);
+    if let Some(report) = m.runs.last().map(|r| &r.report) {
+        row.gil_contention_reason = row
+            .gil_contention
+            .is_none()
+            .then(|| report.gil_contention_reason.clone())
+            .flatten();
+        row.start_method = report.start_method.clone();
+        row.api = report.api.clone();
+        let mut notes: Vec<String> = row.note.take().into_iter().collect();
+        if let Some(api) = &report.api {
+            notes.push(format!("API: {api}"));
+        }
+        if let Some(method) = &report.start_method {
+            notes.push(match &setup.start_method {
+                Some(_) => format!("start method {method} (--start-method)"),
+                None => format!("start method {method} (this interpreter's default)"),
+            });
+        }
+        // A warning the pool raised on every run is shown once.
+        for warning in &report.notes {
+            if !notes.contains(warning) {
+                notes.push(warning.clone());
+            }
+        }
+        row.note = (!notes.is_empty()).then(|| notes.join("; "));
+    }
+    if let Some(stopped) = stopped_runs(&m.runs, setup.workload.kernel.is_cpu_bound()) {
+        row.note = Some(match row.note.take() {
+            Some(note) => format!("{note}; {stopped}"),
+            None => stopped,
+        });
+    }
     let kernel = setup.workload.kernel;
     let mut ideal = workers.min(setup.workload.tasks) as f64;
     if kernel.is_cpu_bound() {

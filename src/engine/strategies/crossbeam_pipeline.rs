@@ -104,6 +104,7 @@ impl Strategy for CrossbeamPipeline {
             chunks,
             worker_cpu_s: 0.0,
             timing: None,
+            report: Default::default(),
         })
     }
 }

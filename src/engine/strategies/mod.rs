@@ -44,6 +44,28 @@ pub struct Sample {
     /// Set when the run was timed where it ran (another interpreter's process):
     /// the runner then uses these figures instead of its own clock.
     pub timing: Option<Timing>,
+    /// What the run says about itself: the API and start method it used, its warnings, its GIL wait.
+    pub report: RunReport,
+}
+
+/// What a Python run reports about itself (the harness's `report`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+pub struct RunReport {
+    /// The start method a process pool really used.
+    #[serde(default)]
+    pub start_method: Option<String>,
+    /// The API that ran, e.g. "concurrent.interpreters (stdlib)".
+    #[serde(default)]
+    pub api: Option<String>,
+    /// Warnings the run raised (e.g. fork with threads), each once.
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Share of a probe thread's time spent waiting for the GIL, measured in that interpreter.
+    #[serde(default)]
+    pub gil_contention: Option<f64>,
+    /// Why there is no such figure, where there is none.
+    #[serde(default)]
+    pub gil_contention_reason: Option<String>,
 }
 
 /// Times measured by the process that ran the work.
@@ -189,6 +211,7 @@ pub fn combine(results: Vec<(Value, Vec<Chunk>)>, zero: Value) -> Sample {
         chunks,
         worker_cpu_s: 0.0,
         timing: None,
+        report: RunReport::default(),
     }
 }
 

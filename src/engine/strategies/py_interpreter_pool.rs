@@ -36,9 +36,10 @@ impl Strategy for PyInterpreterPool {
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
         let (kernel, size, tasks, chunk) = python_harness::workload_args(setup);
-        python_harness::call(
+        python_harness::call_reported(
             "interpreter_pool",
             (kernel, size, tasks, chunk, setup.workers),
+            true,
         )
     }
 }

@@ -42,13 +42,13 @@ impl Strategy for PyProcessPool {
             _ => "ProcessPoolExecutor",
         };
         Some(format!(
-            "{api}, start method {}; wall time includes starting {} worker processes",
-            setup.start_method, setup.workers
+            "{api}; wall time includes starting {} worker processes",
+            setup.workers
         ))
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
         let (kernel, size, tasks, chunk) = python_harness::workload_args(setup);
-        python_harness::call(
+        python_harness::call_reported(
             "process_pool",
             (
                 kernel,
@@ -56,9 +56,10 @@ impl Strategy for PyProcessPool {
                 tasks,
                 chunk,
                 setup.workers,
-                setup.start_method.as_str(),
+                setup.start_method.as_deref(),
                 api(setup),
             ),
+            true,
         )
     }
 }

@@ -2,9 +2,9 @@
 
 use anyhow::{Result, anyhow};
 use pyo3::prelude::*;
-use pyo3::types::PyFloat;
+use pyo3::types::{PyDict, PyFloat};
 
-use super::Sample;
+use super::{RunReport, Sample};
 use crate::cpython::interpreter::format_py_err;
 use crate::engine::kernels::Value;
 use crate::engine::timeline::Chunk;
@@ -14,17 +14,37 @@ pub fn call<A>(function: &str, args: A) -> Result<Sample>
 where
     A: for<'py> pyo3::call::PyCallArgs<'py>,
 {
+    call_reported(function, args, false)
+}
+
+/// Like [`call`]; with `reported`, the function also fills a `report=` dict
+/// (API, start method, warnings) that comes back as the sample's [`RunReport`].
+pub fn call_reported<A>(function: &str, args: A, reported: bool) -> Result<Sample>
+where
+    A: for<'py> pyo3::call::PyCallArgs<'py>,
+{
     Python::attach(|py| -> PyResult<Sample> {
-        let answer = py
-            .import("gil_lab.harness")?
-            .getattr(function)?
-            .call1(args)?;
+        let function_object = py.import("gil_lab.harness")?.getattr(function)?;
+        let report = PyDict::new(py);
+        let answer = if reported {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("report", &report)?;
+            function_object.call(args, Some(&kwargs))?
+        } else {
+            function_object.call1(args)?
+        };
         let (checksum, chunks, worker_cpu_s) = parse_answer(&answer)?;
+        let text: String = py
+            .import("json")?
+            .getattr("dumps")?
+            .call1((&report,))?
+            .extract()?;
         Ok(Sample {
             checksum,
             chunks,
             worker_cpu_s,
             timing: None,
+            report: serde_json::from_str::<RunReport>(&text).unwrap_or_default(),
         })
     })
     .map_err(|e| anyhow!("harness.{function} failed:\n{}", format_py_err(&e)))

@@ -57,35 +57,41 @@ impl Strategy for RemoteStrategy {
     fn note(&self, setup: &Setup) -> Option<String> {
         if self.kind() == "subinterpreters" {
             return Some(
-                "isolated subinterpreters (own GIL) made from Python with _interpreters; wall time includes creating them"
+                "isolated subinterpreters (own GIL) made from Python; wall time includes creating them"
                     .into(),
             );
         }
         (self.kind() == "process_pool").then(|| {
             format!(
-                "{}, start method {}; wall time includes starting {} worker processes",
+                "{}; wall time includes starting {} worker processes",
                 if setup.workload.kernel == Kernel::SqrtSum {
                     "multiprocessing.Pool.map"
                 } else {
                     "ProcessPoolExecutor"
                 },
-                setup.start_method,
                 setup.workers
             )
         })
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
         let w = &setup.workload;
-        let answer = self.harness.ask(&json!({
+        let mut request = json!({
             "model": self.kind(),
             "kernel": w.kernel.python_name(),
             "size": w.size,
             "tasks": w.tasks,
             "chunk": w.chunk,
             "workers": setup.workers,
-            "start_method": setup.start_method,
             "api": if w.kernel == Kernel::SqrtSum { "pool" } else { "executor" },
-        }))?;
+        });
+        // Without --start-method the pool uses that interpreter's own default.
+        if let Some(method) = &setup.start_method {
+            request["start_method"] = method.as_str().into();
+        }
+        if !setup.probe {
+            request["probe_interval_s"] = serde_json::Value::Null;
+        }
+        let answer = self.harness.ask(&request)?;
         let checksum = Value::parse(
             answer["kind"].as_str().unwrap_or(""),
             answer["value"]
@@ -105,6 +111,7 @@ impl Strategy for RemoteStrategy {
                     .as_u64()
                     .ok_or_else(|| anyhow!("no start_ns"))?,
             }),
+            report: serde_json::from_value(answer.clone()).unwrap_or_default(),
         })
     }
 }

@@ -264,6 +264,7 @@ mod tests {
             interpreter_pool: false,
             start_method: "fork".into(),
             cpus: 2,
+            ..Default::default()
         }
     }
 
