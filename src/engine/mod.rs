@@ -7,6 +7,7 @@ pub mod measure;
 pub mod probe;
 pub mod stats;
 pub mod strategies;
+pub mod tachyon;
 pub mod timeline;
 pub mod verdict;
 pub mod workload;

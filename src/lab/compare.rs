@@ -181,6 +181,33 @@ fn add_remote(all: &mut Vec<Box<dyn Strategy>>, harness: &Arc<RemoteHarness>, li
     }
 }
 
+/// Where CPython has its own GIL instrument (3.15's Tachyon), runs the rows'
+/// work once more under it and keeps its figures beside gil-lab's.
+fn cross_check_the_gil(chosen: &[&dyn Strategy], setup: &Setup, report: &mut Report) {
+    if !setup.workload.kernel.is_cpu_bound() {
+        return;
+    }
+    for (strategy, row) in chosen.iter().zip(report.results.iter_mut()) {
+        if row.status != "ok" {
+            continue;
+        }
+        match strategy.tachyon(setup) {
+            Some(Ok(check)) => row.tachyon = Some(check),
+            Some(Err(e)) => {
+                let why = format!(
+                    "Tachyon could not run: {}",
+                    crate::report::last_line(&format!("{e:#}"))
+                );
+                row.note = Some(match row.note.take() {
+                    Some(note) => format!("{note}; {why}"),
+                    None => why,
+                });
+            }
+            None => {}
+        }
+    }
+}
+
 /// Measures every selected strategy on every scenario.
 pub fn compare(
     python: &Embedded,
@@ -234,8 +261,10 @@ pub fn compare(
         let machine = crate::report::Machine::this();
         let setup = options.setup(scenario, python, &facts);
         let measured = measure(&chosen, &setup, plan, progress)?;
+        let mut report = build(scenario, machine, &setup, plan, &facts, &chosen, &measured);
+        cross_check_the_gil(&chosen, &setup, &mut report);
         outcomes.push(Outcome {
-            report: build(scenario, machine, &setup, plan, &facts, &chosen, &measured),
+            report,
             timelines: timelines(&chosen, &measured),
         });
     }

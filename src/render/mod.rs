@@ -262,6 +262,7 @@ pub(crate) mod fixture {
             gil_contention_reason: None,
             start_method: None,
             api: None,
+            tachyon: None,
             checksum: Some(crate::engine::kernels::Value::Int(21333325333334000000)),
             status: "ok".into(),
             available: true,

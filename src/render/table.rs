@@ -56,6 +56,9 @@ fn render_one(r: &Report) -> String {
         if let Some(note) = &row.note {
             out += &format!("  {:width$}  note: {note}\n", "");
         }
+        if let Some(check) = &row.tachyon {
+            out += &format!("  {:width$}  GIL cross-check: {}\n", "", check.summary());
+        }
     }
     if let Some(warning) = crate::render::busy_warning(r) {
         out += &format!("{warning}\n");
@@ -64,7 +67,7 @@ fn render_one(r: &Report) -> String {
 against py-sequential for Python rows and rust-sequential for native rows\n\
 start ms = until the first chunk of work; parallelism = CPU s / wall s; \
 overlap = mean number of workers running at once (chunk timeline)\n\
-GIL wait = share of time a probe thread waited to attach to the embedded interpreter\n";
+GIL wait = share of time a probe thread waited for the GIL, inside the row's own interpreter\n";
     out
 }
 

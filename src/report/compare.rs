@@ -9,6 +9,7 @@ use crate::engine::kernels::Value;
 use crate::engine::measure::{Measured, Plan, Run, TIMED_OUT};
 use crate::engine::stats::{Spread, median};
 use crate::engine::strategies::{Implementation, Strategy};
+use crate::engine::tachyon::TachyonCheck;
 use crate::engine::timeline::{Chunk, worker_count};
 use crate::engine::verdict::{Facts, verdict};
 use crate::engine::workload::{Kernel, Scenario, Setup};
@@ -81,6 +82,8 @@ pub struct Row {
     pub start_method: Option<String>,
     /// The API that ran, e.g. "concurrent.interpreters (stdlib)".
     pub api: Option<String>,
+    /// 3.15: Tachyon's per-worker GIL shares over the same work, beside gil-lab's.
+    pub tachyon: Option<TachyonCheck>,
     pub checksum: Option<Value>,
     /// "ok", "unavailable", "failed" or "timed out".
     pub status: String,
@@ -284,19 +287,21 @@ fn walls(runs: &[Run]) -> Vec<f64> {
     runs.iter().map(|r| r.wall_s).collect()
 }
 
-/// A CPU-bound run whose CPU time is under this share of its wall time was
-/// stopped (SIGTSTP) or kept off the CPUs by other work: its figures do not describe the model.
-pub const STOPPED_CPU_SHARE: f64 = 0.5;
+/// A CPU-bound run that took this many times the row's fastest run while its
+/// CPU time stayed under half its wall time was stopped (SIGTSTP) or kept off
+/// the CPUs: its figures describe the pause, not the model.
+pub const STOPPED_SLOWER: f64 = 3.0;
 
 /// Names the CPU-bound runs that spent most of their wall time off the CPUs.
 fn stopped_runs(runs: &[Run], cpu_bound: bool) -> Option<String> {
-    if !cpu_bound {
+    let fastest = runs.iter().map(|r| r.wall_s).fold(f64::INFINITY, f64::min);
+    if !cpu_bound || !fastest.is_finite() {
         return None;
     }
     let stopped: Vec<String> = runs
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.wall_s > 0.0 && r.cpu_s < STOPPED_CPU_SHARE * r.wall_s)
+        .filter(|(_, r)| r.wall_s > STOPPED_SLOWER * fastest && r.cpu_s < 0.5 * r.wall_s)
         .map(|(i, r)| {
             format!(
                 "run {}: {:.2} s wall against {:.2} s CPU",
@@ -345,6 +350,7 @@ fn row(
         gil_contention_reason: None,
         start_method: None,
         api: None,
+        tachyon: None,
         checksum: None,
         status: status(m).into(),
         available: m.unavailable.is_none(),

@@ -114,6 +114,11 @@ pub trait Strategy: Sync {
     }
     /// Runs every task of `setup.workload` once.
     fn run(&self, setup: &Setup) -> Result<Sample>;
+    /// Runs the work once more under CPython's own GIL instrument (3.15's
+    /// Tachyon), where this model and its interpreter allow; `None` otherwise.
+    fn tachyon(&self, _setup: &Setup) -> Option<Result<crate::engine::tachyon::TachyonCheck>> {
+        None
+    }
 }
 
 /// Every strategy, in the order tables show them: the one registry that

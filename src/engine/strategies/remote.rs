@@ -6,10 +6,11 @@ use anyhow::{Result, anyhow};
 use serde_json::json;
 
 use super::python_harness::chunk_of;
-use super::{Model, Sample, Strategy, Timing};
+use super::{Gil, Model, Sample, Strategy, Timing};
 use crate::cpython::harness::RemoteHarness;
 use crate::cpython::interpreter::InterpreterFacts;
 use crate::engine::kernels::Value;
+use crate::engine::tachyon::TachyonCheck;
 use crate::engine::workload::{Kernel, Setup};
 
 /// A Python model run by `harness` (its `Model::harness` names it there), timed inside that interpreter.
@@ -72,6 +73,29 @@ impl Strategy for RemoteStrategy {
                 setup.workers
             )
         })
+    }
+    fn tachyon(&self, setup: &Setup) -> Option<Result<TachyonCheck>> {
+        // Threads of one interpreter are what both instruments can see.
+        if self.model.gil != Gil::OneInterpreter || self.model.baseline {
+            return None;
+        }
+        if self.harness.facts.tachyon_reason.is_some() || self.harness.facts.gil_disabled {
+            return None;
+        }
+        let w = &setup.workload;
+        Some(
+            self.harness
+                .ask(&json!({
+                    "model": "tachyon",
+                    "of": self.kind(),
+                    "kernel": w.kernel.python_name(),
+                    "size": w.size,
+                    "tasks": w.tasks,
+                    "chunk": w.chunk,
+                    "workers": setup.workers,
+                }))
+                .and_then(|answer| TachyonCheck::from_answer(&answer)),
+        )
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
         let w = &setup.workload;
