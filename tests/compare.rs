@@ -33,12 +33,14 @@ fn num(row: &Value, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("{key} missing in {row}"))
 }
 
-const ALL_IDS: [&str; 11] = [
+const ALL_IDS: [&str; 13] = [
     "py-sequential",
     "py-threads",
     "py-process-pool",
     "py-subinterpreters",
     "py-interpreter-pool",
+    "py-dask",
+    "py-dask-threads",
     "rust-threads-attached",
     "rust-threads-detached",
     "rust-sequential",

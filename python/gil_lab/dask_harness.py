@@ -368,6 +368,7 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
         stop_file = harness._STOP_FILE
         tag = uuid.uuid4().hex[:8]
         submitted_ns = time.monotonic_ns()
+        client_cpu0 = time.process_time()
         futures = [client.submit(worker_task, kernel, size, chunk, stop_file,
                                  key="gil-lab-%s-%s-%d" % (kernel, tag, i), pure=False)
                    for i in range(tasks)]
@@ -376,6 +377,7 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
         finally:
             client.cancel(futures)
         gathered_ns = time.monotonic_ns()
+        client_cpu_s = time.process_time() - client_cpu0
         after = _probe(client)
         info = client.scheduler_info(n_workers=-1)
         details = _details(strategy, cluster, info, before, after, results, submitted_ns, gathered_ns)
@@ -390,6 +392,7 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
         for module in by_value:
             cloudpickle.unregister_pickle_by_value(module)
     details["close_s"] = close_s
+    details["client_cpu_s"] = client_cpu_s
     details["dask_version"] = distributed.__version__
     checksum, chunks, _ = harness.combine([(v, _on_host_clock(c, w, before), cpu) for v, c, cpu, w in results])
     return DaskRun(checksum, chunks, details["worker_cpu_s"], details)
@@ -477,6 +480,7 @@ def _details(strategy, cluster, info, before, after, results, submitted_ns, gath
         "cluster_start_what": ("connecting to the scheduler" if cluster.existing else
                                "starting the LocalCluster (scheduler in this process, one nanny "
                                "and worker process each) until every worker had registered"),
+        "submitted_ns": submitted_ns,
         "work_s": (gathered_ns - submitted_ns) / 1e9,
         "submit_to_first_chunk_s": None if first_start is None else (first_start - submitted_ns) / 1e9,
         "task_gap_s": gap_s,

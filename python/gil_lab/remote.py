@@ -52,7 +52,7 @@ def answer(request):
         return {"ok": True, "facts": interpreter_facts()}
     if request.get("model") == "reason":
         why = REASONS.get(request["of"])
-        return {"ok": True, "reason": why() if why else None}
+        return {"ok": True, "reason": why(*request.get("args", [])) if why else None}
     own0, children0 = _cpu()
     start_ns = time.monotonic_ns()
     start = time.perf_counter()

@@ -7,3 +7,4 @@ pub mod interpreter;
 pub mod launcher;
 pub mod lessons;
 pub mod pythons;
+pub mod dask;

@@ -9,6 +9,7 @@ use crate::engine::probe::Probe;
 use crate::os::deadline::Deadline;
 
 use crate::engine::kernels::Value;
+use crate::engine::strategies::dask::DaskRun;
 use crate::engine::strategies::{Sample, Strategy};
 use crate::engine::timeline::{Chunk, TimelineStats, analyse, now_ns, renumber_workers};
 use crate::engine::workload::Setup;
@@ -38,6 +39,10 @@ pub struct Run {
     pub chunks: Vec<Chunk>,
     /// Share of the probe's time spent waiting for the embedded interpreter's GIL.
     pub gil_contention: Option<f64>,
+    /// Seconds per pass spent outside the timed part (a dask cluster's start and close).
+    pub setup_s: f64,
+    /// The last pass's dask cluster, for a dask row.
+    pub cluster: Option<DaskRun>,
 }
 
 /// Every measured run of one strategy, or why it did not run.
@@ -177,7 +182,10 @@ fn measure_one(
     probe: Option<f64>,
 ) -> Result<Run> {
     if *repeats == 0 {
-        *repeats = repeats_for(run_once(strategy, setup, 1)?.wall_s);
+        // A pass that spends a second starting a cluster before its timed part is
+        // not short, whatever that part takes: repeating it would only start more clusters.
+        let first = run_once(strategy, setup, 1)?;
+        *repeats = repeats_for(first.wall_s + first.setup_s);
     }
     // Only the embedded interpreter's GIL can be probed from here.
     let probe = match probe {
@@ -204,6 +212,7 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
     let mut pass_start_ns = 0;
     // Passes timed where they ran (another interpreter's process) add up here.
     let mut timed_there: Option<(f64, f64)> = Some((0.0, 0.0));
+    let mut setup_s = 0.0;
     for _ in 0..repeats {
         pass_start_ns = now_ns();
         let sample = run_pass()?;
@@ -211,6 +220,7 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
         timed_there = match (timed_there, sample.timing) {
             (Some((wall, cpu)), Some(t)) => {
                 pass_start_ns = t.start_ns;
+                setup_s += t.setup_s;
                 Some((wall + t.wall_s, cpu + t.cpu_s))
             }
             _ => None,
@@ -222,6 +232,7 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
     let Some(Sample {
         checksum,
         mut chunks,
+        cluster,
         ..
     }) = last
     else {
@@ -250,6 +261,8 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
         timeline: analyse(&chunks, setup.workload.kernel.is_cpu_bound()),
         chunks,
         gil_contention: None,
+        setup_s: setup_s / repeats as f64,
+        cluster,
     })
 }
 
@@ -288,6 +301,7 @@ mod tests {
             start_method: "fork".into(),
             python_dir: String::new(),
             own_gil_subinterpreters: false,
+            dask_address: None,
         }
     }
 

@@ -5,6 +5,7 @@ use serde::Serialize;
 pub use crate::os::machine::Machine;
 
 use crate::cpython::interpreter::{InterpreterFacts, InterpreterRef};
+pub use crate::report::dask::ClusterInfo;
 use crate::engine::kernels::Value;
 use crate::engine::measure::{Measured, Plan, Run, TIMED_OUT};
 use crate::engine::stats::{Spread, median};
@@ -82,6 +83,8 @@ pub struct Row {
     /// Why this row failed while running (e.g. a killed pool worker), if it did.
     pub error: Option<String>,
     pub note: Option<String>,
+    /// The dask cluster that ran a dask row: address, workers, hosts, start-up, per-task gap.
+    pub cluster: Option<ClusterInfo>,
     pub verdict: String,
 }
 
@@ -308,7 +311,7 @@ fn row(
         available: m.unavailable.is_none(),
         error: m.failed.clone(),
         note: m.unavailable.clone().or_else(|| s.note(setup)),
-
+        cluster: ClusterInfo::of(&m.runs),
         verdict: String::new(),
     };
     let Some(wall) = Spread::of(&walls(&m.runs)) else {
@@ -335,6 +338,9 @@ fn row(
     let probed: Vec<f64> = m.runs.iter().filter_map(|r| r.gil_contention).collect();
     row.gil_contention = Spread::of(&probed).map(|s| s.median);
     row.checksum = m.runs.first().map(|r| r.checksum);
+    if let Some(cluster) = &row.cluster {
+        row.note = Some(cluster.note());
+    }
     let kernel = setup.workload.kernel;
     let mut ideal = workers.min(setup.workload.tasks) as f64;
     if kernel.is_cpu_bound() {

@@ -103,6 +103,7 @@ impl Strategy for CrossbeamPipeline {
             chunks,
             worker_cpu_s: 0.0,
             timing: None,
+            cluster: None,
         })
     }
 }

@@ -75,6 +75,7 @@ impl Strategy for MockStrategy {
             chunks: self.timeline(),
             worker_cpu_s: 0.0,
             timing: None,
+            cluster: None,
         })
     }
 }

@@ -14,9 +14,12 @@ use crate::engine::workload::Setup;
 pub use model::{Gil, Implementation, LiveRole, Model};
 
 pub(crate) mod crossbeam_pipeline;
+pub mod dask;
 #[cfg(test)]
 pub mod mock;
 pub mod model;
+pub(crate) mod py_dask;
+pub(crate) mod py_dask_threads;
 pub(crate) mod py_interpreter_pool;
 pub(crate) mod py_process_pool;
 pub(crate) mod py_sequential;
@@ -43,6 +46,8 @@ pub struct Sample {
     /// Set when the run was timed where it ran (another interpreter's process):
     /// the runner then uses these figures instead of its own clock.
     pub timing: Option<Timing>,
+    /// What a dask run reports about its cluster (workers, hosts, start-up, dask's GIL figure).
+    pub cluster: Option<dask::DaskRun>,
 }
 
 /// Times measured by the process that ran the work.
@@ -52,6 +57,9 @@ pub struct Timing {
     pub cpu_s: f64,
     /// CLOCK_MONOTONIC when the run began.
     pub start_ns: u64,
+    /// Seconds the run spent outside its timed part (starting and closing a
+    /// dask cluster); 0 for models whose start-up is part of the wall time.
+    pub setup_s: f64,
 }
 
 /// One concurrency model.
@@ -102,6 +110,8 @@ pub fn all() -> Vec<Box<dyn Strategy>> {
         Box::new(py_process_pool::PyProcessPool),
         Box::new(py_subinterpreters::PySubinterpreters),
         Box::new(py_interpreter_pool::PyInterpreterPool),
+        Box::new(py_dask::STRATEGY),
+        Box::new(py_dask_threads::STRATEGY),
         Box::new(rust_threads_attached::RustThreadsAttached),
         Box::new(rust_threads_detached::RustThreadsDetached),
         Box::new(rust_sequential::RustSequential),
@@ -178,6 +188,7 @@ pub fn combine(results: Vec<(Value, Vec<Chunk>)>, zero: Value) -> Sample {
         chunks,
         worker_cpu_s: 0.0,
         timing: None,
+        cluster: None,
     }
 }
 
@@ -193,7 +204,7 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), ids.len());
         assert_eq!(ids[0], "py-sequential");
-        assert_eq!(ids.len(), 11);
+        assert_eq!(ids.len(), 13);
     }
 
     #[test]

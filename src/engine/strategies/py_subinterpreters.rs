@@ -64,6 +64,7 @@ impl Strategy for PySubinterpreters {
             chunks,
             worker_cpu_s: 0.0,
             timing: None,
+            cluster: None,
         })
     }
 }

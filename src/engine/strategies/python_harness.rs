@@ -25,6 +25,7 @@ where
             chunks,
             worker_cpu_s,
             timing: None,
+            cluster: None,
         })
     })
     .map_err(|e| anyhow!("harness.{function} failed:\n{}", format_py_err(&e)))
