@@ -283,16 +283,17 @@ fn an_existing_scheduler_runs_py_dask_and_survives_a_killed_worker() {
     // SAFETY: a worker process of the cluster this test started.
     unsafe { libc::kill(pid, libc::SIGKILL) };
     let out = wait_with_limit(child, 5 * MINUTE);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no report ({e}): {}", stderr(&out)));
     let x = row(&r, "py-dask");
-    match x["status"].as_str().unwrap() {
-        "ok" => assert_eq!(
+    match (out.status.code(), x["status"].as_str().unwrap()) {
+        (Some(0), "ok") => assert_eq!(
             x["checksum"].to_string(),
             sum_squares(size.parse().unwrap(), tasks.parse().unwrap())
         ),
-        "failed" => assert!(!x["error"].as_str().unwrap().is_empty(), "{x}"),
-        other => panic!("py-dask after a killed worker: {other}: {x}"),
+        // A failed row makes compare exit 1, with dask's error in the row.
+        (Some(1), "failed") => assert!(!x["error"].as_str().unwrap().is_empty(), "{x}"),
+        (code, status) => panic!("py-dask after a killed worker: exit {code:?}, {status}: {x}"),
     }
 }
 
@@ -366,7 +367,7 @@ fn ctrl_c_during_a_py_dask_run_leaves_no_process_of_its_session() {
         "--strategies",
         "py-dask",
         "--size",
-        "100000000",
+        "20000000",
         "--tasks",
         "4",
         "--workers",

@@ -352,11 +352,14 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
 
     by_value = []
     if address:
-        # The workers of someone else's cluster need not have gil_lab: the task
-        # travels as code. (A LocalCluster's workers import it by name.)
-        for module in (harness, sys.modules[__name__]):
-            cloudpickle.register_pickle_by_value(module)
-            by_value.append(module)
+        # The scheduler and workers of someone else's cluster need not have
+        # gil_lab: the task travels as code, with every gil_lab module it refers
+        # to (registering the package covers its submodules). A LocalCluster's
+        # workers import it by name.
+        import gil_lab
+
+        cloudpickle.register_pickle_by_value(gil_lab)
+        by_value.append(gil_lab)
     cluster = None
     close_s = None
     try:
