@@ -112,7 +112,9 @@ impl CompareOptions {
             return Err(UsageError::new(format!(
                 "--dask {address} runs {PY_DASK}, which --strategies leaves out"
             ))
-            .with_hint(format!("add {PY_DASK} to --strategies, or leave out --dask")));
+            .with_hint(format!(
+                "add {PY_DASK} to --strategies, or leave out --dask"
+            )));
         }
         Ok(())
     }

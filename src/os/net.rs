@@ -26,9 +26,7 @@ pub fn host_port(address: &str) -> Result<(String, u16), UsageError> {
         }
         None => address,
     };
-    let (host, port) = rest
-        .rsplit_once(':')
-        .ok_or_else(|| bad("no port"))?;
+    let (host, port) = rest.rsplit_once(':').ok_or_else(|| bad("no port"))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let port: u16 = port.parse().map_err(|_| bad("the port is not a number"))?;
     if host.is_empty() || port == 0 {
@@ -82,7 +80,10 @@ mod tests {
     #[test]
     fn a_closed_port_is_unreachable_and_named() {
         let err = check_listening("tcp://127.0.0.1:1", Duration::from_secs(2)).unwrap_err();
-        assert!(err.message.starts_with("no dask scheduler answered at tcp://127.0.0.1:1"));
+        assert!(
+            err.message
+                .starts_with("no dask scheduler answered at tcp://127.0.0.1:1")
+        );
     }
 
     #[test]

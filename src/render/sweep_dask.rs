@@ -37,7 +37,10 @@ impl RowSweep for OverheadSweep {
             )
         };
         vec![
-            format!("{} on {cluster} (warm: every worker ran a task first)", self.strategy),
+            format!(
+                "{} on {cluster} (warm: every worker ran a task first)",
+                self.strategy
+            ),
             format!(
                 "one empty task, submitted and awaited: {:.2} ms (median of {})",
                 self.round_trip_s * 1e3,
@@ -53,7 +56,9 @@ impl RowSweep for OverheadSweep {
                 "overhead per task at the smallest size: {:.3} ms; dask beats the loop from {}",
                 self.overhead_s_per_task * 1e3,
                 self.pays_from_iterations
-                    .map_or("no size measured".to_string(), |k| format!("{k} iterations per task"))
+                    .map_or("no size measured".to_string(), |k| format!(
+                        "{k} iterations per task"
+                    ))
             ),
         ]
     }

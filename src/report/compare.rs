@@ -5,7 +5,6 @@ use serde::Serialize;
 pub use crate::os::machine::Machine;
 
 use crate::cpython::interpreter::{InterpreterFacts, InterpreterRef};
-pub use crate::report::dask::ClusterInfo;
 use crate::engine::kernels::Value;
 use crate::engine::measure::{Measured, Plan, Run, TIMED_OUT};
 use crate::engine::stats::{Spread, median};
@@ -13,6 +12,7 @@ use crate::engine::strategies::{Implementation, Strategy};
 use crate::engine::timeline::{Chunk, worker_count};
 use crate::engine::verdict::{Facts, verdict};
 use crate::engine::workload::{Kernel, Scenario, Setup};
+pub use crate::report::dask::ClusterInfo;
 
 /// The workload as reports describe it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

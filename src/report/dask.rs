@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::engine::strategies::dask::DaskWorker;
 use crate::engine::measure::Run;
 use crate::engine::stats::median;
+pub use crate::engine::strategies::dask::DaskWorker;
 
 /// The dask cluster behind a row, over its measured runs.
 #[derive(Debug, Clone, PartialEq, Serialize)]

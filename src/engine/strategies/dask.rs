@@ -238,7 +238,10 @@ mod tests {
         let run: DaskRun = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(run.threads_per_worker, [1]);
         let t = run.timing();
-        assert_eq!((t.wall_s, t.cpu_s, t.start_ns, t.setup_s), (0.5, 1.0, 5, 2.25));
+        assert_eq!(
+            (t.wall_s, t.cpu_s, t.start_ns, t.setup_s),
+            (0.5, 1.0, 5, 2.25)
+        );
         json["threads_per_worker"] = serde_json::json!([1, 2]);
         let run: DaskRun = serde_json::from_value(json).unwrap();
         assert_eq!(run.threads_per_worker, [1, 2]);
