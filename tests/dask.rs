@@ -59,15 +59,6 @@ fn compare_json(args: &[&str], limit: Duration) -> (Option<i32>, String, Option<
     (out.status.code(), stderr(&out), report)
 }
 
-fn row<'a>(report: &'a Value, strategy: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["strategy"] == strategy)
-        .unwrap_or_else(|| panic!("no row {strategy} in {report}"))
-}
-
 /// A dask scheduler and two one-thread workers on 127.0.0.1, killed (the whole
 /// process group) when dropped.
 struct Cluster {
@@ -337,28 +328,6 @@ fn dask_without_py_dask_in_the_selection_is_refused() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("add py-dask"), "{}", stderr(&out));
-}
-
-/// Live processes whose session is `sid`.
-fn processes_in_session(sid: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-            continue;
-        };
-        // state ppid pgrp session …
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if fields.get(3).and_then(|s| s.parse::<u32>().ok()) == Some(sid) && fields[0] != "Z" {
-            found.push(pid);
-        }
-    }
-    found
 }
 
 #[test]
