@@ -5,12 +5,25 @@
 #      the lessons under plain python3;
 #   2. CPython 3.13 and 3.13t from scripts/install-pythons.sh (cached), then the
 #      host built against each (its own target dir) and its integration tests.
+# Before the tests of an interpreter, scripts/install-dask.sh makes its private
+# dask environment when it is missing (the dask tests need it).
 # The first run builds both interpreters: about 20 minutes on 2 cores; later runs
 # about 8. `scripts/test.sh --embedded-only` stops after step 1 (about 3 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check pytest
+
+# with_dask PYTHON: makes PYTHON's private dask environment (scripts/install-dask.sh)
+# when it is missing; the dask tests skip without one.
+with_dask() {
+  local label
+  label=$("$1" -I -c 'import sys, sysconfig; print("%d.%d%s" % (sys.version_info[:2] + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") else "",)))')
+  [ -x "${GIL_LAB_DASK_HOME:-$HOME/.cache/gil-lab/dask}/$label/bin/dask" ] || scripts/install-dask.sh "$1" ||
+    echo "warning: no dask for $1; its dask tests will be skipped" >&2
+}
+
+with_dask python3
 cargo test --release --all-targets
 python3 -m pytest -q python/tests
 
@@ -20,5 +33,6 @@ scripts/install-pythons.sh
 pythons=${GIL_LAB_PYTHONS:-$HOME/.cache/gil-lab/pythons}
 for v in 3.13 3.13t; do
   echo "== the host embedding CPython $v"
+  with_dask "$pythons/$v/bin/python3"
   PYO3_PYTHON="$pythons/$v/bin/python3" cargo test --release --target-dir "target/py$v" --tests
 done

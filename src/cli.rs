@@ -87,6 +87,8 @@ pub enum SweepKind {
     Ipc,
     /// PSS and RSS per thread, subinterpreter, fork and spawn child, with a preloaded object
     Memory,
+    /// dask's per-task cost: an empty task's round trip, mapped empty tasks, task size vs a loop
+    Dask,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +116,9 @@ pub struct SweepArgs {
         value_name = "MB"
     )]
     pub preload_mb: u64,
+    /// dask: measure on this existing scheduler (tcp://HOST:PORT) instead of a LocalCluster
+    #[arg(long, value_name = "ADDRESS")]
+    pub dask: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -219,6 +224,9 @@ pub struct CompareArgs {
     /// Run even where the resource guard refuses (many workers, hours of work)
     #[arg(long)]
     pub force: bool,
+    /// Run py-dask on this existing dask scheduler (tcp://HOST:PORT) instead of a LocalCluster
+    #[arg(long, value_name = "ADDRESS")]
+    pub dask: Option<String>,
 }
 
 /// The exports every measuring command writes: the same data as the table.

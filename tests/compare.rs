@@ -18,21 +18,13 @@ fn compare_json(args: &[&str]) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-fn row<'a>(report: &'a Value, strategy: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["strategy"] == strategy)
-        .unwrap_or_else(|| panic!("no row {strategy}"))
-}
-
 fn num(row: &Value, key: &str) -> f64 {
     row[key]
         .as_f64()
         .unwrap_or_else(|| panic!("{key} missing in {row}"))
 }
 
+/// The default set: the dask rows start a cluster and run only when asked for.
 const ALL_IDS: [&str; 11] = [
     "py-sequential",
     "py-threads",

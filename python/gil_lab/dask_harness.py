@@ -350,13 +350,7 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
     import cloudpickle
     import distributed
 
-    by_value = []
-    if address:
-        # The workers of someone else's cluster need not have gil_lab: the task
-        # travels as code. (A LocalCluster's workers import it by name.)
-        for module in (harness, sys.modules[__name__]):
-            cloudpickle.register_pickle_by_value(module)
-            by_value.append(module)
+    by_value = _send_by_value(address)
     cluster = None
     close_s = None
     try:
@@ -368,7 +362,9 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
         stop_file = harness._STOP_FILE
         tag = uuid.uuid4().hex[:8]
         submitted_ns = time.monotonic_ns()
-        futures = [client.submit(worker_task, kernel, size, chunk, stop_file,
+        client_cpu0 = time.process_time()
+        task = _task(worker_task, address)
+        futures = [client.submit(task, kernel, size, chunk, stop_file,
                                  key="gil-lab-%s-%s-%d" % (kernel, tag, i), pure=False)
                    for i in range(tasks)]
         try:
@@ -376,6 +372,7 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
         finally:
             client.cancel(futures)
         gathered_ns = time.monotonic_ns()
+        client_cpu_s = time.process_time() - client_cpu0
         after = _probe(client)
         info = client.scheduler_info(n_workers=-1)
         details = _details(strategy, cluster, info, before, after, results, submitted_ns, gathered_ns)
@@ -390,9 +387,59 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
         for module in by_value:
             cloudpickle.unregister_pickle_by_value(module)
     details["close_s"] = close_s
+    details["client_cpu_s"] = client_cpu_s
     details["dask_version"] = distributed.__version__
     checksum, chunks, _ = harness.combine([(v, _on_host_clock(c, w, before), cpu) for v, c, cpu, w in results])
     return DaskRun(checksum, chunks, details["worker_cpu_s"], details)
+
+
+class _ByValue:
+    """A task function that pickles as its code, for a scheduler and workers without gil_lab.
+
+    dask pickles a task graph with the standard pickle (by reference) unless
+    it mentions ``__main__``; this wrapper's ``__reduce__`` hands the pickle
+    ``cloudpickle.loads`` (which every dask has) and the function's code, so
+    the function is rebuilt where it is unpickled.
+    """
+
+    def __init__(self, function):
+        self.function = function
+        self.__name__ = function.__name__
+        self._pickled = None
+
+    def __call__(self, *args, **kwargs):
+        return self.function(*args, **kwargs)
+
+    def __reduce__(self):
+        import cloudpickle
+
+        if self._pickled is None:
+            self._pickled = cloudpickle.dumps(self.function)
+        return cloudpickle.loads, (self._pickled,)
+
+
+def _send_by_value(address):
+    """For an existing scheduler: registers gil_lab to travel by value; the modules registered.
+
+    cloudpickle then sends a gil_lab function as code, with every gil_lab
+    module it refers to (a registered parent package covers them), and dask's
+    own ``client.run`` uses cloudpickle for a function whose module is
+    registered. A LocalCluster's workers import gil_lab by name.
+    """
+    if not address:
+        return []
+    import cloudpickle
+    import gil_lab
+
+    modules = [gil_lab, harness, sys.modules[__name__]]
+    for module in modules:
+        cloudpickle.register_pickle_by_value(module)
+    return modules
+
+
+def _task(function, address):
+    """``function`` as it is submitted: by value to an existing scheduler."""
+    return _ByValue(function) if address else function
 
 
 def _wait(client, futures, stop_file):
@@ -477,6 +524,7 @@ def _details(strategy, cluster, info, before, after, results, submitted_ns, gath
         "cluster_start_what": ("connecting to the scheduler" if cluster.existing else
                                "starting the LocalCluster (scheduler in this process, one nanny "
                                "and worker process each) until every worker had registered"),
+        "submitted_ns": submitted_ns,
         "work_s": (gathered_ns - submitted_ns) / 1e9,
         "submit_to_first_chunk_s": None if first_start is None else (first_start - submitted_ns) / 1e9,
         "task_gap_s": gap_s,
@@ -548,20 +596,25 @@ def overhead(strategy="py-dask", workers=2, address=None, quick=True, connect_ti
     empties = 200 if quick else 1000
     tasks = 40 if quick else 100
     sizes = [10, 1_000, 10_000, 100_000] if quick else [10, 100, 1_000, 10_000, 100_000, 300_000]
-    cluster = _Cluster(strategy, workers, address, connect_timeout_s)
+    import cloudpickle
+
+    by_value = _send_by_value(address)
+    cluster = None
     try:
+        cluster = _Cluster(strategy, workers, address, connect_timeout_s)
         client = cluster.client
         threads = sum(client.nthreads().values())
-        client.gather(client.map(empty_task, range(threads * 2), pure=False))  # warm every worker
+        empty, work = _task(empty_task, address), _task(harness.sum_squares, address)
+        client.gather(client.map(empty, range(threads * 2), pure=False))  # warm every worker
         trips = []
         for i in range(20 if quick else 100):
             t = time.perf_counter()
-            client.submit(empty_task, i, pure=False).result()
+            client.submit(empty, i, pure=False).result()
             trips.append(time.perf_counter() - t)
         mapped = []
         for _ in range(rounds):
             t = time.perf_counter()
-            client.gather(client.map(empty_task, range(empties), pure=False))
+            client.gather(client.map(empty, range(empties), pure=False))
             mapped.append((time.perf_counter() - t) / empties)
         rows = []
         for k in sizes:
@@ -571,7 +624,7 @@ def overhead(strategy="py-dask", workers=2, address=None, quick=True, connect_ti
                 expected = [harness.sum_squares(0, k) for _ in range(tasks)]
                 loop.append(time.perf_counter() - t)
                 t = time.perf_counter()
-                got = client.gather(client.map(harness.sum_squares, [0] * tasks, [k] * tasks, pure=False))
+                got = client.gather(client.map(work, [0] * tasks, [k] * tasks, pure=False))
                 on_dask.append(time.perf_counter() - t)
                 if got != expected:
                     raise DaskRunFailed("dask returned other values than the loop for k=%d" % k)
@@ -595,7 +648,10 @@ def overhead(strategy="py-dask", workers=2, address=None, quick=True, connect_ti
             "pays_from_iterations": next((r["iterations"] for r in rows if r["dask_vs_loop"] < 1), None),
         }
     finally:
-        cluster.close()
+        if cluster is not None:
+            cluster.close()
+        for module in by_value:
+            cloudpickle.unregister_pickle_by_value(module)
     return answer
 
 

@@ -62,7 +62,7 @@ def answer(request):
         return {"ok": True, "facts": interpreter_facts()}
     if request.get("model") == "reason":
         why = REASONS.get(request["of"])
-        return {"ok": True, "reason": why() if why else None}
+        return {"ok": True, "reason": why(*request.get("args", [])) if why else None}
     if request.get("model") == "tachyon":
         return dict(tachyon.compare(request), ok=True)
     interval = request.get("probe_interval_s", gil_probe.DEFAULT_INTERVAL_S)

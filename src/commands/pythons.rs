@@ -1,15 +1,35 @@
 //! `gil-lab pythons`: the interpreters `--python` can name, with what each can do.
 
 use anyhow::Result;
+use serde::Serialize;
 
 use super::{print, print_json, yes_no};
+use crate::cpython::dask::{DaskAvailability, availability};
 use crate::cpython::interpreter::Embedded;
-use crate::cpython::pythons::{discover, install_dir};
+use crate::cpython::pythons::{Found, discover, install_dir};
+
+/// One interpreter as `--json` shows it: its facts and whether it has dask.
+#[derive(Serialize)]
+struct Listed<'a> {
+    #[serde(flatten)]
+    found: &'a Found,
+    dask: DaskAvailability,
+}
 
 pub fn list(python: &Embedded, json: bool) -> Result<i32> {
     let found = discover(python.python_dir());
+    let executables: Vec<Option<&str>> = found
+        .iter()
+        .map(|f| (f.source != "embedded").then_some(f.facts.executable.as_str()))
+        .collect();
+    let dask = availability(&executables, python.python_dir());
     if json {
-        print_json(&found)?;
+        let listed: Vec<Listed> = found
+            .iter()
+            .zip(dask)
+            .map(|(found, dask)| Listed { found, dask })
+            .collect();
+        print_json(&listed)?;
         return Ok(0);
     }
     let mut table = comfy_table::Table::new();
@@ -21,10 +41,15 @@ pub fn list(python: &Embedded, json: bool) -> Result<i32> {
             "GIL",
             "own-GIL subinterpreters",
             "interpreter pool",
+            "dask",
             "found",
             "path",
         ]);
-    for f in &found {
+    let mut install = None;
+    for (f, d) in found.iter().zip(&dask) {
+        if !d.available {
+            install = install.or(d.install_command.clone());
+        }
         table.add_row([
             f.spec.clone(),
             f.facts.python_version.clone(),
@@ -36,13 +61,21 @@ pub fn list(python: &Embedded, json: bool) -> Result<i32> {
             .to_string(),
             yes_no(f.facts.own_gil_subinterpreters).into(),
             yes_no(f.facts.interpreter_pool).into(),
+            match &d.distributed_version {
+                Some(v) if d.available => v.clone(),
+                _ => "no".into(),
+            },
             f.source.clone(),
             f.facts.executable.clone(),
         ]);
     }
-    print(&format!(
+    let mut text = format!(
         "{table}\nsearched: the embedded interpreter, {}, python3.X[t] on PATH\n",
         install_dir().display()
-    ))?;
+    );
+    if let Some(command) = install {
+        text += &format!("dask: {command} makes a private environment with dask for each\n");
+    }
+    print(&text)?;
     Ok(0)
 }

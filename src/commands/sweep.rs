@@ -40,6 +40,11 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
                 .into(),
         );
     }
+    if args.kind != SweepKind::Dask && args.dask.is_some() {
+        return Err(UsageError::new("--dask applies to sweep dask only")
+            .with_hint("gil-lab sweep dask --dask tcp://127.0.0.1:8786")
+            .into());
+    }
     // Reports name their chart by its file name when both are written.
     let chart_name = match exports.get("--svg") {
         Some(Destination::File(p)) => p.file_name().map(|n| n.to_string_lossy().into_owned()),
@@ -67,6 +72,15 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
                 table: draw::rows_table(&s),
                 markdown: draw::rows_markdown(&s, chart_name),
                 chart: draw::ipc_chart(&s),
+                json: serde_json::to_string_pretty(&s)?,
+            }
+        }
+        SweepKind::Dask => {
+            let s = sweep::dask::overhead(args.quick, args.dask.as_deref())?;
+            Shown {
+                table: draw::rows_table(&s),
+                markdown: draw::rows_markdown(&s, chart_name),
+                chart: crate::render::sweep_dask::chart(&s),
                 json: serde_json::to_string_pretty(&s)?,
             }
         }

@@ -2,6 +2,7 @@
 //! machine, the harness process that runs work in one of them, the one place
 //! that launches another Python, and the lessons' catalog.
 
+pub mod dask;
 pub mod harness;
 pub mod interpreter;
 pub mod launcher;

@@ -107,7 +107,7 @@ pub fn probe(python: &Path, python_dir: &Path) -> Result<InterpreterFacts, Usage
     Ok(facts)
 }
 
-fn wait_with_timeout(
+pub(crate) fn wait_with_timeout(
     mut child: std::process::Child,
     limit: Duration,
 ) -> Option<std::process::Output> {

@@ -9,6 +9,7 @@ use crate::engine::probe::Probe;
 use crate::os::deadline::Deadline;
 
 use crate::engine::kernels::Value;
+use crate::engine::strategies::dask::DaskRun;
 use crate::engine::strategies::{RunReport, Sample, Strategy};
 use crate::engine::timeline::{Chunk, TimelineStats, analyse, now_ns, renumber_workers};
 use crate::engine::workload::Setup;
@@ -41,6 +42,10 @@ pub struct Run {
     pub gil_contention: Option<f64>,
     /// What the (last) pass reported about itself.
     pub report: RunReport,
+    /// Seconds per pass spent outside the timed part (a dask cluster's start and close).
+    pub setup_s: f64,
+    /// The last pass's dask cluster, for a dask row.
+    pub cluster: Option<DaskRun>,
 }
 
 /// Every measured run of one strategy, or why it did not run.
@@ -180,7 +185,10 @@ fn measure_one(
     probe: Option<f64>,
 ) -> Result<Run> {
     if *repeats == 0 {
-        *repeats = repeats_for(run_once(strategy, setup, 1)?.wall_s);
+        // A pass that spends a second starting a cluster before its timed part is
+        // not short, whatever that part takes: repeating it would only start more clusters.
+        let first = run_once(strategy, setup, 1)?;
+        *repeats = repeats_for(first.wall_s + first.setup_s);
     }
     // Only the embedded interpreter's GIL can be probed from here.
     let probe = match probe {
@@ -209,6 +217,7 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
     let mut pass_start_ns = 0;
     // Passes timed where they ran (another interpreter's process) add up here.
     let mut timed_there: Option<(f64, f64)> = Some((0.0, 0.0));
+    let mut setup_s = 0.0;
     for _ in 0..repeats {
         pass_start_ns = now_ns();
         let sample = run_pass()?;
@@ -216,6 +225,7 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
         timed_there = match (timed_there, sample.timing) {
             (Some((wall, cpu)), Some(t)) => {
                 pass_start_ns = t.start_ns;
+                setup_s += t.setup_s;
                 Some((wall + t.wall_s, cpu + t.cpu_s))
             }
             _ => None,
@@ -228,6 +238,7 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
         checksum,
         mut chunks,
         report,
+        cluster,
         ..
     }) = last
     else {
@@ -256,7 +267,9 @@ pub fn run_once(strategy: &dyn Strategy, setup: &Setup, repeats: usize) -> Resul
         timeline: analyse(&chunks, setup.workload.kernel.is_cpu_bound()),
         chunks,
         gil_contention: report.gil_contention,
+        setup_s: setup_s / repeats as f64,
         report,
+        cluster,
     })
 }
 
@@ -296,6 +309,7 @@ mod tests {
             probe: false,
             python_dir: String::new(),
             own_gil_subinterpreters: false,
+            dask_address: None,
         }
     }
 
@@ -345,6 +359,7 @@ mod tests {
         live: None,
         sweep: false,
         harness: None,
+        by_default: true,
     };
 
     impl Strategy for Failing {

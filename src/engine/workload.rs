@@ -147,4 +147,6 @@ pub struct Setup {
     pub python_dir: String,
     /// The embedded interpreter lets subinterpreters have their own GIL (3.12+).
     pub own_gil_subinterpreters: bool,
+    /// `--dask`: the existing dask scheduler `py-dask` runs on; `None`: a LocalCluster.
+    pub dask_address: Option<String>,
 }

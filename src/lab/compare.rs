@@ -13,6 +13,9 @@ use crate::engine::strategies::remote::RemoteStrategy;
 use crate::engine::strategies::{self, Implementation, Strategy};
 use crate::engine::workload::{Scenario, Setup, Workload};
 use crate::error::UsageError;
+
+/// The strategy `--dask` runs on an existing scheduler.
+const PY_DASK: &str = crate::engine::strategies::py_dask::MODEL.id;
 use crate::report::{Report, Timeline, build, timelines};
 
 /// `compare`'s options as the domain sees them (no CLI types).
@@ -36,6 +39,8 @@ pub struct CompareOptions {
     pub force: bool,
     /// Run without the GIL contention probe.
     pub no_probe: bool,
+    /// `--dask`: run `py-dask` on this existing scheduler instead of a LocalCluster.
+    pub dask: Option<String>,
 }
 
 /// One scenario's report and the timelines behind it.
@@ -89,7 +94,29 @@ impl CompareOptions {
             self.check_resources(cpus)?;
         }
         guard::check_start_method(self.start_method.as_deref())?;
+        self.check_dask()?;
         self.selected_ids().map(|_| ())
+    }
+
+    /// `--dask` names a scheduler for `py-dask`: a selection without it would not use it.
+    fn check_dask(&self) -> Result<(), UsageError> {
+        let Some(address) = &self.dask else {
+            return Ok(());
+        };
+        crate::os::net::host_port(address)?;
+        let selects_dask = self
+            .strategies
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|id| id == PY_DASK));
+        if !selects_dask {
+            return Err(UsageError::new(format!(
+                "--dask {address} runs {PY_DASK}, which --strategies leaves out"
+            ))
+            .with_hint(format!(
+                "add {PY_DASK} to --strategies, or leave out --dask"
+            )));
+        }
+        Ok(())
     }
 
     /// Refuses work that would overwhelm the machine: more worker processes than
@@ -112,7 +139,12 @@ impl CompareOptions {
     pub fn selected_ids(&self) -> Result<Vec<&'static str>, UsageError> {
         let all = strategies::all();
         let Some(wanted) = &self.strategies else {
-            return Ok(all.iter().map(|s| s.id()).collect());
+            // The default set, and py-dask when --dask names a scheduler for it.
+            return Ok(all
+                .iter()
+                .filter(|s| s.model().by_default || (self.dask.is_some() && s.id() == PY_DASK))
+                .map(|s| s.id())
+                .collect());
         };
         for id in wanted {
             if !all.iter().any(|s| s.id() == id) {
@@ -154,6 +186,7 @@ impl CompareOptions {
             probe: !self.no_probe,
             python_dir: python.python_dir().to_string_lossy().into_owned(),
             own_gil_subinterpreters: facts.own_gil_subinterpreters,
+            dask_address: self.dask.clone(),
         }
     }
 }
@@ -215,6 +248,10 @@ pub fn compare(
     progress: &mut dyn Progress,
 ) -> Result<Vec<Outcome>> {
     options.validate(crate::os::machine::cpus())?;
+    if let Some(address) = &options.dask {
+        // Before anything is measured: a wrong address is the user's to fix (exit 2).
+        crate::os::net::check_listening(address, crate::os::net::CONNECT_TIMEOUT)?;
+    }
     let facts = python.facts()?;
     let ids = options.selected_ids()?;
     let interpreters = if options.pythons.is_empty() {
@@ -355,6 +392,22 @@ mod tests {
             ids,
             ["py-sequential", "py-threads", "rust-sequential", "rayon"]
         );
+    }
+
+    #[test]
+    fn dask_address_needs_py_dask_and_a_port() {
+        let dask = |strategies: Option<&[&str]>, address: &str| {
+            with(|o| {
+                o.dask = Some(address.into());
+                o.strategies = strategies.map(|s| s.iter().map(|x| x.to_string()).collect());
+            })
+            .validate(2)
+        };
+        assert!(dask(None, "tcp://127.0.0.1:8786").is_ok());
+        assert!(dask(Some(&["py-dask"]), "127.0.0.1:8786").is_ok());
+        let err = dask(Some(&["py-threads"]), "tcp://127.0.0.1:8786").unwrap_err();
+        assert!(err.hint.unwrap().starts_with("add py-dask"));
+        assert!(dask(Some(&["py-dask"]), "tcp://127.0.0.1").is_err());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod deadline;
 pub mod machine;
+pub mod net;
 pub mod output;
 pub mod processes;
 pub mod signals;

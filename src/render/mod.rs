@@ -8,6 +8,7 @@ pub mod live;
 pub mod markdown;
 pub mod rows;
 pub mod sweep;
+pub mod sweep_dask;
 pub mod table;
 pub mod timeline;
 pub mod verify;
@@ -268,6 +269,7 @@ pub(crate) mod fixture {
             available: true,
             error: None,
             note: None,
+            cluster: None,
             verdict: format!("{strategy} verdict"),
         }
     }

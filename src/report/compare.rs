@@ -13,6 +13,7 @@ use crate::engine::tachyon::TachyonCheck;
 use crate::engine::timeline::{Chunk, worker_count};
 use crate::engine::verdict::{Facts, verdict};
 use crate::engine::workload::{Kernel, Scenario, Setup};
+pub use crate::report::dask::ClusterInfo;
 
 /// The workload as reports describe it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,6 +92,8 @@ pub struct Row {
     /// Why this row failed while running (e.g. a killed pool worker), if it did.
     pub error: Option<String>,
     pub note: Option<String>,
+    /// The dask cluster that ran a dask row: address, workers, hosts, start-up, per-task gap.
+    pub cluster: Option<ClusterInfo>,
     pub verdict: String,
 }
 
@@ -356,7 +359,7 @@ fn row(
         available: m.unavailable.is_none(),
         error: m.failed.clone(),
         note: m.unavailable.clone().or_else(|| s.note(setup)),
-
+        cluster: ClusterInfo::of(&m.runs),
         verdict: String::new(),
     };
     let Some(wall) = Spread::of(&walls(&m.runs)) else {
@@ -408,6 +411,9 @@ fn row(
             }
         }
         row.note = (!notes.is_empty()).then(|| notes.join("; "));
+    }
+    if let Some(cluster) = &row.cluster {
+        row.note = Some(cluster.note());
     }
     if let Some(stopped) = stopped_runs(&m.runs, setup.workload.kernel.is_cpu_bound()) {
         row.note = Some(match row.note.take() {

@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod convoy;
+pub mod dask;
 pub mod live;
 pub mod sweep;
 pub mod verify;

@@ -53,6 +53,16 @@ pub fn wait_with_limit(child: std::process::Child, limit: Duration) -> Output {
     }
 }
 
+/// The row of `strategy` in a compare report.
+pub fn row<'a>(report: &'a serde_json::Value, strategy: &str) -> &'a serde_json::Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategy"] == strategy)
+        .unwrap_or_else(|| panic!("no row {strategy} in {report}"))
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -70,6 +80,17 @@ pub fn exclusive() -> MutexGuard<'static, ()> {
 
 /// Live processes whose process group is `pgid`.
 pub fn processes_in_group(pgid: u32) -> Vec<u32> {
+    processes_where(2, pgid)
+}
+
+/// Live processes whose session is `sid` (a command started with `setsid`).
+pub fn processes_in_session(sid: u32) -> Vec<u32> {
+    processes_where(3, sid)
+}
+
+/// Live processes whose `field` of /proc/PID/stat after the name (0 state, 1 ppid,
+/// 2 pgrp, 3 session) is `id`; zombies of a reaped group do not count.
+fn processes_where(field: usize, id: u32) -> Vec<u32> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -82,8 +103,7 @@ pub fn processes_in_group(pgid: u32) -> Vec<u32> {
             continue;
         };
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        // state ppid pgrp …; zombies of a reaped group do not count.
-        if fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(pgid) && fields[0] != "Z" {
+        if fields.get(field).and_then(|g| g.parse::<u32>().ok()) == Some(id) && fields[0] != "Z" {
             found.push(pid);
         }
     }

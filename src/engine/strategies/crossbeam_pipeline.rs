@@ -19,6 +19,7 @@ pub const MODEL: Model = Model {
     live: None,
     sweep: false,
     harness: None,
+    by_default: true,
 };
 
 /// Producer → workers → collector over crossbeam channels: "share memory by
@@ -105,6 +106,7 @@ impl Strategy for CrossbeamPipeline {
             worker_cpu_s: 0.0,
             timing: None,
             report: Default::default(),
+            cluster: None,
         })
     }
 }

@@ -55,6 +55,7 @@ impl Strategy for MockStrategy {
             live: None,
             sweep: false,
             harness: None,
+            by_default: true,
         }))
     }
     fn id(&self) -> &'static str {
@@ -76,6 +77,7 @@ impl Strategy for MockStrategy {
             worker_cpu_s: 0.0,
             timing: None,
             report: Default::default(),
+            cluster: None,
         })
     }
 }

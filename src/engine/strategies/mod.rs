@@ -15,9 +15,12 @@ use crate::os::threads::spawn_scoped;
 pub use model::{Gil, Implementation, LiveRole, Model};
 
 pub(crate) mod crossbeam_pipeline;
+pub mod dask;
 #[cfg(test)]
 pub mod mock;
 pub mod model;
+pub(crate) mod py_dask;
+pub(crate) mod py_dask_threads;
 pub(crate) mod py_interpreter_pool;
 pub(crate) mod py_process_pool;
 pub(crate) mod py_sequential;
@@ -44,6 +47,8 @@ pub struct Sample {
     /// Set when the run was timed where it ran (another interpreter's process):
     /// the runner then uses these figures instead of its own clock.
     pub timing: Option<Timing>,
+    /// What a dask run reports about its cluster (workers, hosts, start-up, dask's GIL figure).
+    pub cluster: Option<dask::DaskRun>,
     /// What the run says about itself: the API and start method it used, its warnings, its GIL wait.
     pub report: RunReport,
 }
@@ -75,6 +80,9 @@ pub struct Timing {
     pub cpu_s: f64,
     /// CLOCK_MONOTONIC when the run began.
     pub start_ns: u64,
+    /// Seconds the run spent outside its timed part (starting and closing a
+    /// dask cluster); 0 for models whose start-up is part of the wall time.
+    pub setup_s: f64,
 }
 
 /// One concurrency model.
@@ -130,6 +138,8 @@ pub fn all() -> Vec<Box<dyn Strategy>> {
         Box::new(py_process_pool::PyProcessPool),
         Box::new(py_subinterpreters::PySubinterpreters),
         Box::new(py_interpreter_pool::PyInterpreterPool),
+        Box::new(py_dask::STRATEGY),
+        Box::new(py_dask_threads::STRATEGY),
         Box::new(rust_threads_attached::RustThreadsAttached),
         Box::new(rust_threads_detached::RustThreadsDetached),
         Box::new(rust_sequential::RustSequential),
@@ -217,6 +227,7 @@ pub fn combine(results: Vec<(Value, Vec<Chunk>)>, zero: Value) -> Sample {
         worker_cpu_s: 0.0,
         timing: None,
         report: RunReport::default(),
+        cluster: None,
     }
 }
 
@@ -232,7 +243,7 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), ids.len());
         assert_eq!(ids[0], "py-sequential");
-        assert_eq!(ids.len(), 11);
+        assert_eq!(ids.len(), 13);
     }
 
     #[test]

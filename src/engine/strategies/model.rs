@@ -63,6 +63,8 @@ pub struct Model {
     pub sweep: bool,
     /// The model name a harness process in another interpreter runs it by.
     pub harness: Option<&'static str>,
+    /// Whether `compare` runs it without `--strategies` (dask rows start a cluster: asked for only).
+    pub by_default: bool,
 }
 
 impl Model {

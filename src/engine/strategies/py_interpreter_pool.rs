@@ -16,6 +16,7 @@ pub const MODEL: Model = Model {
     live: None,
     sweep: false,
     harness: Some("interpreter_pool"),
+    by_default: true,
 };
 
 /// `concurrent.futures.InterpreterPoolExecutor` (Python 3.14): a pool of subinterpreters.

@@ -15,6 +15,7 @@ pub const MODEL: Model = Model {
     live: Some(LiveRole::Python("processes")),
     sweep: true,
     harness: Some("process_pool"),
+    by_default: true,
 };
 
 /// A process pool: each worker is a separate interpreter with its own GIL.

@@ -15,6 +15,7 @@ pub const MODEL: Model = Model {
     live: Some(LiveRole::Python("sequential")),
     sweep: false,
     harness: Some("sequential"),
+    by_default: true,
 };
 
 /// The baseline: every task one after another on one Python thread.

@@ -27,6 +27,7 @@ pub const MODEL: Model = Model {
     live: Some(LiveRole::Python("subinterpreters")),
     sweep: true,
     harness: Some("subinterpreters"),
+    by_default: true,
 };
 
 pub struct PySubinterpreters;
@@ -65,6 +66,7 @@ impl Strategy for PySubinterpreters {
             worker_cpu_s: 0.0,
             timing: None,
             report: Default::default(),
+            cluster: None,
         })
     }
 }

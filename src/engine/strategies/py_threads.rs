@@ -15,6 +15,7 @@ pub const MODEL: Model = Model {
     live: Some(LiveRole::Python("threads")),
     sweep: true,
     harness: Some("threads"),
+    by_default: true,
 };
 
 /// `ThreadPoolExecutor.map`: threads share one interpreter, and on a GIL build one GIL.

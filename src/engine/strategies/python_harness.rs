@@ -45,6 +45,7 @@ where
             worker_cpu_s,
             timing: None,
             report: serde_json::from_str::<RunReport>(&text).unwrap_or_default(),
+            cluster: None,
         })
     })
     .map_err(|e| anyhow!("harness.{function} failed:\n{}", format_py_err(&e)))

@@ -19,6 +19,7 @@ pub const MODEL: Model = Model {
     live: Some(LiveRole::Native),
     sweep: true,
     harness: None,
+    by_default: true,
 };
 
 /// `par_iter` over the tasks on a rayon pool of `workers` threads.

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use serde_json::json;
 
 use super::python_harness::chunk_of;
-use super::{Gil, Model, Sample, Strategy, Timing};
+use super::{Gil, Model, Sample, Strategy, Timing, dask};
 use crate::cpython::harness::RemoteHarness;
 use crate::cpython::interpreter::InterpreterFacts;
 use crate::engine::kernels::Value;
@@ -43,19 +43,27 @@ impl Strategy for RemoteStrategy {
     fn runs_in(&self) -> Option<&InterpreterFacts> {
         Some(&self.harness.facts)
     }
-    fn unavailable(&self, _setup: &Setup) -> Option<String> {
-        if !matches!(self.kind(), "interpreter_pool" | "subinterpreters") {
-            return None;
-        }
+    fn unavailable(&self, setup: &Setup) -> Option<String> {
+        let args = match self.kind() {
+            "interpreter_pool" | "subinterpreters" => json!([]),
+            dask::HARNESS => match dask::scenario_reason(self.model, setup) {
+                Some(why) => return Some(why),
+                None => json!([self.model.id, dask::address(self.model, setup)]),
+            },
+            _ => return None,
+        };
         match self
             .harness
-            .ask(&json!({"model": "reason", "of": self.kind()}))
+            .ask(&json!({"model": "reason", "of": self.kind(), "args": args}))
         {
             Ok(answer) => answer["reason"].as_str().map(str::to_string),
             Err(e) => Some(format!("could not check: {e}")),
         }
     }
     fn note(&self, setup: &Setup) -> Option<String> {
+        if self.kind() == dask::HARNESS {
+            return Some(dask::note(self.model, setup));
+        }
         if self.kind() == "subinterpreters" {
             return Some(
                 "isolated subinterpreters (own GIL) made from Python; wall time includes creating them"
@@ -107,6 +115,8 @@ impl Strategy for RemoteStrategy {
             "chunk": w.chunk,
             "workers": setup.workers,
             "api": if w.kernel == Kernel::SqrtSum { "pool" } else { "executor" },
+            "strategy": self.model.id,
+            "address": dask::address(self.model, setup),
         });
         // Without --start-method the pool uses that interpreter's own default.
         if let Some(method) = &setup.start_method {
@@ -123,10 +133,16 @@ impl Strategy for RemoteStrategy {
                 .ok_or_else(|| anyhow!("no value"))?,
         )?;
         let chunks: Vec<(u64, u64, u64, u64)> = serde_json::from_value(answer["chunks"].clone())?;
+        let chunks = chunks.into_iter().map(chunk_of).collect();
+        if !answer["details"].is_null() {
+            let details = serde_json::from_value(answer["details"].clone())
+                .context("decoding the dask run's details")?;
+            return Ok(dask::sample(checksum, chunks, details));
+        }
         let num = |k: &str| answer[k].as_f64().ok_or_else(|| anyhow!("no {k}"));
         Ok(Sample {
             checksum,
-            chunks: chunks.into_iter().map(chunk_of).collect(),
+            chunks,
             worker_cpu_s: 0.0,
             timing: Some(Timing {
                 wall_s: num("wall_s")?,
@@ -134,8 +150,10 @@ impl Strategy for RemoteStrategy {
                 start_ns: answer["start_ns"]
                     .as_u64()
                     .ok_or_else(|| anyhow!("no start_ns"))?,
+                setup_s: 0.0,
             }),
             report: serde_json::from_value(answer.clone()).unwrap_or_default(),
+            cluster: None,
         })
     }
 }

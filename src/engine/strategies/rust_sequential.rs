@@ -16,6 +16,7 @@ pub const MODEL: Model = Model {
     live: None,
     sweep: false,
     harness: None,
+    by_default: true,
 };
 
 /// The native baseline: every task one after another on one thread.

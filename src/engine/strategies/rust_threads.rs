@@ -16,6 +16,7 @@ pub const MODEL: Model = Model {
     live: None,
     sweep: false,
     harness: None,
+    by_default: true,
 };
 
 /// Scoped std threads running the native kernel: no interpreter, no GIL.

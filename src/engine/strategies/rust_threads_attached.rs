@@ -19,6 +19,7 @@ pub const MODEL: Model = Model {
     live: Some(LiveRole::RustAttached),
     sweep: false,
     harness: None,
+    by_default: true,
 };
 
 /// Rust threads that attach to the interpreter and run the *Python* kernel:

@@ -17,6 +17,7 @@ pub const MODEL: Model = Model {
     live: None,
     sweep: false,
     harness: None,
+    by_default: true,
 };
 
 /// Rust threads attached to the interpreter that run the native kernel inside
