@@ -359,7 +359,7 @@ fn absurd_or_oversized_work_is_refused_with_a_figure() {
         ),
         (
             &["live", "--duration", "-1"][..],
-            "error: --duration must be between 0 and 600 seconds, not -1",
+            "error: --duration must be more than 0 and at most 600 seconds, not -1",
         ),
     ] {
         let out = run(args, MINUTE);

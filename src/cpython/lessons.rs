@@ -46,8 +46,18 @@ pub fn resolve(target: &str, lessons: &[Lesson]) -> Result<PathBuf, UsageError> 
                     .with_hint("pass a .py file or a lesson name (gil-lab lessons)"),
             );
         }
+        if let Err(e) = std::fs::metadata(path) {
+            // ELOOP, EACCES…: say what the system said, not always "no such file".
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound if !path.is_symlink() => "no such file".to_string(),
+                std::io::ErrorKind::NotFound => "a symlink to nothing".to_string(),
+                _ => e.to_string(),
+            };
+            return Err(UsageError::new(format!("{why}: {target}"))
+                .with_hint("pass a .py file or a lesson name (gil-lab lessons)"));
+        }
         if !path.is_file() {
-            return Err(UsageError::new(format!("no such file: {target}"))
+            return Err(UsageError::new(format!("not a regular file: {target}"))
                 .with_hint("pass a .py file or a lesson name (gil-lab lessons)"));
         }
         return Ok(path.to_path_buf());

@@ -203,9 +203,20 @@ pub fn resolve(specs: &[String], python_dir: &Path) -> Result<Vec<InterpreterFac
         } else if is_version(spec) {
             let all = discovered.get_or_insert_with(|| discover(python_dir));
             let hit = all.iter().find(|f| f.spec == *spec).ok_or_else(|| {
-                let have: Vec<&str> = all.iter().map(|f| f.spec.as_str()).collect();
+                let mut have: Vec<&str> = Vec::new();
+                for f in all.iter() {
+                    if !have.contains(&f.spec.as_str()) {
+                        have.push(f.spec.as_str());
+                    }
+                }
+                let installable = ["3.13", "3.13t", "3.14", "3.15"];
+                let hint = if installable.contains(&spec.as_str()) {
+                    format!("scripts/install-pythons.sh --only {spec} installs it; or pass the interpreter's path")
+                } else {
+                    "scripts/install-pythons.sh installs 3.13, 3.13t, 3.14 and 3.15; or pass the interpreter's path".to_string()
+                };
                 UsageError::new(format!("no Python {spec} found (found: {})", have.join(", ")))
-                    .with_hint("scripts/install-pythons.sh builds 3.13 and 3.13t; or pass the interpreter's path")
+                    .with_hint(hint)
             })?;
             vec![hit.facts.clone()]
         } else {

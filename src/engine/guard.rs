@@ -7,6 +7,13 @@ use crate::error::UsageError;
 /// Start methods multiprocessing offers on Linux.
 pub const START_METHODS: [&str; 3] = ["fork", "spawn", "forkserver"];
 
+/// Threads-only selections may have this many workers per CPU without `--force`.
+pub const MAX_THREADS_PER_CPU: usize = 256;
+
+/// No run starts more workers than this, `--force` or not: the bookkeeping of
+/// billions of workers alone would exhaust memory.
+pub const MAX_WORKERS: usize = 65_536;
+
 /// Workers above this many per CPU are refused without `--force`.
 pub const MAX_WORKERS_PER_CPU: usize = 16;
 

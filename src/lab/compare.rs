@@ -10,7 +10,7 @@ use crate::cpython::pythons;
 use crate::engine::guard::{self, MAX_WORKERS_PER_CPU};
 use crate::engine::measure::{Plan, Progress, measure};
 use crate::engine::strategies::remote::RemoteStrategy;
-use crate::engine::strategies::{self, Implementation, Strategy};
+use crate::engine::strategies::{self, Gil, Implementation, Strategy};
 use crate::engine::workload::{Scenario, Setup, Workload};
 use crate::error::UsageError;
 
@@ -70,11 +70,36 @@ impl CompareOptions {
             );
         }
         if let Some(w) = self.workers {
-            let limit = MAX_WORKERS_PER_CPU * cpus;
+            if w > guard::MAX_WORKERS {
+                return Err(UsageError::new(format!(
+                    "--workers {w} is more than gil-lab starts even with --force ({})",
+                    guard::MAX_WORKERS
+                ))
+                .with_hint(format!(
+                    "this machine has {cpus} CPUs; e.g. --workers {cpus}"
+                )));
+            }
+            // Interpreters per worker (processes, subinterpreters) cost memory; threads cost little.
+            let interpreters = self
+                .selected_ids()?
+                .iter()
+                .filter_map(|id| strategies::model(id))
+                .any(|m| matches!(m.gil, Gil::PerProcess | Gil::PerSubinterpreter));
+            let (per_cpu, what) = if interpreters {
+                (
+                    MAX_WORKERS_PER_CPU,
+                    format!("a pool that size would start {w} interpreters"),
+                )
+            } else {
+                (
+                    guard::MAX_THREADS_PER_CPU,
+                    format!("{w} threads would mostly wait for a CPU"),
+                )
+            };
+            let limit = per_cpu * cpus;
             if w > limit && !self.force {
                 return Err(UsageError::new(format!(
-                    "--workers {w} is more than {MAX_WORKERS_PER_CPU} per CPU ({limit} on this {cpus}-CPU machine): \
-                     a process pool that size would start {w} interpreters"
+                    "--workers {w} is more than {per_cpu} per CPU ({limit} on this {cpus}-CPU machine): {what}"
                 ))
                 .with_hint("use fewer workers, or --force if you really mean it"));
             }

@@ -54,7 +54,7 @@ impl LiveOptions {
     pub fn validate(&self, cpus: usize) -> Result<(), UsageError> {
         if !(self.duration_s > 0.0 && self.duration_s <= 600.0) {
             return Err(UsageError::new(format!(
-                "--duration must be between 0 and 600 seconds, not {}",
+                "--duration must be more than 0 and at most 600 seconds, not {}",
                 crate::error::typed(self.duration_s)
             ))
             .with_hint("e.g. --duration 5"));
