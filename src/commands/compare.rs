@@ -39,6 +39,7 @@ pub fn plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageError>
         timeout_s: args.timeout,
         force: args.force,
         no_probe: args.no_probe,
+        native_chunk: None,
     };
     options.validate(crate::os::machine::cpus())?;
     let [json, markdown] = args.exports.flags();

@@ -336,6 +336,7 @@ mod tests {
         overhead: "nothing",
         live: None,
         sweep: false,
+        chunk_reference: None,
         harness: None,
     };
 

@@ -23,8 +23,21 @@ pub struct WorkloadInfo {
     /// "iterations" or "ms".
     pub size_unit: String,
     pub tasks: usize,
-    /// Iterations per timeline chunk.
+    /// Iterations per chunk of the Python kernel (rows with implementation "python").
     pub chunk: u64,
+    /// Iterations per chunk of the native kernel (rows with implementation "rust"):
+    /// about 1 ms of native work, from the kernel's speed measured in this run.
+    pub native_chunk: u64,
+}
+
+impl WorkloadInfo {
+    /// The chunk the rows of `implementation` ran with.
+    pub fn chunk_of(&self, implementation: Implementation) -> u64 {
+        match implementation {
+            Implementation::Python => self.chunk,
+            Implementation::Rust => self.native_chunk,
+        }
+    }
 }
 
 /// How the comparison was run.
@@ -258,6 +271,7 @@ pub fn build(
             size_unit: setup.workload.kernel.size_unit().into(),
             tasks: setup.workload.tasks,
             chunk: setup.workload.chunk,
+            native_chunk: setup.workload.native_chunk,
         },
         settings: Settings {
             workers: setup.workers,
