@@ -45,6 +45,23 @@ for s in py-process-pool rust-threads-detached rayon rust-threads; do
   figure "threading: $s speedup" "$(field "$T/t.json" $s speedup)" ">=" 1.6 ×
 done
 
+# Native rows against each other, as ratios of speedups from the same run: a row
+# that pays a hand-off per chunk must not lose to its reference once chunks are ~1 ms.
+# ratio FILE A B: A's speedup / B's speedup.
+ratio() { python3 -c "
+import json; r={x['strategy']:x for x in json.load(open('$1'))['results']}
+print(round(r['$2']['speedup'] / r['$3']['speedup'], 3))"; }
+figure "threading: rust-threads-detached / rust-threads speedup" "$(ratio "$T/t.json" rust-threads-detached rust-threads)" ">=" 0.95
+figure "threading: crossbeam-pipeline / rayon speedup" "$(ratio "$T/t.json" crossbeam-pipeline rayon)" ">=" 0.9
+# Against the ideal (one task per worker): holds on idle cores, so the busy CPUs measured as the run began are named.
+read -r workers busy < <(python3 -c "
+import json; d=json.load(open('$T/t.json')); print(d['settings']['workers'], d['machine']['busy_cpus'] or 0)")
+for s in rust-threads rayon crossbeam-pipeline rust-threads-detached; do
+  figure "threading: $s / ideal ${workers}× ($busy CPUs busy)" "$(python3 -c "print(round($(field "$T/t.json" $s speedup) / $workers, 3))")" ">=" 0.9
+done
+t0=$(elapsed); $GL sweep chunk --quick >"$T/chunk.txt" 2>&1; t1=$(elapsed)
+figure "sweep chunk --quick: total time (s)" "$(python3 -c "print(round($t1-$t0,1))")" "<=" 10 s
+
 $GL compare io --json "$T/io.json" >/dev/null 2>&1
 figure "io: py-threads speedup over sequential (5 waits)" "$(field "$T/io.json" py-threads speedup)" ">=" 3 ×
 
@@ -112,3 +129,5 @@ fi
 echo "== $passes PASS, $misses MISS"
 echo "-- the threading table these figures come from:"
 cat "$T/t.txt"
+echo "-- what a hand-off per chunk costs (sweep chunk --quick):"
+cat "$T/chunk.txt"

@@ -83,6 +83,8 @@ pub struct VerifyArgs {
 pub enum SweepKind {
     /// 1 … 2×CPUs workers: speedup curve, Amdahl fit, the cost of leaving a core free
     Workers,
+    /// 1k … 1M iterations per chunk: what releasing the GIL or a channel hand-off per chunk costs
+    Chunk,
     /// 1 KB … 64 MB sent to a worker and back: pickled, by path, shared, per MB
     Ipc,
     /// PSS and RSS per thread, subinterpreter, fork and spawn child, with a preloaded object

@@ -40,6 +40,7 @@ pub fn plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageError>
         force: args.force,
         no_probe: args.no_probe,
         dask: args.dask.clone(),
+        native_chunk: None,
     };
     options.validate(crate::os::machine::cpus())?;
     let [json, markdown] = args.exports.flags();

@@ -8,7 +8,7 @@ use crate::cli::{SweepArgs, SweepKind};
 use crate::cpython::interpreter::Embedded;
 use crate::engine::guard::MAX_WORKERS_PER_CPU;
 use crate::error::UsageError;
-use crate::lab::sweep::{self, workers};
+use crate::lab::sweep::{self, chunk, workers};
 use crate::os::output::Destination;
 use crate::render::sweep as draw;
 
@@ -63,6 +63,16 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
                 table: draw::workers_table(&s),
                 markdown: draw::workers_markdown(&s, chart_name),
                 chart: draw::workers_chart(&s),
+                json: serde_json::to_string_pretty(&s)?,
+            }
+        }
+        SweepKind::Chunk => {
+            let options = chunk::ChunkOptions { quick: args.quick };
+            let s = chunk::sweep(python, &options, &mut Bar::new())?;
+            Shown {
+                table: draw::chunk_table(&s),
+                markdown: draw::chunk_markdown(&s, chart_name),
+                chart: draw::chunk_chart(&s),
                 json: serde_json::to_string_pretty(&s)?,
             }
         }

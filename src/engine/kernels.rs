@@ -140,9 +140,9 @@ pub fn run_chunk(kernel: Kernel, lo: u64, hi: u64, acc: Value) -> Value {
     }
 }
 
-/// The `[lo, hi)` bounds of a task's chunks (one chunk of `size` ms for `io_wait`).
+/// The `[lo, hi)` bounds of a task's native chunks (one chunk of `size` ms for `io_wait`).
 pub fn chunk_bounds(workload: &Workload) -> Vec<(u64, u64)> {
-    let (size, step) = (workload.size, workload.chunk.max(1));
+    let (size, step) = (workload.size, workload.native_chunk.max(1));
     (0..size.div_ceil(step))
         .map(|k| (k * step, ((k + 1) * step).min(size)))
         .collect()
@@ -195,7 +195,7 @@ mod tests {
 
     #[test]
     fn chunked_sum_squares_equals_the_whole_sum() {
-        let w = Workload::new(Kernel::SumSquares, 12_345, 1);
+        let w = Workload::new(Kernel::SumSquares, 12_345, 1).with_native_chunk(124);
         let (value, chunks) = run_task(&w, 0);
         assert_eq!(value, Value::Int(sum_squares(0, 12_345)));
         assert_eq!(chunks.len(), 100);
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn sqrt_sum_in_chunks_is_bit_identical_to_one_pass() {
-        let w = Workload::new(Kernel::SqrtSum, 10_001, 1);
+        let w = Workload::new(Kernel::SqrtSum, 10_001, 1).with_native_chunk(101);
         let (value, _) = run_task(&w, 0);
         assert_eq!(value, Value::Float(sqrt_sum(0, 10_001, 0.0)));
     }

@@ -358,6 +358,7 @@ mod tests {
         overhead: "nothing",
         live: None,
         sweep: false,
+        chunk_reference: None,
         harness: None,
         by_default: true,
     };

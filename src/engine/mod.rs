@@ -1,6 +1,7 @@
 //! The measuring engine: workloads and kernels, the strategies that run them,
 //! and the timing, timelines, statistics and verdicts every row shares.
 
+pub mod chunking;
 pub mod guard;
 pub mod kernels;
 pub mod measure;

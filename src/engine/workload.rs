@@ -112,13 +112,18 @@ pub struct Workload {
     /// Iterations per task (ms per task for `io_wait`).
     pub size: u64,
     pub tasks: usize,
-    /// Iterations per timeline chunk.
+    /// Iterations per chunk of the Python kernel (ms for `io_wait`).
     pub chunk: u64,
+    /// Iterations per chunk of the native kernel: about 1 ms of native work
+    /// (see [`crate::engine::chunking`]), so a chunk's hand-off is not the measurement.
+    pub native_chunk: u64,
 }
 
 impl Workload {
-    /// Each task is cut into about 100 chunks: about 1 ms each at the default size,
-    /// well below CPython's 5 ms switch interval, so GIL hand-overs show in the timeline.
+    /// For the Python kernel each task is cut into about 100 chunks: about 1 ms each
+    /// at the default size, well below CPython's 5 ms switch interval, so GIL
+    /// hand-overs show in the timeline. The native kernel is about 60 times faster:
+    /// its chunks are sized by its measured speed to about 1 ms each too.
     pub fn new(kernel: Kernel, size: u64, tasks: usize) -> Workload {
         let chunk = if kernel.is_cpu_bound() {
             size.div_ceil(100).max(1)
@@ -130,7 +135,14 @@ impl Workload {
             size,
             tasks,
             chunk,
+            native_chunk: crate::engine::chunking::native_chunk(kernel, size),
         }
+    }
+
+    /// The same workload with native chunks of `iterations` (at least 1, at most a task).
+    pub fn with_native_chunk(mut self, iterations: u64) -> Workload {
+        self.native_chunk = iterations.clamp(1, self.size.max(1));
+        self
     }
 }
 

@@ -41,6 +41,8 @@ pub struct CompareOptions {
     pub no_probe: bool,
     /// `--dask`: run `py-dask` on this existing scheduler instead of a LocalCluster.
     pub dask: Option<String>,
+    /// Iterations per native chunk; `None` = about 1 ms of native work, calibrated.
+    pub native_chunk: Option<u64>,
 }
 
 /// One scenario's report and the timelines behind it.
@@ -199,11 +201,14 @@ impl CompareOptions {
     pub fn setup(&self, scenario: Scenario, python: &Embedded, facts: &InterpreterFacts) -> Setup {
         let cpus = crate::os::machine::cpus();
         let workers = self.workers.unwrap_or(scenario.default_workers(cpus));
-        let workload = Workload::new(
+        let mut workload = Workload::new(
             scenario.kernel(),
             self.size.unwrap_or(scenario.default_size(self.quick)),
             self.tasks.unwrap_or(scenario.default_tasks(workers)),
         );
+        if let Some(iterations) = self.native_chunk {
+            workload = workload.with_native_chunk(iterations);
+        }
         Setup {
             workload,
             workers,

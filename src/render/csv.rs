@@ -1,9 +1,10 @@
-//! `--csv`: one line per row, every scenario in one file.
+//! `--csv`: one line per row, every scenario in one file; `chunk` is the
+//! iterations per chunk that row's kernel (Python or native) ran with.
 
 use crate::render::fmt_opt;
 use crate::report::Report;
 
-const HEADER: [&str; 25] = [
+const HEADER: [&str; 26] = [
     "scenario",
     "strategy",
     "implementation",
@@ -11,6 +12,7 @@ const HEADER: [&str; 25] = [
     "gil_disabled",
     "workers",
     "runs",
+    "chunk",
     "wall_s_median",
     "wall_s_min",
     "wall_s_max",
@@ -52,6 +54,7 @@ pub fn render(reports: &[Report]) -> anyhow::Result<String> {
                     .unwrap_or_default(),
                 r.workers.to_string(),
                 r.runs.to_string(),
+                report.workload.chunk_of(r.implementation).to_string(),
                 wall(|s| s.median),
                 wall(|s| s.min),
                 wall(|s| s.max),

@@ -215,16 +215,19 @@ pub fn machine_busy(machine: &crate::report::Machine, what: &str) -> Option<Stri
     })
 }
 
-/// "workload: 2 tasks × sum(i*i for i in range(4000000)) · 2 workers · …"
+/// "workload: 2 tasks × sum(i*i for i in range(4000000)) · chunks of … · 2 workers · …"
 pub fn workload_line(r: &Report) -> String {
     format!(
-        "workload: {} tasks × {} · {} workers · {} runs after {} warm-up, interleaved · start method {}",
+        "workload: {} tasks × {} · chunks of {} {unit} (Python), {} (native) · {} workers · {} runs after {} warm-up, interleaved · start method {}",
         r.workload.tasks,
         r.workload.description,
+        r.workload.chunk,
+        r.workload.native_chunk,
         r.settings.workers,
         r.settings.runs,
         r.settings.warmup,
-        start_methods(r)
+        start_methods(r),
+        unit = r.workload.size_unit,
     )
 }
 
@@ -323,6 +326,7 @@ pub(crate) mod fixture {
                 size_unit: "iterations".into(),
                 tasks: 2,
                 chunk: 40_000,
+                native_chunk: 800_000,
             },
             settings: Settings {
                 workers: 2,

@@ -1,5 +1,6 @@
 //! `sweep`'s results: the workers curve with its Amdahl fit and headroom
-//! probes, the IPC cost by payload and route, and memory by worker kind.
+//! probes, the speedup by chunk size, the IPC cost by payload and route, and
+//! memory by worker kind.
 
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +65,94 @@ pub struct WorkersSweep {
     pub headroom: Vec<HeadroomProbe>,
     /// What was left out, and why.
     pub notes: Vec<String>,
+}
+
+/// `sweep chunk`: speedup by iterations per chunk, same total work, for the
+/// models that pay a hand-off per chunk and the models they are set against.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChunkSweep {
+    pub sweep: &'static str,
+    pub machine: Machine,
+    pub interpreter: String,
+    pub workload: String,
+    pub total_iterations: u64,
+    pub workers: usize,
+    pub runs: usize,
+    /// Native iterations this machine ran in 1 ms (measured when the sweep began).
+    pub iterations_per_ms: u64,
+    /// One curve per model, in table order; its points in increasing chunk size.
+    pub curves: Vec<ChunkCurve>,
+    /// What was left out, and why.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChunkCurve {
+    /// Strategy id.
+    pub model: String,
+    /// The model without a per-chunk hand-off it is set against; `None` for a reference.
+    pub reference: Option<String>,
+    pub points: Vec<ChunkPoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChunkPoint {
+    /// Iterations per chunk.
+    pub chunk: u64,
+    /// Native work in one chunk, from the measured iterations per ms.
+    pub chunk_us: f64,
+    /// rust-sequential's fastest run ÷ this model's fastest run, same chunks.
+    pub speedup: f64,
+    /// The same from medians.
+    pub speedup_median: Option<f64>,
+    /// Wall seconds of this model's runs (per pass).
+    pub wall_s: Option<Spread>,
+    /// This speedup ÷ the reference's at the same chunk size.
+    pub vs_reference: Option<f64>,
+    /// Wall time per chunk a worker handled, beyond the reference's (fastest runs).
+    pub extra_us_per_chunk: Option<f64>,
+}
+
+impl ChunkSweep {
+    /// The curve of `model`.
+    pub fn curve(&self, model: &str) -> Option<&ChunkCurve> {
+        self.curves.iter().find(|c| c.model == model)
+    }
+
+    /// The chunk sizes measured, in increasing order.
+    pub fn chunks(&self) -> Vec<u64> {
+        let mut all: Vec<u64> = self
+            .curves
+            .iter()
+            .flat_map(|c| c.points.iter().map(|p| p.chunk))
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// Fills each point's comparison with its reference's point at the same
+    /// chunk size; `chunks_per_worker(chunk)` is how many chunks one worker ran.
+    pub fn relate_to_references(&mut self, chunks_per_worker: impl Fn(u64) -> f64) {
+        let references = self.curves.clone();
+        for curve in &mut self.curves {
+            let Some(reference) = references
+                .iter()
+                .find(|r| Some(&r.model) == curve.reference.as_ref())
+            else {
+                continue;
+            };
+            for point in &mut curve.points {
+                let Some(base) = reference.points.iter().find(|p| p.chunk == point.chunk) else {
+                    continue;
+                };
+                point.vs_reference = Some(point.speedup / base.speedup);
+                point.extra_us_per_chunk = point.wall_s.zip(base.wall_s).map(|(own, base)| {
+                    (own.min - base.min) / chunks_per_worker(point.chunk).max(1.0) * 1e6
+                });
+            }
+        }
+    }
 }
 
 /// A figure over repeated measurements.
@@ -151,4 +240,98 @@ pub struct Footprint {
     pub rss_kb: u64,
     pub shared_kb: u64,
     pub private_kb: u64,
+}
+
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::*;
+
+    fn point(chunk: u64, speedup: f64, wall: f64) -> ChunkPoint {
+        ChunkPoint {
+            chunk,
+            chunk_us: chunk as f64 / 1_000.0,
+            speedup,
+            speedup_median: Some(speedup * 0.9),
+            wall_s: Some(Spread {
+                median: wall * 1.1,
+                min: wall,
+                max: wall * 1.2,
+            }),
+            vs_reference: None,
+            extra_us_per_chunk: None,
+        }
+    }
+
+    fn curve(model: &str, reference: Option<&str>, speedups: [f64; 2]) -> ChunkCurve {
+        // The same work in 1,000 or 100 chunks per worker: wall time follows the speedup.
+        ChunkCurve {
+            model: model.into(),
+            reference: reference.map(str::to_string),
+            points: vec![
+                point(1_000, speedups[0], 0.01 / speedups[0]),
+                point(1_000_000, speedups[1], 0.01 / speedups[1]),
+            ],
+        }
+    }
+
+    /// A fixed chunk sweep on 2 CPUs: detached threads pay per chunk, rust-threads do not.
+    pub fn chunk_sweep() -> ChunkSweep {
+        ChunkSweep {
+            sweep: "chunk",
+            machine: Machine {
+                cpus: 2,
+                os: "linux".into(),
+                arch: "x86_64".into(),
+                busy_cpus: Some(0.0),
+            },
+            interpreter: "CPython 3.11.7 (GIL)".into(),
+            workload: "sum(i*i for i in range(1000000)) natively".into(),
+            total_iterations: 2_000_000,
+            workers: 2,
+            runs: 2,
+            iterations_per_ms: 1_000_000,
+            curves: vec![
+                curve("rust-threads-detached", Some("rust-threads"), [0.5, 1.9]),
+                curve("rust-threads", None, [2.0, 2.0]),
+            ],
+            notes: vec!["a note".into()],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_is_set_against_its_reference_at_the_same_chunk_size() {
+        let mut s = fixture::chunk_sweep();
+        // 1,000 iterations per chunk: 1,000 chunks per worker; 1M: one.
+        s.relate_to_references(|chunk| 1_000_000.0 / chunk as f64);
+        let detached = s.curve("rust-threads-detached").unwrap();
+        let at_1k = &detached.points[0];
+        assert!((at_1k.vs_reference.unwrap() - 0.25).abs() < 1e-12);
+        // 0.02 s against 0.005 s over 1,000 chunks: 15 µs per chunk.
+        assert!((at_1k.extra_us_per_chunk.unwrap() - 15.0).abs() < 1e-9);
+        assert!((detached.points[1].vs_reference.unwrap() - 0.95).abs() < 1e-12);
+        let reference = s.curve("rust-threads").unwrap();
+        assert!(reference.points.iter().all(|p| p.vs_reference.is_none()));
+    }
+
+    #[test]
+    fn chunk_sizes_are_listed_once_in_increasing_order() {
+        let mut s = fixture::chunk_sweep();
+        s.curves[1].points.reverse();
+        assert_eq!(s.chunks(), vec![1_000, 1_000_000]);
+    }
+
+    #[test]
+    fn a_chunk_sweep_serializes_its_curves_and_points() {
+        let v = serde_json::to_value(fixture::chunk_sweep()).unwrap();
+        assert_eq!(v["sweep"], "chunk");
+        assert_eq!(v["curves"][0]["reference"], "rust-threads");
+        assert!(v["curves"][1]["reference"].is_null());
+        assert_eq!(v["curves"][0]["points"][1]["chunk"], 1_000_000);
+        assert!(v["curves"][0]["points"][0]["wall_s"]["min"].is_number());
+    }
 }

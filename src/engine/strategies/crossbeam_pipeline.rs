@@ -18,6 +18,7 @@ pub const MODEL: Model = Model {
     overhead: "handing chunks through channels and waking the workers for each",
     live: None,
     sweep: false,
+    chunk_reference: Some("rayon"),
     harness: None,
     by_default: true,
 };

@@ -54,6 +54,7 @@ impl Strategy for MockStrategy {
             overhead: "nothing",
             live: None,
             sweep: false,
+            chunk_reference: None,
             harness: None,
             by_default: true,
         }))

@@ -61,6 +61,9 @@ pub struct Model {
     pub live: Option<LiveRole>,
     /// Whether `sweep workers` draws its curve.
     pub sweep: bool,
+    /// For a model that pays a hand-off per chunk (a GIL release, a channel
+    /// message): the model without that cost it is set against in `sweep chunk`.
+    pub chunk_reference: Option<&'static str>,
     /// The model name a harness process in another interpreter runs it by.
     pub harness: Option<&'static str>,
     /// Whether `compare` runs it without `--strategies` (dask rows start a cluster: asked for only).

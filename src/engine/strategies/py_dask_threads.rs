@@ -13,6 +13,7 @@ pub const MODEL: Model = Model {
     sweep: false,
     harness: Some(dask::HARNESS),
     by_default: false,
+    chunk_reference: None,
 };
 
 /// Runs it: dask.distributed with one worker process of `workers` threads (a `LocalCluster`

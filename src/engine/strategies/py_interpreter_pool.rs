@@ -15,6 +15,7 @@ pub const MODEL: Model = Model {
     overhead: "starting the pool's interpreters and passing tasks and results between them",
     live: None,
     sweep: false,
+    chunk_reference: None,
     harness: Some("interpreter_pool"),
     by_default: true,
 };

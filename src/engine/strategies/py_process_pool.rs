@@ -14,6 +14,7 @@ pub const MODEL: Model = Model {
     overhead: "starting the processes and pickling tasks and results between them",
     live: Some(LiveRole::Python("processes")),
     sweep: true,
+    chunk_reference: None,
     harness: Some("process_pool"),
     by_default: true,
 };

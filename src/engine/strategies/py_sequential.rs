@@ -14,6 +14,7 @@ pub const MODEL: Model = Model {
     overhead: "nothing: it is one worker",
     live: Some(LiveRole::Python("sequential")),
     sweep: false,
+    chunk_reference: None,
     harness: Some("sequential"),
     by_default: true,
 };

@@ -26,6 +26,7 @@ pub const MODEL: Model = Model {
     overhead: "creating the subinterpreters and passing results out of them",
     live: Some(LiveRole::Python("subinterpreters")),
     sweep: true,
+    chunk_reference: None,
     harness: Some("subinterpreters"),
     by_default: true,
 };

@@ -14,6 +14,7 @@ pub const MODEL: Model = Model {
     overhead: "switching the threads and handing tasks to them",
     live: Some(LiveRole::Python("threads")),
     sweep: true,
+    chunk_reference: None,
     harness: Some("threads"),
     by_default: true,
 };

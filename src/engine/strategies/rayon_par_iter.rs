@@ -18,6 +18,7 @@ pub const MODEL: Model = Model {
     overhead: "splitting the work and joining rayon's workers",
     live: Some(LiveRole::Native),
     sweep: true,
+    chunk_reference: None,
     harness: None,
     by_default: true,
 };

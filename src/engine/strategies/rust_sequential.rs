@@ -15,6 +15,7 @@ pub const MODEL: Model = Model {
     overhead: "nothing: it is one worker",
     live: None,
     sweep: false,
+    chunk_reference: None,
     harness: None,
     by_default: true,
 };

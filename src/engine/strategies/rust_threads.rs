@@ -15,6 +15,7 @@ pub const MODEL: Model = Model {
     overhead: "starting and joining the threads",
     live: None,
     sweep: false,
+    chunk_reference: None,
     harness: None,
     by_default: true,
 };

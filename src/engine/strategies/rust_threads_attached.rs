@@ -18,6 +18,7 @@ pub const MODEL: Model = Model {
     overhead: "attaching each thread to the interpreter for every chunk",
     live: Some(LiveRole::RustAttached),
     sweep: false,
+    chunk_reference: None,
     harness: None,
     by_default: true,
 };

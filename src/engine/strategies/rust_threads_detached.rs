@@ -16,6 +16,7 @@ pub const MODEL: Model = Model {
     overhead: "releasing and taking back the GIL around every chunk",
     live: None,
     sweep: false,
+    chunk_reference: Some("rust-threads"),
     harness: None,
     by_default: true,
 };

@@ -1,6 +1,7 @@
-//! `gil-lab sweep`: one figure measured across a range — workers, payload size,
-//! worker kind. The IPC and memory experiments are `python/gil_lab/sweeps.py`.
+//! `gil-lab sweep`: one figure measured across a range — workers, chunk size,
+//! payload size, worker kind. The IPC and memory experiments are `python/gil_lab/sweeps.py`.
 
+pub mod chunk;
 pub mod dask;
 pub mod workers;
 

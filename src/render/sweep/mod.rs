@@ -1,11 +1,16 @@
-//! Tables, Markdown and charts of the sweeps. They draw; they measure nothing.
+//! Tables, Markdown and charts of the sweeps (`chunk.rs`: the chunk sweep's).
+//! They draw; they measure nothing.
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use serde_json::Value;
 
+use crate::os::machine::Machine;
 use crate::render::chart::{Chart, Series, bars};
 use crate::render::rows;
 use crate::report::sweep::{IpcSweep, MemorySweep, WorkersSweep};
+
+mod chunk;
+pub use chunk::{chunk_chart, chunk_markdown, chunk_table};
 
 fn largest_worker_count(s: &WorkersSweep) -> usize {
     s.curves
@@ -15,7 +20,7 @@ fn largest_worker_count(s: &WorkersSweep) -> usize {
         .unwrap_or(1)
 }
 
-fn workers_grid(s: &WorkersSweep) -> (Vec<String>, Vec<Vec<String>>) {
+fn workers_grid(s: &WorkersSweep) -> Grid {
     let max = largest_worker_count(s);
     let mut header = vec!["model".to_string()];
     header.extend((1..=max).map(|n| format!("{n} w")));
@@ -72,8 +77,17 @@ fn workers_heading(s: &WorkersSweep) -> String {
     )
 }
 
-pub fn workers_table(s: &WorkersSweep) -> String {
-    let (header, lines) = workers_grid(s);
+/// A table's header and lines: the first column a label, the others figures.
+pub(super) type Grid = (Vec<String>, Vec<Vec<String>>);
+
+/// A grid for the terminal under its heading, `lines` under it, then the
+/// warning when other work kept the CPUs busy.
+pub(super) fn grid_text(
+    heading: &str,
+    (header, lines): Grid,
+    notes: &[String],
+    machine: &Machine,
+) -> String {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
@@ -87,23 +101,26 @@ pub fn workers_table(s: &WorkersSweep) -> String {
             }
         }));
     }
-    let mut out = format!("{}\n{t}\n", workers_heading(s));
-    out += "  serial fraction: Amdahl's law fitted to the points up to the CPU count (± standard error)\n";
-    for line in headroom_lines(s) {
-        out += &format!("  {line}\n");
-    }
-    for note in &s.notes {
+    let mut out = format!("{heading}\n{t}\n");
+    for note in notes {
         out += &format!("  {note}\n");
     }
-    if let Some(warning) = crate::render::machine_busy(&s.machine, "figures") {
+    if let Some(warning) = crate::render::machine_busy(machine, "figures") {
         out += &format!("  {warning}\n");
     }
     out
 }
 
-pub fn workers_markdown(s: &WorkersSweep, chart: Option<&str>) -> String {
-    let (header, lines) = workers_grid(s);
-    let mut out = format!("# Speedup by worker count\n\n{}\n\n", workers_heading(s));
+/// A grid as a Markdown document: title, heading, the table, the chart
+/// (`alt`, `path`) and `notes` as a list.
+pub(super) fn grid_document(
+    title: &str,
+    heading: &str,
+    (header, lines): Grid,
+    chart: Option<(&str, &str)>,
+    notes: &[String],
+) -> String {
+    let mut out = format!("# {title}\n\n{heading}\n\n");
     out += &format!(
         "| {} |\n|{}\n",
         header.join(" | "),
@@ -112,42 +129,77 @@ pub fn workers_markdown(s: &WorkersSweep, chart: Option<&str>) -> String {
     for line in lines {
         out += &format!("| {} |\n", line.join(" | "));
     }
-    if let Some(path) = chart {
-        out += &format!("\n![speedup curve]({path})\n");
+    if let Some((alt, path)) = chart {
+        out += &format!("\n![{alt}]({path})\n");
     }
     out += "\n";
-    for line in headroom_lines(s).iter().chain(&s.notes) {
-        out += &format!("- {line}\n");
+    for note in notes {
+        out += &format!("- {note}\n");
     }
     out
 }
 
+pub fn workers_table(s: &WorkersSweep) -> String {
+    let mut notes = vec![
+        "serial fraction: Amdahl's law fitted to the points up to the CPU count (± standard error)"
+            .to_string(),
+    ];
+    notes.extend(headroom_lines(s));
+    notes.extend(s.notes.iter().cloned());
+    grid_text(&workers_heading(s), workers_grid(s), &notes, &s.machine)
+}
+
+pub fn workers_markdown(s: &WorkersSweep, chart: Option<&str>) -> String {
+    let mut notes = headroom_lines(s);
+    notes.extend(s.notes.iter().cloned());
+    grid_document(
+        "Speedup by worker count",
+        &workers_heading(s),
+        workers_grid(s),
+        chart.map(|path| ("speedup curve", path)),
+        &notes,
+    )
+}
+
 pub fn workers_chart(s: &WorkersSweep) -> String {
     let max = largest_worker_count(s);
-    let mut series = vec![Series {
-        label: "ideal (n×)".into(),
-        points: (1..=max).map(|n| (n as f64, n as f64)).collect(),
-        reference: true,
-    }];
-    series.extend(s.curves.iter().map(|c| {
-        Series {
-            label: c.model.clone(),
-            points: c
-                .points
-                .iter()
-                .map(|p| (p.workers as f64, p.speedup))
-                .collect(),
-            reference: false,
-        }
-    }));
-    Chart {
-        title: format!(
+    speedup_chart(
+        format!(
             "Speedup by workers · {} · {} CPUs",
             s.interpreter, s.machine.cpus
         ),
-        x_label: "workers".into(),
+        ("workers", false),
+        (
+            "ideal (n×)".into(),
+            (1..=max).map(|n| (n as f64, n as f64)).collect(),
+        ),
+        s.curves.iter().map(|c| {
+            let points = c.points.iter().map(|p| (p.workers as f64, p.speedup));
+            (c.model.clone(), points.collect())
+        }),
+    )
+}
+
+/// A chart of speedup curves: `x` is the axis label and whether it is log-scaled;
+/// `ideal` is drawn as the dashed reference line under the measured `curves`.
+fn speedup_chart(
+    title: String,
+    (x_label, log_x): (&str, bool),
+    ideal: (String, Vec<(f64, f64)>),
+    curves: impl Iterator<Item = (String, Vec<(f64, f64)>)>,
+) -> String {
+    let line = |(label, points), reference| Series {
+        label,
+        points,
+        reference,
+    };
+    let mut series = vec![line(ideal, true)];
+    series.extend(curves.map(|c| line(c, false)));
+    Chart {
+        title,
+        x_label: x_label.into(),
         y_label: "speedup ×".into(),
-        log_x: false,
+        log_x,
         series,
     }
     .svg()
