@@ -25,6 +25,10 @@ import time
 # The watcher kills a script's session beyond this many live processes.
 MAX_ALIVE = 8
 
+# A script still running this long after a child printed the bootstrapping
+# error is stuck (a Pool replacing its dying workers for ever): it is stopped.
+STUCK_AFTER_ERROR_S = 1.5
+
 BOOTSTRAP_ERROR = "current process has finished its bootstrapping phase"
 
 # multiprocessing-module §2 and §4, as printed (no guard).
@@ -134,13 +138,22 @@ def exception_lines(stderr):
     return found
 
 
+def _printed(path, text):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return text in f.read()
+    except OSError:
+        return False
+
+
 def run_script(folder, name, source, args=(), seconds=30.0, python=None, method=None, env=None,
-               max_alive=MAX_ALIVE):
+               max_alive=MAX_ALIVE, stuck_after_error_s=STUCK_AFTER_ERROR_S):
     """Writes ``source`` to ``folder/name`` and runs it with ``python`` (this one by default),
     as ``python name ARGS``; with ``method``, under that start method instead of the default.
 
     Returns ``stdout``, ``stderr``, ``returncode`` (None when it was stopped), ``stopped_by``
-    (``"timeout"``, ``"process cap"`` or None), ``most_alive``, ``seconds``, ``exceptions``,
+    (``"timeout"``, ``"process cap"``, ``"stuck"`` when it kept running ``stuck_after_error_s``
+    after a child's bootstrapping error (None: never), or None), ``most_alive``, ``seconds``, ``exceptions``,
     ``bootstrap_errors``, ``left_alive`` (processes of its session still alive after it
     ended, before they were killed) and ``command``.
     """
@@ -151,7 +164,7 @@ def run_script(folder, name, source, args=(), seconds=30.0, python=None, method=
     command = ([python, "-c", WITH_START_METHOD, method, script] if method else [python, script]) + list(args)
     environment = {k: v for k, v in (env or os.environ).items() if k not in DROPPED_VARIABLES}
     out_path, err_path = script + ".out", script + ".err"
-    most_alive, stopped_by, left_alive = 1, None, 0
+    most_alive, stopped_by, left_alive, error_at = 1, None, 0, None
     with open(out_path, "w") as out, open(err_path, "w") as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
@@ -159,9 +172,14 @@ def run_script(folder, name, source, args=(), seconds=30.0, python=None, method=
         try:
             while process.poll() is None:
                 most_alive = max(most_alive, processes_in_session(process.pid))
+                now = time.perf_counter()
+                if error_at is None and stuck_after_error_s is not None and _printed(err_path, BOOTSTRAP_ERROR):
+                    error_at = now
                 if most_alive > max_alive:
                     stopped_by = "process cap"
-                elif time.perf_counter() - start > seconds:
+                elif error_at is not None and now - error_at > stuck_after_error_s:
+                    stopped_by = "stuck"
+                elif now - start > seconds:
                     stopped_by = "timeout"
                 if stopped_by:
                     break
@@ -195,6 +213,8 @@ def outcome(run):
     """One line for a run: ``exit code 0``, ``exit code 1: ConnectionResetError: ...``, ``killed at 3 s``."""
     if run["stopped_by"] == "timeout":
         text = "still running at its %.0f s limit, killed" % run["seconds"]
+    elif run["stopped_by"] == "stuck":
+        text = "stuck, still running %.1f s after a child failed, killed" % STUCK_AFTER_ERROR_S
     elif run["stopped_by"] == "process cap":
         text = "killed at more than %d live processes" % MAX_ALIVE
     else:

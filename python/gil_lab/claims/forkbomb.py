@@ -65,7 +65,8 @@ UNGUARDED_POOL = HEADER + textwrap.dedent("""\
 def run_capped(folder, name, source, method, seconds):
     """Runs ``source`` as a script in its own session under the caps; what it did."""
     env = dict(os.environ, **{DEPTH_VARIABLE: "0"})
-    run = unguarded.run_script(folder, name, source, args=(method,), seconds=seconds, env=env, max_alive=MAX_ALIVE)
+    run = unguarded.run_script(folder, name, source, args=(method,), seconds=seconds, env=env, max_alive=MAX_ALIVE,
+                               stuck_after_error_s=None)
     depths = [int(line.split("]")[0].split()[1]) for line in run["stdout"].splitlines()
               if line.startswith("[depth ")]
     return {
