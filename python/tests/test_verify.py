@@ -193,7 +193,8 @@ class IdleMachine:
 
 @pytest.mark.skipif(measure.usable_cpus() < 2, reason="the rule needs two CPUs")
 def test_subinterpreters_rule():
-    found = {"sub": [4000, 4200], "spawn": [9000, 9100], "sub_data": [20000], "spawn_data": [25000]}
+    found = {"interp": [4000, 4200], "process": [9000, 9100], "interp_data": [20000], "process_data": [25000],
+             "labels": ("an InterpreterPoolExecutor worker", "a forkserver child")}
     parallel, capacity = [1.8, 1.9], [1.9, 2.0]
     judge = interpreters.judge_subinterpreters
     assert judge(False, parallel, capacity, [0.9], [0.9], found, IdleMachine())[0] == "does not hold"
