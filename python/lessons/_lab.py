@@ -135,6 +135,14 @@ status_kb = memory.status_kb  # a field of /proc/self/status in kB ('VmRSS', 'Vm
 # Pools
 # --------------------------------------------------------------------------
 
+def count_up(n):
+    """CPU work: a pure-Python loop of ``n`` additions (it holds the GIL all along)."""
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
 def worker_ready(barrier):
     """Pool initializer: tell the main process this worker has started, so a
     timing starts once every worker of the pool is up."""
