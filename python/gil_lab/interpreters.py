@@ -327,7 +327,9 @@ class Queue:
         return _interpchannels.recv(self._queue)[0]
 
     def handle(self):
-        """The queue itself, to pass to a pool task or initializer (3.14: see :func:`pool_queue_reason`)."""
+        """The queue itself, to pass to a pool task or initializer (3.14: see :func:`pool_queue_reason`).
+        Read what workers put before the pool shuts down: an item whose interpreter is gone
+        comes back as an unbound item, not as what was put."""
         if self.api != STDLIB:
             raise RuntimeError(pool_queue_reason())
         return self._queue
