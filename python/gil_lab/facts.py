@@ -13,6 +13,7 @@ def interpreter_facts():
     is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
     gil_disabled = free_threaded_build and is_gil_enabled is not None and not is_gil_enabled()
     from gil_lab import interpreters
+    from gil_lab.machine import usable_cpus
     from gil_lab.tachyon import reason as tachyon_reason
 
     sub = interpreters.facts()
@@ -32,7 +33,7 @@ def interpreter_facts():
         # The stdlib's concurrent.futures.InterpreterPoolExecutor (3.14+).
         "interpreter_pool": interpreters.pool()[0] == interpreters.POOL_STDLIB[2],
         "start_method": _default_start_method(),
-        "cpus": os.cpu_count(),
+        "cpus": usable_cpus(),  # the CPUs this process may run on (affinity), not os.cpu_count()
         # Which subinterpreter API and pool gil-lab uses here (labels, or null).
         "subinterpreter_api": sub["subinterpreter_api"],
         "concurrent_interpreters": sub["concurrent_interpreters"],

@@ -119,6 +119,46 @@ def pool_reason():
             "the interpreters-pep-734 backport; this is %d.%d without it" % sys.version_info[:2])
 
 
+# Runs first in every interpreter of a pool: a new interpreter starts from the
+# configured sys.path, not this one's, so it would not find gil_lab.
+_POOL_PATHS = """
+import sys
+for _path in reversed(paths):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+if initializer:
+    import importlib
+    _module, _, _name = initializer.rpartition(".")
+    getattr(importlib.import_module(_module), _name)(*initargs)
+"""
+
+
+def pool_executor(workers, initializer=None, initargs=()):
+    """An InterpreterPoolExecutor (:func:`pool`) whose interpreters import from this one's
+    ``sys.path`` (so gil_lab and the lessons' modules are found) and then run
+    ``initializer(*initargs)``: a top-level function of an importable module, whose
+    arguments must cross interpreters (see the module's docstring; a :class:`Queue`'s
+    ``handle()`` does on 3.14). RuntimeError without a pool (:func:`pool_reason`)."""
+    executor = pool()[1]
+    if executor is None:
+        raise RuntimeError(pool_reason())
+    target = None
+    if initializer is not None:
+        target = "%s.%s" % (initializer.__module__, initializer.__qualname__)
+    return executor(max_workers=workers, initializer=exec,
+                    initargs=(_POOL_PATHS, {"paths": [p for p in sys.path if p], "initializer": target,
+                                            "initargs": tuple(initargs)}))
+
+
+def pool_queue_reason():
+    """None when a :class:`Queue` can be handed to the tasks of a :func:`pool_executor`
+    (3.14's stdlib queues), else why not."""
+    if has_stdlib_api() and pool()[0] == POOL_STDLIB[2]:
+        return None
+    return ("handing an interpreters queue to pool tasks needs Python 3.14's concurrent.interpreters "
+            "and InterpreterPoolExecutor; this is %d.%d" % sys.version_info[:2])
+
+
 def facts():
     """What this interpreter offers, for ``gil-lab pythons`` and the reports."""
     return {
@@ -285,6 +325,14 @@ class Queue:
         import _interpchannels
 
         return _interpchannels.recv(self._queue)[0]
+
+    def handle(self):
+        """The queue itself, to pass to a pool task or initializer (3.14: see :func:`pool_queue_reason`).
+        Read what workers put before the pool shuts down: an item whose interpreter is gone
+        comes back as an unbound item, not as what was put."""
+        if self.api != STDLIB:
+            raise RuntimeError(pool_queue_reason())
+        return self._queue
 
     def close(self):
         if self.api != STDLIB and self._queue is not None:

@@ -12,7 +12,9 @@ the objects copies the pages they live on; reading a buffer writes nothing.
 
 import os
 import threading
+import time
 
+from gil_lab import interpreters
 from gil_lab.interpreters import Subinterpreter
 from gil_lab.processes import PROCESS_TIMEOUT_S, reap
 from gil_lab.pythons import PYTHON_DIR
@@ -167,23 +169,71 @@ def measure_subinterpreter(mb, kind="objects"):
     return {"loaded": loaded, "touched": after}
 
 
+# The preload of an interpreter-pool worker: each worker's interpreter has its own copy of this module.
+_pool_data = None
+
+
+def pool_load(mb, kind):
+    """In an interpreter-pool worker: build this worker's own preload."""
+    global _pool_data
+    _pool_data = build_preload(mb, kind) if mb else None
+    return 0
+
+
+def pool_touch():
+    """In an interpreter-pool worker: read its preload once."""
+    return touch(_pool_data)
+
+
+def measure_interpreter_pool_worker(mb, kind="objects"):
+    """Growth of this process's memory with a one-worker InterpreterPoolExecutor (3.14's, or
+    3.13's backport) whose worker built its own preload, then after it read the preload.
+
+    Also ``start_s``: from creating the pool to the first task's result (the worker's
+    thread and interpreter start, and its first import of gil_lab).
+    """
+    before = snapshot()
+    start = time.perf_counter()
+    with interpreters.pool_executor(1) as pool:
+        pool.submit(pool_load, 0, kind).result(PROCESS_TIMEOUT_S)
+        started = time.perf_counter() - start
+        if mb:
+            pool.submit(pool_load, int(mb), kind).result(PROCESS_TIMEOUT_S)
+        loaded = growth(snapshot(), before)
+        pool.submit(pool_touch).result(PROCESS_TIMEOUT_S)
+        after = growth(snapshot(), before)
+    return {"loaded": loaded, "touched": after, "start_s": started}
+
+
+def interpreter_start_seconds():
+    """Seconds to create one subinterpreter, run ``pass`` in it and close it."""
+    start = time.perf_counter()
+    with Subinterpreter() as sub:
+        sub.exec("pass")
+    return time.perf_counter() - start
+
+
 def measure_child(context, mb, kind="objects", inherited=None):
     """A child's own memory: on entry, with the preload, after reading all of it.
 
     A fork child gets ``inherited`` (the parent's preload) by copy-on-write;
     spawn and forkserver children start from a fresh interpreter and build
-    their own. Returns ``{"empty", "loaded", "touched"}`` snapshots.
+    their own. Returns ``{"empty", "loaded", "touched"}`` snapshots and
+    ``start_s``, from ``start()`` to the child's first line of code.
     """
     global _inherited
     reader, writer = context.Pipe(duplex=False)
     process = context.Process(target=child_main, args=(mb, kind, writer), daemon=True)
     _inherited = inherited
     try:
+        started = time.time()
         process.start()
         writer.close()
         if not reader.poll(PROCESS_TIMEOUT_S):
             raise TimeoutError("the %s child sent no memory figures" % context.get_start_method())
         report = reader.recv()
+        if "entered" in report:
+            report["start_s"] = max(0.0, report["entered"] - started)
     finally:
         _inherited = None
         reader.close()
@@ -196,11 +246,12 @@ def measure_child(context, mb, kind="objects", inherited=None):
 def child_main(mb, kind, writer):
     """In the child: report memory on entry, with the preload, and after reading it."""
     try:
+        entered = time.time()  # the wall clock: comparable across processes
         empty = snapshot()
         data = _inherited if _inherited is not None else (build_preload(mb, kind) if mb else None)
         loaded = snapshot()
         touch(data)
-        report = {"empty": empty, "loaded": loaded, "touched": snapshot(), "pid": os.getpid()}
+        report = {"empty": empty, "loaded": loaded, "touched": snapshot(), "pid": os.getpid(), "entered": entered}
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
         report = {"error": "%s: %s" % (type(exc).__name__, exc)}
     writer.send(report)

@@ -130,3 +130,20 @@ def command_for(spec):
     if spec in INSTALLABLE:
         return "`%s --only %s` then `gil-lab verify --python %s`" % (INSTALL_HINT, spec, spec)
     return "install CPython %s (python.org, pyenv), then `gil-lab verify --python %s`" % (spec, spec)
+
+
+def installed_dir():
+    """Where scripts/install-pythons.sh installs: ``$GIL_LAB_PYTHONS`` or ``~/.cache/gil-lab/pythons``."""
+    return os.environ.get("GIL_LAB_PYTHONS") or os.path.join(os.path.expanduser("~"), ".cache", "gil-lab", "pythons")
+
+
+def installed():
+    """Entries (``spec``, ``path``, ``free_threaded``) for the interpreters that script installed, oldest first;
+    what a lesson run on its own can use when no host hands it a list."""
+    root = installed_dir()
+    found = []
+    for spec in INSTALLABLE:
+        path = os.path.join(root, spec, "bin", "python3")
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            found.append({"spec": spec, "path": path, "free_threaded": spec.endswith("t")})
+    return found

@@ -271,7 +271,7 @@ def crossover_point(rows):
 # Memory sweep
 # --------------------------------------------------------------------------
 
-WORKERS = ("thread", "subinterpreter", "fork child", "spawn child", "forkserver child")
+WORKERS = ("thread", "subinterpreter", "fork child", "spawn child", "forkserver child", "interpreter-pool worker")
 
 # The parent's preload plus one worker's copy, about 1.3 times the size each
 # as Python floats, stay under 1.5 GB at this size.
@@ -286,6 +286,9 @@ MEMORY_NOTES = [
     "subinterpreter, a spawn or a forkserver child cannot share Python objects and builds its own copy.",
     "after_touch: every object of the preload was read once. Reading a Python object writes its "
     "reference count, so a fork child then copies the pages it read.",
+    "interpreter-pool worker: growth of this process's figures with a one-worker InterpreterPoolExecutor "
+    "whose worker (a thread and its own interpreter) imported gil_lab.memory and built its own preload; "
+    "the child rows' processes import the same module.",
 ]
 
 
@@ -295,6 +298,8 @@ def available_workers():
     if interpreters.module_name() is not None:
         kinds.append("subinterpreter")
     kinds += ["%s child" % m for m in ("fork", "spawn", "forkserver") if m in methods]
+    if interpreters.pool_reason() is None:
+        kinds.append("interpreter-pool worker")  # last: no fork happens while its thread runs
     return kinds
 
 
@@ -304,6 +309,8 @@ def measure_worker(kind, mb, inherited):
         return process_memory.measure_thread(inherited)
     if kind == "subinterpreter":
         return process_memory.measure_subinterpreter(mb)
+    if kind == "interpreter-pool worker":
+        return process_memory.measure_interpreter_pool_worker(mb)
     method = kind.split()[0]
     return process_memory.measure_child(multiprocessing.get_context(method), mb,
                                 inherited=inherited if method == "fork" else None)
@@ -313,7 +320,8 @@ def median_row(reports, phase):
     return {name: int(sorted(r[phase][name] for r in reports)[len(reports) // 2]) for name in reports[0][phase]}
 
 
-def memory_rows(quick, preload_mb):
+def memory_rows(quick, preload_mb, start_ms=None):
+    """The rows; ``start_ms`` (a dict), if given, gets each kind's start-up times in ms."""
     repeats = 1 if quick else 3
     rows = []
     for mb in sorted({0, preload_mb}):
@@ -325,8 +333,28 @@ def memory_rows(quick, preload_mb):
             row.update(median_row(reports, "loaded"))
             row["after_touch"] = median_row(reports, "touched")
             rows.append(row)
+            if start_ms is not None:
+                start_ms.setdefault(kind, []).extend(1000 * r["start_s"] for r in reports if "start_s" in r)
         del preload
     return rows
+
+
+def interpreter_pool_vs_forkserver(rows):
+    """Per preload: PSS per interpreter-pool worker against PSS per forkserver child, or None
+    where this interpreter lacks either."""
+    found = []
+    for mb in sorted({r["preload_mb"] for r in rows}):
+        kinds = {r["worker"]: r for r in rows if r["preload_mb"] == mb}
+        pool, server = kinds.get("interpreter-pool worker"), kinds.get("forkserver child")
+        if pool is None or server is None:
+            return None
+        found.append({
+            "preload_mb": mb,
+            "interpreter_pool_pss_kb": pool["pss_kb"],
+            "forkserver_pss_kb": server["pss_kb"],
+            "interpreter_pool_over_forkserver": pool["pss_kb"] / server["pss_kb"] if server["pss_kb"] else None,
+        })
+    return found
 
 
 def memory_sweep(quick, preload_mb):
@@ -338,10 +366,20 @@ def memory_sweep(quick, preload_mb):
     notes = MEMORY_NOTES + [
         "each row is the median of %d measurement(s)" % (1 if quick else 3),
         "subinterpreter API: %s" % _subinterpreter_note(),
+        "interpreter pool: %s" % (interpreters.pool()[0] or interpreters.pool_reason()),
     ]
     if used != asked:
         notes.append("preload limited to %d MB (asked: %d MB) to keep the sweep under 1.5 GB" % (used, asked))
-    return {"interpreter": machine.interpreter_label(), "rows": memory_rows(bool(quick), used), "notes": notes}
+    start_ms = {}
+    rows = memory_rows(bool(quick), used, start_ms)
+    result = {"interpreter": machine.interpreter_label(), "rows": rows, "notes": notes,
+              # Start-up of each kind of worker, ms: median and spread (the first forkserver child
+              # also starts the server).
+              "start_ms": {kind: processes.summary(ms) for kind, ms in start_ms.items() if ms}}
+    compared = interpreter_pool_vs_forkserver(rows)
+    if compared is not None:
+        result["interpreter_pool_vs_forkserver"] = compared
+    return result
 
 
 def memory(quick, preload_mb):

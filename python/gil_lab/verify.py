@@ -64,6 +64,13 @@ CLAIMS = (
     ("shared-counter-needs-lock", 14,
      "Why don't my threads share updated variables correctly? ... threading.Lock().",
      DAY14 + ", 10. FAQ: Advanced Scaling", "gil", "shared_counter"),
+    ("guard-matters-on-linux-3.14", 15,
+     "When you spawn a Process on Linux, the OS uses fork() ... Because Windows spawn() re-imports your script "
+     "... You MUST guard process execution behind if __name__ == '__main__'. (The module's Pool.map and "
+     "ProcessPoolExecutor examples print no guard.)",
+     DAY14 + ", 6. Dangers: RAM Outages & The Fork Bomb; " + MODULE
+     + ", Section 2 — True CPU Parallelism, Section 4 — Process Pools and Executors",
+     "forkbomb", "guard_on_linux"),
 )
 
 FIGURE_KEYS = ("name", "value", "unit", "spread", "interpreter")

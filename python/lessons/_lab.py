@@ -18,6 +18,13 @@ import os
 import sys
 import time
 
+# python/, so that a lesson run on its own (or a spawn child of one) finds gil_lab.
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if PYTHON_DIR not in sys.path:
+    sys.path.append(PYTHON_DIR)
+
+from gil_lab import interpreters, machine, memory  # noqa: E402,F401  (after the path above)
+
 
 # --------------------------------------------------------------------------
 # Command line: --quick and --start-method
@@ -102,59 +109,38 @@ class stopwatch:
         return False
 
 
-def cpu_count():
-    """CPUs this process may really use (affinity/containers), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+# CPUs this process may really use (affinity, containers; what `taskset -c 0`
+# leaves, not os.cpu_count()), at least 1.
+cpu_count = machine.usable_cpus
 
 
 # --------------------------------------------------------------------------
-# Memory (Linux /proc)
+# Memory (Linux /proc): gil_lab.memory reads it
 # --------------------------------------------------------------------------
 
-def memory_mb():
-    """{'Rss': MB, 'Pss': MB, 'Private': MB, 'Shared': MB} of this process, or {}."""
+def memory_mb(pid="self"):
+    """{'Rss': MB, 'Pss': MB, 'Private': MB, 'Shared': MB} of a process (this one by default), or {}."""
     try:
-        with open("/proc/self/smaps_rollup") as f:
-            kb = {}
-            for line in f:
-                parts = line.split()
-                if len(parts) >= 3 and parts[2] == "kB":
-                    kb[parts[0].rstrip(":")] = int(parts[1])
+        kb = memory.snapshot(pid)
     except OSError:
         return {}
-    return {
-        "Rss": kb.get("Rss", 0) / 1024,
-        "Pss": kb.get("Pss", 0) / 1024,
-        "Private": (kb.get("Private_Clean", 0) + kb.get("Private_Dirty", 0)) / 1024,
-        "Shared": (kb.get("Shared_Clean", 0) + kb.get("Shared_Dirty", 0)) / 1024,
-    }
+    return {"Rss": kb["rss_kb"] / 1024, "Pss": kb["pss_kb"] / 1024,
+            "Private": kb["private_kb"] / 1024, "Shared": kb["shared_kb"] / 1024}
 
 
-def status_kb(field):
-    """A field of /proc/self/status in kB (e.g. 'VmRSS', 'VmSize'), or None."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
+status_kb = memory.status_kb  # a field of /proc/self/status in kB ('VmRSS', 'VmSize'), or None
 
 
 # --------------------------------------------------------------------------
-# Subinterpreters: gil_lab.interpreters knows each Python's API
+# Pools
 # --------------------------------------------------------------------------
 
-# python/, so that a lesson run on its own (or a spawn child of one) finds gil_lab.
-PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if PYTHON_DIR not in sys.path:
-    sys.path.append(PYTHON_DIR)
-
-from gil_lab import interpreters  # noqa: E402  (after the path above)
+def count_up(n):
+    """CPU work: a pure-Python loop of ``n`` additions (it holds the GIL all along)."""
+    total = 0
+    for i in range(n):
+        total += i
+    return total
 
 
 def worker_ready(barrier):

@@ -11,22 +11,26 @@ variable refuses to go deeper than depth 2, every run has a timeout, and the
 lesson counts how many processes were ever alive at once. Then the guarded
 version runs cleanly.
 
+Last, the multiprocessing document's Pool.map and ProcessPoolExecutor examples,
+printed without the guard, run as typed under fork and forkserver and in every
+installed interpreter: Linux's default was fork up to 3.13 and is forkserver
+from 3.14, which re-imports the script, so they work on 3.11 and crash on 3.14.
+
 Document: true-parallelism-day14 §6 Dangers: RAM Outages & The Fork Bomb
-Demonstrates: without the __main__ guard, spawn children re-run the script's loose code; CPython stops them with a RuntimeError.
+Demonstrates: without the __main__ guard, spawn and forkserver children re-run the script's loose code; from 3.14 that breaks the document's examples on Linux too.
 Requires: 3.8
 Start methods: yes
 """
 
+import multiprocessing
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _lab
+from gil_lab import pythons, unguarded
 
 MAX_DEPTH = 2  # hard cap: a script at this depth refuses to start anything
 DEPTH_VAR = "GIL_LAB_BOMB_DEPTH"
@@ -74,62 +78,51 @@ GUARDED_POOL = HEADER + textwrap.dedent("""\
 """)
 
 
-def processes_in_session(sid):
-    """How many live processes belong to session SID (the script and its children)."""
-    count = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        # fields: state, ppid, pgrp, session, ...
-        if int(fields[3]) == sid and fields[0] not in ("Z", "X"):
-            count += 1
-    return count
-
-
 def run_capped(folder, name, source, method, timeout):
     """Run SOURCE as a script in its own session; kill the whole session at TIMEOUT."""
-    script = os.path.join(folder, name)
-    with open(script, "w") as f:
-        f.write(source)
-    out_path, err_path = script + ".out", script + ".err"
     env = dict(os.environ, **{DEPTH_VAR: "0"})
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, script, method], stdout=out, stderr=err,
-                                env=env, cwd=folder, start_new_session=True)
-        max_alive, timed_out = 1, False
-        while proc.poll() is None:
-            max_alive = max(max_alive, processes_in_session(proc.pid))
-            if time.perf_counter() - start > timeout:
-                timed_out = True
-                os.killpg(proc.pid, signal.SIGKILL)  # the script and everything it started
-                proc.wait()
-                break
-            time.sleep(0.01)
-        elapsed = time.perf_counter() - start
-    # Anything of that session still alive (e.g. orphans of a crashed child)? End it.
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    with open(out_path) as f:
-        stdout = f.read()
-    with open(err_path) as f:
-        stderr = f.read()
-    return {
-        "stdout": stdout, "stderr": stderr, "returncode": proc.returncode,
-        "timed_out": timed_out, "elapsed": elapsed, "max_alive": max_alive,
-        "top_level_runs": stdout.count("runs the script's top-level code"),
-        "max_depth": max([int(line.split("]")[0].split()[1]) for line in stdout.splitlines()
+    r = unguarded.run_script(folder, name, source, args=(method,), seconds=timeout, env=env,
+                             stuck_after_error_s=None)
+    r.update({
+        "timed_out": r["stopped_by"] is not None, "elapsed": r["seconds"], "max_alive": r["most_alive"],
+        "top_level_runs": r["stdout"].count("runs the script's top-level code"),
+        "max_depth": max([int(line.split("]")[0].split()[1]) for line in r["stdout"].splitlines()
                           if line.startswith("[depth ")] or [0]),
-        "bootstrap_errors": stderr.count("current process has finished its bootstrapping phase"),
-        "capped": "depth cap reached" in stdout,
-    }
+        "capped": "depth cap reached" in r["stdout"],
+    })
+    return r
+
+
+def other_interpreters():
+    """(label, path) of the interpreters scripts/install-pythons.sh installed, with the GIL, but this one."""
+    here = os.path.realpath(sys.executable)
+    found = []
+    for entry in pythons.installed():
+        if entry["free_threaded"] or os.path.realpath(entry["path"]) == here:
+            continue
+        version = unguarded.version(entry["path"])
+        if version:
+            found.append((version, entry["path"]))
+    return found
+
+
+def show_examples(folder, seconds):
+    """The document's two examples without the guard, per interpreter and start method."""
+    here = sys.version.split()[0]
+    methods = [None] + [m for m in ("fork", "forkserver") if m in multiprocessing.get_all_start_methods()]
+    grid = [(here, row) for row in unguarded.try_examples(folder, None, methods, seconds)]
+    for version, path in other_interpreters():
+        grid += [(version, row) for row in unguarded.try_examples(folder, path, (None,), seconds)]
+    print(f"-- The multiprocessing document's examples as printed (no guard), `python script.py`, "
+          f"{seconds:.0f} s limit each, stopped {unguarded.STUCK_AFTER_ERROR_S} s after a child failed")
+    print(f"   {'Python':<9} {'start method':<25} {'example':<20} what happened")
+    for version, row in grid:
+        method = row["method"] + (" (its default)" if row["default"] else "")
+        print(f"   {version:<9} {method:<25} {row['example']:<20} {unguarded.outcome(row['run'])}")
+    left = sum(row["run"]["left_alive"] for _, row in grid)
+    print(f"   ({left} process(es) were still alive when their script had ended; every session was killed "
+          "afterwards)\n")
+    return grid
 
 
 def show(title, r):
@@ -172,6 +165,8 @@ def main():
         guarded = run_capped(folder, "guarded_pool.py", GUARDED_POOL, guard_method, 20)
         show(f"Guarded Pool(2), {guard_method}: the fix", guarded)
 
+        grid = show_examples(folder, 20.0)
+
     parts = [
         f"unguarded under spawn, the child re-ran the top-level code and died with the bootstrapping "
         f"RuntimeError ({spawn_process['bootstrap_errors']} error(s), deepest level {spawn_process['max_depth']}, "
@@ -192,6 +187,13 @@ def main():
                  f"{guarded['bootstrap_errors']} errors"
                  + (f"; the unguarded top-level print still ran in {reran} child(ren), "
                     "because only the guarded block is skipped on re-import)" if reran > 0 else ")"))
+    failed = sorted({f"{version} {row['method']}" for version, row in grid if not unguarded.worked(row["run"])})
+    ran = sorted({f"{version} {row['method']}" for version, row in grid} - set(failed))
+    parts.append("the document's Pool.map and ProcessPoolExecutor examples, printed without the guard, "
+                 f"ran under {', '.join(ran) or 'none of the interpreters and start methods tried'} and "
+                 f"failed under {', '.join(failed) or 'none'}"
+                 " (forkserver, Linux's default from 3.14, imports the script in its server process, which fails "
+                 "starting the loose pool): on Linux too the guard is no longer optional")
     _lab.conclusion("; ".join(parts) + ".")
 
 

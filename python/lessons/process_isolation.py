@@ -30,11 +30,7 @@ def rule_the_kingdom(report):
     report.put((os.getpid(), id(treasury), treasury["gold"], sys.getrecursionlimit()))
 
 
-def march(n):
-    total = 0
-    for i in range(n):
-        total += i
-    return total
+march = _lab.count_up  # a pure-Python loop that holds the GIL
 
 
 def main():

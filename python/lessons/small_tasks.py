@@ -21,11 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _lab
 
 
-def tiny_task(k):
-    total = 0
-    for i in range(k):
-        total += i
-    return total
+tiny_task = _lab.count_up  # total += i for i in range(k): a loop, nothing else
 
 
 def main():

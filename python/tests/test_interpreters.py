@@ -253,3 +253,40 @@ def test_lessons_about_3_14_run_fully_there_and_as_a_fallback_before():
     assert catalog.runs_on(sub, (3, 7)) == "no"
     plain = entries["gil-proof"]
     assert plain["best_python"] is None and catalog.runs_on(plain, (3, 11)) == "fully"
+
+
+# --------------------------------------------------------------------------
+# The interpreter pool with this interpreter's sys.path, and queues handed to it
+# --------------------------------------------------------------------------
+
+needs_pool = pytest.mark.skipif(interpreters.pool_reason() is not None, reason=str(interpreters.pool_reason()))
+
+
+@needs_pool
+def test_pool_workers_import_gil_lab():
+    from gil_lab import machine
+
+    with interpreters.pool_executor(1) as pool:
+        assert pool.submit(machine.usable_cpus).result(60) == machine.usable_cpus()
+
+
+def test_pool_queues_need_3_14():
+    assert (interpreters.pool_queue_reason() is None) == (VERSION >= (3, 14) and interpreters.pool()[1] is not None)
+
+
+@pytest.mark.skipif(interpreters.pool_queue_reason() is not None, reason=str(interpreters.pool_queue_reason()))
+def test_a_queue_streams_from_pool_workers():
+    from gil_lab import forge
+
+    queue = interpreters.Queue()
+    try:
+        with interpreters.pool_executor(2, initializer=forge.open_forge, initargs=(queue.handle(),)) as pool:
+            names = list(pool.map(forge.forge_and_announce, forge.WEAPONS, [1000] * 4))
+            # Read while the workers live: items of an interpreter that is gone come back "unbound".
+            got = [queue.get(timeout=60) for _ in forge.WEAPONS]
+    finally:
+        queue.close()
+    assert names == list(forge.WEAPONS)
+    assert sorted(g[0] for g in got) == sorted(forge.WEAPONS)
+    assert {g[1] for g in got} == {os.getpid()}
+    assert all(g[2] == str(sum(i * i for i in range(1000))) for g in got)

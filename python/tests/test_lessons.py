@@ -167,3 +167,60 @@ def test_runs_like_the_host(filename, method):
     result = subprocess.run([sys.executable, "-c", code, str(path), *args],
                             capture_output=True, text=True, timeout=TIMEOUT, cwd="/", env=ENV)
     check_output(result, path)
+
+
+PYTHONS = Path(os.environ.get("GIL_LAB_PYTHONS", Path.home() / ".cache" / "gil-lab" / "pythons"))
+
+
+def installed_python(spec):
+    path = PYTHONS / spec / "bin" / "python3"
+    if not path.is_file():
+        pytest.skip(f"no Python {spec} at {path} (scripts/install-pythons.sh --only {spec})")
+    return str(path)
+
+
+def run_with(python, filename, *args):
+    path = LESSONS_DIR / filename
+    result = subprocess.run([python, str(path), "--quick", *args], capture_output=True, text=True,
+                            timeout=TIMEOUT, env=ENV)
+    return check_output(result, path)
+
+
+@pytest.mark.parametrize("spec", ["3.14", "3.15"])
+def test_forge_upgrade_rows_on_3_14_and_later(spec):
+    out = run_with(installed_python(spec), "forge_interpreters.py")
+    table = out[out.index("pool  "):]
+    for name in ("ProcessPoolExecutor (fork)", "ProcessPoolExecutor (forkserver)", "InterpreterPoolExecutor"):
+        row = next(line for line in table.splitlines() if line.startswith(name))
+        assert re.search(r"\d+\.\d\ds\s+\d+\.\d MB", row), row
+    assert "a concurrent.interpreters Queue" in table
+    assert "multiprocessing.Queue" in table
+    main_pid = re.search(r"Main process PID (\d+)", out).group(1)
+    section = out[out.index("InterpreterPoolExecutor (stdlib)"):out.index("pool  ")]
+    assert set(re.findall(r"from PID (\d+)", section)) == {main_pid}, section
+    assert "% less (the document promises 80 %)" in out
+
+
+def test_forge_upgrade_says_what_needs_3_14_before_it():
+    if sys.version_info >= (3, 14):
+        pytest.skip("this is itself 3.14+")
+    out = run_with(sys.executable, "forge_interpreters.py")
+    assert "ProcessPoolExecutor (fork)" in out
+    assert "3.14" in out
+
+
+@pytest.mark.parametrize("spec", [None, "3.14"])
+def test_fork_bomb_guard_shows_the_unguarded_examples_per_interpreter(spec):
+    python = sys.executable if spec is None else installed_python(spec)
+    out = run_with(python, "fork_bomb_guard.py")
+    grid = [line for line in out.splitlines()
+            if re.match(r"\s+3\.\d+\.\d+\s+(fork|forkserver|spawn)", line)]
+    assert grid, out
+    default = multiprocessing.get_start_method() if spec is None else "forkserver"
+    mine = [line for line in grid if f"{default} (its default)" in line]
+    assert len(mine) >= 2, grid
+    if default == "forkserver":
+        assert all("exit code 0" not in line for line in mine), mine
+    else:
+        assert all(line.rstrip().endswith("exit code 0") for line in mine), mine
+    assert "every session was killed" in out

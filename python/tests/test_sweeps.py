@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gil_lab import amdahl, memory, sweeps  # noqa: E402
+from gil_lab import interpreters  # noqa: E402
 from gil_lab.interpreters import module_name as api_name  # noqa: E402
 
 # /proc/self/smaps_rollup of `cat` on Linux 6.x, captured as it was.
@@ -46,7 +47,7 @@ Locked:                0 kB
 """
 
 ROUTES = {"pickle through process pool", "path (file)", "path (mmap)", "thread (shared)", "subinterpreter"}
-WORKERS = {"thread", "subinterpreter", "fork child", "spawn child", "forkserver child"}
+WORKERS = {"thread", "subinterpreter", "fork child", "spawn child", "forkserver child", "interpreter-pool worker"}
 MEMORY_FIELDS = {"pss_kb", "rss_kb", "shared_kb", "private_kb"}
 
 
@@ -151,3 +152,23 @@ def test_memory_sweep_shape():
     spawn = {row["preload_mb"]: row for row in result["rows"] if row["worker"] == "spawn child"}
     # A spawn child builds its own 8 MB preload: at least 4 MB more private memory, whatever the noise.
     assert spawn[8]["private_kb"] - spawn[0]["private_kb"] > 4 * 1024
+    assert ("interpreter-pool worker" in workers) == (interpreters.pool_reason() is None)
+    assert set(result["start_ms"]) <= workers
+    compared = result.get("interpreter_pool_vs_forkserver")
+    if "interpreter-pool worker" in workers and "forkserver child" in workers:
+        assert [c["preload_mb"] for c in compared] == [0, 8]
+        for c in compared:
+            assert c["interpreter_pool_pss_kb"] > 0 and c["forkserver_pss_kb"] > 0
+    else:
+        assert compared is None
+
+
+def test_memory_sweep_runs_as_a_module():
+    """How the host runs it in another interpreter: `python -m gil_lab.sweeps memory --quick`."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "gil_lab.sweeps", "memory", "--quick", "--preload-mb", "4"],
+                          capture_output=True, text=True, timeout=300, cwd=str(Path(__file__).resolve().parents[1]))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["interpreter"] and isinstance(result["rows"], list)

@@ -21,7 +21,7 @@ import pytest
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PYTHON_DIR))
 
-from gil_lab import verify  # noqa: E402
+from gil_lab import unguarded, verify  # noqa: E402
 from gil_lab.claims import forkbomb, gil, interpreters, measure, ram  # noqa: E402
 
 PYTHONS = Path(os.environ.get("GIL_LAB_PYTHONS", Path.home() / ".cache" / "gil-lab" / "pythons"))
@@ -54,10 +54,10 @@ def interpreters_json():
 # The list of claims
 # --------------------------------------------------------------------------
 
-def test_claims_are_fourteen_in_order():
+def test_claims_are_fifteen_in_order():
     listed = json.loads(verify.claims())
-    assert [c["number"] for c in listed] == list(range(1, 15))
-    assert len({c["id"] for c in listed}) == 14
+    assert [c["number"] for c in listed] == list(range(1, 16))
+    assert len({c["id"] for c in listed}) == 15
     for claim in listed:
         assert set(claim) == {"id", "number", "claim", "source"}
         assert claim["id"] == claim["id"].lower() and " " not in claim["id"]
@@ -193,7 +193,8 @@ class IdleMachine:
 
 @pytest.mark.skipif(measure.usable_cpus() < 2, reason="the rule needs two CPUs")
 def test_subinterpreters_rule():
-    found = {"sub": [4000, 4200], "spawn": [9000, 9100], "sub_data": [20000], "spawn_data": [25000]}
+    found = {"interp": [4000, 4200], "process": [9000, 9100], "interp_data": [20000], "process_data": [25000],
+             "labels": ("an InterpreterPoolExecutor worker", "a forkserver child")}
     parallel, capacity = [1.8, 1.9], [1.9, 2.0]
     judge = interpreters.judge_subinterpreters
     assert judge(False, parallel, capacity, [0.9], [0.9], found, IdleMachine())[0] == "does not hold"
@@ -237,3 +238,87 @@ def test_module_name_rule():
     new = [("CPython 3.14.0 (GIL)", (3, 14))]
     assert interpreters.judge_module_name(module_figures(new[0][0], False), new)[0] == "does not hold"
     assert interpreters.judge_module_name(module_figures(new[0][0], True), new)[0] == "holds"
+
+
+# --------------------------------------------------------------------------
+# 15. The guard matters on Linux from 3.14
+# --------------------------------------------------------------------------
+
+def python_entry(spec):
+    path = PYTHONS / spec / "bin" / "python3"
+    if not path.is_file():
+        pytest.skip("no %s at %s (scripts/install-pythons.sh --only %s)" % (spec, path, spec))
+    return {"spec": spec, "path": str(path), "version": spec, "free_threaded": spec.endswith("t")}
+
+
+def test_exception_lines_join_the_bootstrapping_sentence():
+    stderr = ("Traceback (most recent call last):\n  File \"x.py\", line 1\nRuntimeError: \n"
+              "        An attempt has been made to start a new process before the\n"
+              "        current process has finished its bootstrapping phase.\n\n        This probably means\n"
+              "ConnectionResetError: [Errno 104] Connection reset by peer\n")
+    assert unguarded.exception_lines(stderr) == [
+        "RuntimeError: An attempt has been made to start a new process before the current process has "
+        "finished its bootstrapping phase.",
+        "ConnectionResetError: [Errno 104] Connection reset by peer"]
+
+
+def guard_row(method, default, ok):
+    run = {"stopped_by": None, "returncode": 0 if ok else 1, "seconds": 0.5, "left_alive": 0,
+           "exceptions": [] if ok else ["ConnectionResetError: [Errno 104] Connection reset by peer"]}
+    return {"example": "Pool.map", "where": "multiprocessing-module §2", "method": method, "default": default,
+            "run": run}
+
+
+def test_guard_rule():
+    old = ("CPython 3.11.7 (GIL)", (3, 11), [guard_row("fork", True, True), guard_row("forkserver", False, False)])
+    new = ("CPython 3.14.10 (GIL)", (3, 14), [guard_row("forkserver", True, False)])
+    assert forkbomb.judge_guard([old, new])[0] == "holds"
+    assert forkbomb.judge_guard([old])[0] == "depends"
+    fine = ("CPython 3.14.10 (GIL)", (3, 14), [guard_row("forkserver", True, True)])
+    assert forkbomb.judge_guard([old, fine])[0] == "does not hold"
+
+
+@pytest.mark.skipif(unguarded.reason() is not None, reason=str(unguarded.reason()))
+def test_guard_claim_on_a_real_3_14():
+    """The unguarded examples under 3.14's own default (forkserver) end with an error, bounded in time."""
+    entry = python_entry("3.14")
+    result = json.loads(verify.check("guard-matters-on-linux-3.14", True, json.dumps([entry])))
+    assert_well_formed(result, "guard-matters-on-linux-3.14")
+    assert "3.14" in result["interpreter"]
+    ran = [f for f in result["figures"] if f["name"].endswith("(default): ran to the end, exit code 0")
+           and "3.14" in f["interpreter"]]
+    assert len(ran) == 2 and all(f["value"] == 0.0 for f in ran), result["figures"]
+    assert result["verdict"] == "holds", result["explanation"]
+    assert "forkserver" in result["explanation"]
+    assert "Error" in result["explanation"]
+
+
+@pytest.mark.skipif(unguarded.reason() is not None, reason=str(unguarded.reason()))
+def test_guard_claim_without_other_interpreters_depends_on_the_start_method():
+    if sys.version_info >= (3, 14):
+        pytest.skip("this interpreter is itself a 3.14: it decides the claim alone")
+    result = json.loads(verify.check("guard-matters-on-linux-3.14", True, "[]"))
+    assert_well_formed(result, "guard-matters-on-linux-3.14")
+    assert result["verdict"] in ("depends", "does not hold")
+    assert "3.14" in result["explanation"]
+
+
+def test_claim_5_compares_the_3_14_interpreter_pool_with_forkserver():
+    entry = python_entry("3.14")
+    result = json.loads(verify.check("subinterpreters-share-process", True, json.dumps([entry])))
+    assert_well_formed(result, "subinterpreters-share-process")
+    assert "3.14" in result["interpreter"]
+    assert result["verdict"] != "cannot test here", result["explanation"]
+    names = {f["name"] for f in result["figures"]}
+    assert {"PSS per InterpreterPoolExecutor worker", "PSS per forkserver child", "PSS per spawn child"} <= names
+    assert any(n.startswith("start-up of an InterpreterPoolExecutor worker") for n in names)
+    assert any(n.startswith("start-up of a forkserver child") for n in names)
+    assert "uses more memory than necessary" in result["explanation"]
+    assert "has not been optimized yet" in result["explanation"]
+
+
+def test_claim_11_gives_a_verdict_on_3_14():
+    entry = python_entry("3.14")
+    result = json.loads(verify.check("interpreters-module-name", True, json.dumps([entry])))
+    assert result["verdict"] in ("holds", "does not hold"), result["explanation"]
+    assert "3.14" in result["explanation"]

@@ -1,34 +1,36 @@
-"""Claim 10: without the ``__main__`` guard, spawn "recursively clones the file,
+"""Claims 10 and 15. Claim 10: without the ``__main__`` guard, spawn "recursively clones the file,
 spawning infinite armies".
 
 Small scripts without the guard are written to a temporary folder and run with
 ``sys.executable`` in a session of their own, under three caps: a depth counter
 in the environment that refuses to start processes at depth 2, a watcher that
 kills the whole session when more than ``MAX_ALIVE`` of its processes are alive
-or when the run's time is up, and a final kill of the session whatever happened.
+or when the run's time is up, and a final kill of the session whatever happened
+(:mod:`gil_lab.unguarded` runs them).
+
+Claim 15: the guard is said to matter where spawn re-imports the script
+(Windows, macOS), while the multiprocessing document prints its Pool.map and
+ProcessPoolExecutor examples without it. They run as printed on Linux up to
+3.13 (fork), and crash from 3.14, whose default on Linux is forkserver.
 """
 
 import multiprocessing
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 
-from gil_lab import processes
+from gil_lab import machine, processes, pythons, unguarded
 from gil_lab.claims import measure
 
 MAX_DEPTH = 2  # a script at this depth refuses to start anything
-MAX_ALIVE = 8  # the watcher kills the session beyond this many live processes
+MAX_ALIVE = unguarded.MAX_ALIVE  # the watcher kills the session beyond this many live processes
 
 # Recursion means a child starts children of its own: reaching depth 2 (a
 # grandchild) or the process cap is a bomb; staying at depth 1 is not.
 BOMB_DEPTH = 2
 
 DEPTH_VARIABLE = "GIL_LAB_BOMB_DEPTH"
-BOOTSTRAP_ERROR = "current process has finished its bootstrapping phase"
 
 HEADER = textwrap.dedent("""\
     import multiprocessing as mp
@@ -60,77 +62,29 @@ UNGUARDED_POOL = HEADER + textwrap.dedent("""\
 """)
 
 
-def processes_in_session(session):
-    """Live processes whose session id is ``session``."""
-    count = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry, encoding="ascii", errors="replace") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if len(fields) > 3 and int(fields[3]) == session and fields[0] not in ("Z", "X"):
-            count += 1
-    return count
-
-
-def kill_session(session):
-    try:
-        os.killpg(session, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def run_capped(folder, name, source, method, seconds):
     """Runs ``source`` as a script in its own session under the caps; what it did."""
-    script = os.path.join(folder, name)
-    with open(script, "w", encoding="utf-8") as f:
-        f.write(source)
-    out_path, err_path = script + ".out", script + ".err"
     env = dict(os.environ, **{DEPTH_VARIABLE: "0"})
-    env.pop("PYTHONSTARTUP", None)
-    most_alive, stopped_by = 1, None
-    with open(out_path, "w") as out, open(err_path, "w") as err:
-        start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, script, method], stdout=out, stderr=err,
-                                   stdin=subprocess.DEVNULL, env=env, cwd=folder, start_new_session=True)
-        try:
-            while process.poll() is None:
-                most_alive = max(most_alive, processes_in_session(process.pid))
-                if most_alive > MAX_ALIVE:
-                    stopped_by = "process cap"
-                elif time.perf_counter() - start > seconds:
-                    stopped_by = "timeout"
-                if stopped_by:
-                    break
-                time.sleep(0.01)
-        finally:
-            kill_session(process.pid)
-            process.wait()
-            kill_session(process.pid)  # anything the script's children started meanwhile
-        elapsed = time.perf_counter() - start
-    with open(out_path, encoding="utf-8", errors="replace") as f:
-        stdout = f.read()
-    with open(err_path, encoding="utf-8", errors="replace") as f:
-        stderr = f.read()
-    depths = [int(line.split("]")[0].split()[1]) for line in stdout.splitlines() if line.startswith("[depth ")]
+    run = unguarded.run_script(folder, name, source, args=(method,), seconds=seconds, env=env, max_alive=MAX_ALIVE,
+                               stuck_after_error_s=None)
+    depths = [int(line.split("]")[0].split()[1]) for line in run["stdout"].splitlines()
+              if line.startswith("[depth ")]
     return {
-        "top_level_runs": stdout.count("top-level code runs"),
+        "top_level_runs": run["stdout"].count("top-level code runs"),
         "deepest": max(depths, default=0),
-        "bootstrap_errors": stderr.count(BOOTSTRAP_ERROR),
-        "most_alive": most_alive,
-        "stopped_by": stopped_by,
-        "capped": "depth cap reached" in stdout,
-        "seconds": elapsed,
+        "bootstrap_errors": run["bootstrap_errors"],
+        "most_alive": run["most_alive"],
+        "stopped_by": run["stopped_by"],
+        "capped": "depth cap reached" in run["stdout"],
+        "seconds": run["seconds"],
+        "outcome": unguarded.outcome(run),
+        "worked": unguarded.worked(run),
     }
 
 
 def fork_bomb(quick, interpreters):
-    if not os.path.isdir("/proc") or not hasattr(os, "killpg"):
-        return measure.cannot_test("unguarded scripts run under caps",
-                                   "this check counts processes through /proc and ends them by session: Linux only")
+    if unguarded.reason() is not None:
+        return measure.cannot_test("unguarded scripts run under caps", unguarded.reason())
     default = processes.default_context().get_start_method()
     pool_seconds = 1.0 if quick else 3.0
     runs = {}
@@ -169,8 +123,10 @@ def judge_bomb(runs, default, pool_seconds):
     spawn, pool = runs["spawn"], runs["pool"]
     default_text = ""
     if default in runs and default != "spawn":
-        default_text = ("; under %s (this platform's default) the loose code ran %d time(s) and worked"
-                        % (default, runs[default]["top_level_runs"]))
+        run = runs[default]
+        default_text = ("; under %s (this interpreter's default) the loose code ran %d time(s) and the script %s"
+                        % (default, run["top_level_runs"],
+                           "worked" if run.get("worked", True) else "failed (%s)" % run.get("outcome", "")))
     pool_text = ("the unguarded Pool kept replacing crashed workers (%d in %.0f s, at most %d processes): a hang, "
                  "not a bomb" % (pool["bootstrap_errors"], pool_seconds, pool["most_alive"])
                  if pool["stopped_by"] == "timeout" else
@@ -179,3 +135,102 @@ def judge_bomb(runs, default, pool_seconds):
                              "with RuntimeError \"An attempt has been made to start a new process before the "
                              "current process has finished its bootstrapping phase\"; %s%s"
                              % (spawn["deepest"], pool_text, default_text))
+
+
+# --------------------------------------------------------------------------
+# 15. From 3.14 the guard matters on Linux too
+# --------------------------------------------------------------------------
+
+# The start methods Linux offers that a reader meets: fork (the default up to
+# 3.13) and forkserver (the default from 3.14).
+LINUX_METHODS = ("fork", "forkserver")
+
+
+def _label(entry):
+    """``CPython 3.14.10 (GIL)`` for another interpreter, from its version."""
+    version = unguarded.version(entry["path"]) or str(entry.get("version") or entry.get("spec"))
+    return "CPython %s (%s)" % (version, "free-threaded" if entry.get("free_threaded") else "GIL")
+
+
+def guard_runs(quick, interpreters):
+    """``[(label, (major, minor), rows)]``: the examples unguarded in this interpreter under each
+    Linux start method, and in the other interpreters under their own default."""
+    methods = [m for m in LINUX_METHODS if m in multiprocessing.get_all_start_methods()]
+    seconds = 3.0 if quick else 10.0
+    if quick:
+        newest = pythons.pick(interpreters, min_version=(3, 14), free_threaded=False)
+        others = [newest] if newest is not None else []
+    else:
+        others = pythons.others(interpreters)
+    found = []
+    with tempfile.TemporaryDirectory(prefix="gil-lab-guard-") as folder:
+        found.append((machine.interpreter_label(), tuple(sys.version_info[:2]),
+                      unguarded.try_examples(folder, None, [None] + methods, seconds)))
+        for entry in others:
+            found.append((_label(entry), pythons.version_of(entry)[:2],
+                          unguarded.try_examples(folder, entry["path"], (None,), seconds)))
+    return found
+
+
+def guard_figures(found):
+    figures = []
+    for label, _, rows in found:
+        for row in rows:
+            run = row["run"]
+            name = "%s, %s%s" % (row["example"], row["method"], " (default)" if row["default"] else "")
+            figures.append(measure.flag(name + ": ran to the end, exit code 0", unguarded.worked(run), label,
+                                        key=row["default"]))
+            if run["returncode"] is not None:
+                figures.append(measure.figure(name + ": exit code", run["returncode"], "exit code", label,
+                                              key=False))
+            figures.append(measure.figure(name + ": seconds until it ended or was stopped", run["seconds"], "s",
+                                          label, key=False))
+            figures.append(measure.figure(name + ": processes left when it ended (then killed)",
+                                          run["left_alive"], "processes", label, key=False))
+    return figures
+
+
+def guard_on_linux(quick, interpreters):
+    experiment = ("the multiprocessing document's §2 (Pool.map) and §4 (ProcessPoolExecutor) examples as "
+                  "printed, without `if __name__ == '__main__':`, run as `python script.py` in a session of "
+                  "their own under fork and forkserver, limited to %d live processes and a few seconds, the "
+                  "session killed afterwards" % unguarded.MAX_ALIVE)
+    if unguarded.reason() is not None:
+        return measure.cannot_test(experiment, unguarded.reason())
+    found = guard_runs(quick, interpreters)
+    verdict, why = judge_guard(found)
+    return measure.outcome(experiment, guard_figures(found), verdict, why,
+                           interpreter=", ".join(label for label, _, _ in found))
+
+
+def _runs_text(label, rows):
+    return "; ".join("%s under %s%s: %s" % (row["example"], row["method"], " (default)" if row["default"] else "",
+                                             unguarded.outcome(row["run"])) for row in rows)
+
+
+def judge_guard(found):
+    """Holds when a 3.14+ interpreter's own default fails the unguarded examples on Linux."""
+    recent = [(label, rows) for label, version, rows in found if version >= (3, 14)]
+    defaults = [(label, [r for r in rows if r["default"]]) for label, rows in recent]
+    fork_worked = [label for label, _, rows in found
+                   if any(r["method"] == "fork" and unguarded.worked(r["run"]) for r in rows)]
+    everything = " | ".join("%s: %s" % (label, _runs_text(label, rows)) for label, _, rows in found)
+    if defaults:
+        failing = [(label, rows) for label, rows in defaults
+                   if any(not unguarded.worked(r["run"]) for r in rows)]
+        if failing:
+            return "holds", ("on Linux the guard matters from 3.14: %s fail%s the unguarded examples under %s, "
+                             "%s default start method, while fork %s ran them (%s)"
+                             % (", ".join(label for label, _ in failing), "s" if len(failing) == 1 else "",
+                                failing[0][1][0]["method"], "its" if len(failing) == 1 else "their",
+                                "in " + ", ".join(fork_worked) if fork_worked else "never",
+                                everything))
+        return "does not hold", ("the unguarded examples ran under the default start method of %s: %s"
+                                 % (", ".join(label for label, _ in defaults), everything))
+    forkserver_failed = any(r["method"] == "forkserver" and not unguarded.worked(r["run"])
+                            for _, _, rows in found for r in rows)
+    if forkserver_failed:
+        return "depends", ("on the start method: fork ran the unguarded examples and forkserver, Linux's "
+                           "default from 3.14, did not (%s); no 3.14 was found to run them with its own "
+                           "default: %s" % (everything, pythons.command_for("3.14")))
+    return "does not hold", "the unguarded examples ran under every start method tried: " + everything
