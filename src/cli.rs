@@ -104,7 +104,7 @@ pub struct SweepArgs {
     /// Write the chart as SVG (- for stdout)
     #[arg(long, value_name = "PATH")]
     pub svg: Option<String>,
-    /// workers: also sweep the Python rows in this interpreter (path or version such as 3.13; repeatable)
+    /// workers: also sweep the Python rows in this interpreter (repeatable); ipc, memory: run in this one (path or version such as 3.14)
     #[arg(long = "python", value_name = "SPEC")]
     pub pythons: Vec<String>,
     /// workers: the largest worker count [default: 2 × CPUs]

@@ -8,11 +8,12 @@ use crate::cpython::lessons::{self, catalog};
 
 pub fn list(python: &Embedded, json: bool, spec: Option<&str>) -> Result<i32> {
     let mut lessons = catalog(python)?;
-    if let Some(spec) = spec {
-        let facts = one_python(python, spec)?;
-        for l in &mut lessons {
-            l.available = lessons::runs_on(&l.min_python, &facts.version_info);
-        }
+    let facts = match spec {
+        Some(spec) => one_python(python, spec)?,
+        None => python.facts()?,
+    };
+    for l in &mut lessons {
+        l.available = lessons::runs_on(&l.min_python, &facts.version_info);
     }
     if json {
         print_json(&lessons)?;
@@ -21,14 +22,23 @@ pub fn list(python: &Embedded, json: bool, spec: Option<&str>) -> Result<i32> {
     let mut table = comfy_table::Table::new();
     table
         .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
-        .set_header(["lesson", "document §", "demonstrates", "needs", "here"]);
+        .set_header([
+            "lesson".to_string(),
+            "document §".into(),
+            "demonstrates".into(),
+            "needs".into(),
+            format!("on {}", facts.python_version),
+        ]);
     for l in &lessons {
         table.add_row([
             l.name.clone(),
             format!("{} §{}", l.document, l.section),
             l.demonstrates.clone(),
-            format!("{}+", l.min_python),
-            if l.available { "yes" } else { "no" }.into(),
+            match &l.best_python {
+                Some(best) => format!("{}+ (all of it: {best}+)", l.min_python),
+                None => format!("{}+", l.min_python),
+            },
+            l.fit(&facts.version_info),
         ]);
     }
     print(&format!(

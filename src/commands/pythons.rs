@@ -16,6 +16,19 @@ struct Listed<'a> {
     dask: DaskAvailability,
 }
 
+/// The subinterpreter API Python code gets here, in a word, and whether each has its own GIL.
+fn subinterpreters(facts: &crate::cpython::interpreter::InterpreterFacts) -> String {
+    let api = facts
+        .subinterpreter_api
+        .as_deref()
+        .map_or("–", |api| api.split(" (").next().unwrap_or(api));
+    if facts.own_gil_subinterpreters {
+        format!("{api} (own GIL)")
+    } else {
+        format!("{api} (shared GIL)")
+    }
+}
+
 pub fn list(python: &Embedded, json: bool) -> Result<i32> {
     let found = discover(python.python_dir());
     let executables: Vec<Option<&str>> = found
@@ -39,10 +52,11 @@ pub fn list(python: &Embedded, json: bool) -> Result<i32> {
             "--python",
             "version",
             "GIL",
-            "own-GIL subinterpreters",
+            "subinterpreters",
             "interpreter pool",
+            "start method",
+            "Tachyon",
             "dask",
-            "found",
             "path",
         ]);
     let mut install = None;
@@ -54,18 +68,25 @@ pub fn list(python: &Embedded, json: bool) -> Result<i32> {
             f.spec.clone(),
             f.facts.python_version.clone(),
             if f.facts.gil_disabled {
-                "disabled"
+                "off (free-threaded)"
+            } else if f.facts.free_threaded_build {
+                "on (free-threaded build)"
             } else {
-                "enabled"
+                "on"
             }
             .to_string(),
-            yes_no(f.facts.own_gil_subinterpreters).into(),
-            yes_no(f.facts.interpreter_pool).into(),
+            subinterpreters(&f.facts),
+            match f.facts.interpreter_pool_api.as_deref() {
+                Some(api) if api.contains("stdlib") => "stdlib".into(),
+                Some(_) => "backport".into(),
+                None => "no".into(),
+            },
+            f.facts.start_method.clone(),
+            yes_no(f.facts.tachyon_reason.is_none()).into(),
             match &d.distributed_version {
                 Some(v) if d.available => v.clone(),
                 _ => "no".into(),
             },
-            f.source.clone(),
             f.facts.executable.clone(),
         ]);
     }

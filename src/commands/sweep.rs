@@ -33,13 +33,33 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
         .with_hint("e.g. --max-workers 4")
         .into());
     }
-    if args.kind != SweepKind::Workers && (!args.pythons.is_empty() || args.max_workers.is_some()) {
+    if args.kind != SweepKind::Workers && args.max_workers.is_some() {
         return Err(
-            UsageError::new("--python and --max-workers apply to sweep workers only")
-                .with_hint("gil-lab sweep workers --python 3.13 --max-workers 4")
+            UsageError::new("--max-workers applies to sweep workers only")
+                .with_hint("gil-lab sweep workers --max-workers 4")
                 .into(),
         );
     }
+    let one_python = matches!(args.kind, SweepKind::Ipc | SweepKind::Memory);
+    if !one_python && args.kind != SweepKind::Workers && !args.pythons.is_empty() {
+        return Err(
+            UsageError::new("--python applies to sweep workers, ipc and memory")
+                .with_hint("gil-lab sweep memory --python 3.14")
+                .into(),
+        );
+    }
+    let other = match (one_python, args.pythons.as_slice()) {
+        (true, [spec]) => Some(super::one_python(python, spec)?),
+        (true, [_, _, ..]) => {
+            return Err(
+                UsageError::new("sweep ipc and memory run in one interpreter")
+                    .with_hint("name one: --python 3.14")
+                    .into(),
+            );
+        }
+        _ => None,
+    };
+    let other = other.as_ref().map(|f| (f, python.python_dir()));
     if args.kind != SweepKind::Dask && args.dask.is_some() {
         return Err(UsageError::new("--dask applies to sweep dask only")
             .with_hint("gil-lab sweep dask --dask tcp://127.0.0.1:8786")
@@ -77,7 +97,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
             }
         }
         SweepKind::Ipc => {
-            let s = sweep::ipc(args.quick)?;
+            let s = sweep::ipc(args.quick, other)?;
             Shown {
                 table: draw::rows_table(&s),
                 markdown: draw::rows_markdown(&s, chart_name),
@@ -95,7 +115,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
             }
         }
         SweepKind::Memory => {
-            let s = sweep::memory(args.quick, args.preload_mb)?;
+            let s = sweep::memory(args.quick, args.preload_mb, other)?;
             Shown {
                 table: draw::rows_table(&s),
                 markdown: draw::rows_markdown(&s, chart_name),

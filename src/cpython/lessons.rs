@@ -27,7 +27,31 @@ pub struct Lesson {
     pub start_methods: bool,
     /// This interpreter is new enough.
     pub available: bool,
+    /// The Python whose features the whole lesson shows (e.g. "3.14"); older
+    /// ones run what they can and say which parts need it.
+    #[serde(default)]
+    pub best_python: Option<String>,
+    #[serde(default)]
+    pub best_python_why: Option<String>,
     pub path: PathBuf,
+}
+
+impl Lesson {
+    /// How it runs on `version`: "yes", "partly: …" (below its best Python) or "no".
+    pub fn fit(&self, version: &[u32]) -> String {
+        if !runs_on(&self.min_python, version) {
+            return "no".into();
+        }
+        match &self.best_python {
+            Some(best) if !runs_on(best, version) => format!(
+                "partly: {best}+ for all of it{}",
+                self.best_python_why
+                    .as_deref()
+                    .map_or(String::new(), |why| format!(" ({why})"))
+            ),
+            _ => "yes".into(),
+        }
+    }
 }
 
 /// Every lesson under `python/lessons/`, read by the embedded interpreter.

@@ -219,6 +219,21 @@ pub struct MemorySweep {
     pub rows: Vec<MemoryRow>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Milliseconds to start one worker of each kind.
+    #[serde(default)]
+    pub start_ms: std::collections::BTreeMap<String, MedianRange>,
+    /// 3.14+: an interpreter-pool worker's PSS against a forkserver child's, per preload.
+    #[serde(default)]
+    pub interpreter_pool_vs_forkserver: Vec<PoolVsForkserver>,
+}
+
+/// One interpreter-pool worker against one forkserver child, same preload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PoolVsForkserver {
+    pub preload_mb: u64,
+    pub interpreter_pool_pss_kb: u64,
+    pub forkserver_pss_kb: u64,
+    pub interpreter_pool_over_forkserver: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -258,7 +258,32 @@ impl RowSweep for MemorySweep {
         as_rows(&self.rows)
     }
     fn notes(&self) -> Vec<String> {
-        self.notes.clone()
+        let mut out = self.notes.clone();
+        if !self.start_ms.is_empty() {
+            let starts: Vec<String> = self
+                .start_ms
+                .iter()
+                .map(|(kind, ms)| {
+                    format!(
+                        "{kind} {} ms ({}–{})",
+                        rows::number(ms.median),
+                        rows::number(ms.min),
+                        rows::number(ms.max)
+                    )
+                })
+                .collect();
+            out.push(format!("start-up per worker: {}", starts.join(", ")));
+        }
+        for p in &self.interpreter_pool_vs_forkserver {
+            out.push(format!(
+                "preload {} MB: an interpreter-pool worker holds {} kB of PSS against {} kB per forkserver child ({:.2}×)",
+                p.preload_mb,
+                p.interpreter_pool_pss_kb,
+                p.forkserver_pss_kb,
+                p.interpreter_pool_over_forkserver
+            ));
+        }
+        out
     }
 }
 
