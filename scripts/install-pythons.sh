@@ -213,3 +213,9 @@ import sys, sysconfig
 mode = "free-threaded (GIL off)" if sysconfig.get_config_var("Py_GIL_DISABLED") and not sys._is_gil_enabled() else "with the GIL"
 print("   Python %-8s %-24s %s" % (sys.version.split()[0], mode, sys.argv[1]))' "$PYTHONS/$name/bin/python3"
 done
+
+# dask and distributed, in a private environment per interpreter (the dask rows
+# and the distributed-workers lesson need them); one that cannot is reported.
+if [[ -z $only ]]; then
+  "$here/install-dask.sh" || echo "warning: scripts/install-dask.sh failed; the dask rows will read unavailable" >&2
+fi

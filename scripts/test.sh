@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite:
+#   0. CPython 3.13, 3.13t, 3.14 and 3.15 from scripts/install-pythons.sh (cached),
+#      which the --python tests (tests/modern.rs, tests/pythons.rs) use;
 #   1. Rust unit and integration tests of the host embedding the default python3
 #      (release build: the native rows are measured as shipped), and pytest over
 #      the lessons under plain python3;
-#   2. CPython 3.13 and 3.13t from scripts/install-pythons.sh (cached), then the
-#      host built against each (its own target dir) and its integration tests.
+#   2. the host built against 3.13 and 3.13t (its own target dir each) and the
+#      integration tests where the embedded interpreter makes a difference.
 # Before the tests of an interpreter, scripts/install-dask.sh makes its private
 # dask environment when it is missing (the dask tests need it).
 # The first run builds both interpreters: about 20 minutes on 2 cores; later runs
@@ -23,16 +25,16 @@ with_dask() {
     echo "warning: no dask for $1; its dask tests will be skipped" >&2
 }
 
+[ "${1:-}" = "--embedded-only" ] || scripts/install-pythons.sh
 with_dask python3
 cargo test --release --all-targets
 python3 -m pytest -q python/tests
 
 [ "${1:-}" = "--embedded-only" ] && exit 0
 
-scripts/install-pythons.sh
 pythons=${GIL_LAB_PYTHONS:-$HOME/.cache/gil-lab/pythons}
 for v in 3.13 3.13t; do
   echo "== the host embedding CPython $v"
-  with_dask "$pythons/$v/bin/python3"
-  PYO3_PYTHON="$pythons/$v/bin/python3" cargo test --release --target-dir "target/py$v" --tests
+  PYO3_PYTHON="$pythons/$v/bin/python3" cargo test --release --target-dir "target/py$v" \
+    --test core --test compare --test convoy --test live --test pythons --test robust --test verify --test cli_properties
 done
