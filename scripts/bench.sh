@@ -126,6 +126,30 @@ else
   echo "(3.13 / 3.13t not installed: scripts/install-pythons.sh adds their figures)"
 fi
 
+# 3.14 and 3.15 (Debian sid's binaries, scripts/install-pythons.sh): harness rows.
+if [ -x "$PY/3.14/bin/python3" ] && [ -x "$PY/3.15/bin/python3" ]; then
+  $GL compare threading --python 3.14 --python 3.15 --json "$T/m.json" >"$T/m.txt" 2>&1 || cat "$T/m.txt"
+  v14=$("$PY/3.14/bin/python3" -c 'import platform; print(platform.python_version())')
+  v15=$("$PY/3.15/bin/python3" -c 'import platform; print(platform.python_version())')
+  figure "3.14 (harness): py-interpreter-pool speedup" "$(vfield "$T/m.json" py-interpreter-pool speedup "$v14" False)" ">=" 1.6 ×
+  figure "3.14 (harness): py-subinterpreters speedup" "$(vfield "$T/m.json" py-subinterpreters speedup "$v14" False)" ">=" 1.6 ×
+  figure "3.14 (harness): py-threads speedup (GIL)" "$(vfield "$T/m.json" py-threads speedup "$v14" False)" "<=" 1.25 ×
+  figure "3.15 (harness): py-threads speedup (GIL)" "$(vfield "$T/m.json" py-threads speedup "$v15" False)" "<=" 1.25 ×
+  tachyon=$(python3 -c "
+import json; d=json.load(open('$T/m.json'))
+r=[x for x in d['results'] if x['strategy']=='py-threads' and x['interpreter'] and x['interpreter']['version']=='$v15']
+t=r[0].get('tachyon') if r else None
+print(round(t['max_abs_wait_difference'], 3) if t else 'n/a')")
+  figure "3.15: |Tachyon − gil-lab| per-worker GIL wait (largest)" "$tachyon" "<=" 0.15
+  $GL sweep memory --quick --python 3.14 --json "$T/mem14.json" >/dev/null 2>&1
+  python3 -c "
+import json; d=json.load(open('$T/mem14.json'))
+for p in d.get('interpreter_pool_vs_forkserver', []):
+    print('3.14 interpreter-pool / forkserver PSS per worker, preload %3d MB: %6d kB / %6d kB = %.2f (no goal: measured)' % (p['preload_mb'], p['interpreter_pool_pss_kb'], p['forkserver_pss_kb'], p['interpreter_pool_over_forkserver']))"
+else
+  echo "(3.14 / 3.15 not installed: scripts/install-pythons.sh adds their figures)"
+fi
+
 echo "== $passes PASS, $misses MISS"
 echo "-- the threading table these figures come from:"
 cat "$T/t.txt"
