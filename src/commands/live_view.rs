@@ -35,7 +35,9 @@ impl Screen {
 
 /// Bars on a terminal, status lines otherwise.
 pub fn for_screen(screen: Screen) -> Box<dyn View> {
-    if screen.is_terminal() {
+    // A terminal that cannot move the cursor (TERM=dumb) would show bars only at the end.
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    if screen.is_terminal() && !dumb {
         Box::new(Bars::new(screen))
     } else {
         Box::new(StatusLines::new(screen))

@@ -26,6 +26,20 @@ fn interpreter(g: &GroupResult) -> String {
     }
 }
 
+/// Each worker's own "× one worker": an unfair pair shows as 0.02× and 1.01×, not "each 0.51×".
+fn shares(g: &GroupResult) -> String {
+    let one = match (g.rate, g.vs_one_worker) {
+        (Some(rate), Some(vs)) if vs.median > 0.0 => rate.median / vs.median,
+        _ => return "–".into(),
+    };
+    g.worker_rates
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("w{i} {:.2}×", r / one))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// What a group's figures say, in one sentence.
 fn reading(g: &GroupResult) -> String {
     if let Some(e) = &g.error {
@@ -63,8 +77,11 @@ fn reading(g: &GroupResult) -> String {
             g.workers, busy.median
         ),
         _ => format!(
-            "{} workers take turns: together {:.2}× one worker, each {:.2}×, {:.2} CPUs busy{waited}",
-            g.workers, together, per_worker, busy.median
+            "{} workers take turns: together {:.2}× one worker ({}), {:.2} CPUs busy{waited}",
+            g.workers,
+            together,
+            shares(g),
+            busy.median
         ),
     };
     text + &unfair
