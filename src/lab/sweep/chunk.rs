@@ -138,8 +138,12 @@ mod tests {
                 assert!(ids.contains(&reference), "{} without {reference}", m.id);
             }
         }
-        assert!(ids.contains(&"rust-threads-detached") && ids.contains(&"crossbeam-pipeline"));
-        assert!(!ids.contains(&"py-threads"));
+        use crate::engine::strategies::{crossbeam_pipeline, py_threads, rust_threads_detached};
+        assert!(
+            ids.contains(&rust_threads_detached::MODEL.id)
+                && ids.contains(&crossbeam_pipeline::MODEL.id)
+        );
+        assert!(!ids.contains(&py_threads::MODEL.id));
     }
 
     #[test]
