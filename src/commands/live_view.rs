@@ -113,6 +113,37 @@ pub struct Bars {
     multi: MultiProgress,
     header: Option<ProgressBar>,
     workers: Vec<ProgressBar>,
+    /// The terminal's columns: bars, labels and lines shrink to them.
+    width: usize,
+}
+
+/// The widest bar, and the label beside it at full length ("1.00× one worker (median)").
+const BAR_MAX: usize = 50;
+const LABEL_LONG: usize = 25;
+/// "  w12 " before a bar and the space after it.
+const BAR_MARGIN: usize = 8;
+
+impl Bars {
+    /// Whether the long labels leave a bar of at least 20 columns.
+    fn long_labels(&self) -> bool {
+        self.width >= BAR_MARGIN + LABEL_LONG + 20
+    }
+
+    fn label(long: bool, x: f64, median: bool) -> String {
+        match (long, median) {
+            (true, true) => format!("{x:.2}× one worker (median)"),
+            (true, false) => format!("{x:.2}× one worker"),
+            (false, true) => format!("{x:.2}× med"),
+            (false, false) => format!("{x:.2}×"),
+        }
+    }
+
+    fn bar_width(&self) -> usize {
+        let label = if self.long_labels() { LABEL_LONG } else { 10 };
+        self.width
+            .saturating_sub(BAR_MARGIN + label)
+            .clamp(5, BAR_MAX)
+    }
 }
 
 /// Redraws per second: smooth enough to watch threads take turns.
@@ -129,10 +160,15 @@ impl Bars {
         crate::os::signals::on_exit(Box::new(move || {
             let _ = clear.clear();
         }));
+        let stream = match screen {
+            Screen::Stdout => crate::os::terminal::Stream::Stdout,
+            Screen::Stderr => crate::os::terminal::Stream::Stderr,
+        };
         Bars {
             multi,
             header: None,
             workers: Vec::new(),
+            width: crate::os::terminal::width(stream).unwrap_or(80),
         }
     }
 }
@@ -146,7 +182,7 @@ fn style(template: &str) -> ProgressStyle {
 impl View for Bars {
     fn begin(&mut self, shown: &Shown) {
         let header = self.multi.add(ProgressBar::new_spinner());
-        header.set_style(style("{prefix:.bold} {msg}"));
+        header.set_style(style("{prefix:.bold} {wide_msg}"));
         header.set_prefix(shown.group.id);
         header.set_message(format!("{} worker(s), starting", shown.group.workers));
         // A full bar = one worker alone at full speed for the whole duration.
@@ -154,7 +190,10 @@ impl View for Bars {
         self.workers = (0..shown.group.workers)
             .map(|w| {
                 let bar = self.multi.add(ProgressBar::new(length));
-                bar.set_style(style("  {prefix:>4} {bar:50.cyan/blue} {msg}"));
+                bar.set_style(style(&format!(
+                    "  {{prefix:>4}} {{bar:{}.cyan/blue}} {{msg}}",
+                    self.bar_width()
+                )));
                 bar.set_prefix(format!("w{w}"));
                 bar.enable_steady_tick(Duration::from_millis(1000 / REDRAW_HZ as u64));
                 bar
@@ -169,19 +208,37 @@ impl View for Bars {
         for (w, bar) in self.workers.iter().enumerate() {
             bar.set_position(last.counts.get(w).copied().unwrap_or(0));
             if let Some(c) = &current {
-                bar.set_message(format!(
-                    "{:.2}× one worker",
-                    c.worker_rates[w] / shown.reference_rate
+                bar.set_message(Bars::label(
+                    self.long_labels(),
+                    c.worker_rates[w] / shown.reference_rate,
+                    false,
                 ));
             }
         }
         if let (Some(header), Some(c)) = (&self.header, &current) {
-            header.set_message(format!(
+            let text = format!(
                 "{} worker(s) · t={:.1}s · {}",
                 shown.group.workers,
                 last.t_s,
                 shown.describe(c)
-            ));
+            );
+            // A narrow terminal gets the figures without their words.
+            let room = self.width.saturating_sub(shown.group.id.len() + 1);
+            header.set_message(if text.chars().count() <= room {
+                text
+            } else {
+                let gil = c
+                    .gil_contention
+                    .map_or(String::new(), |g| format!(" · GIL {g:.2}"));
+                format!(
+                    "t={:.1}s · {:.1} {} · {:.2}× · CPUs {:.2}{gil}",
+                    last.t_s,
+                    shown.unit.of(c.rate(), shown.per_chunk),
+                    shown.unit.label(),
+                    c.rate() / shown.reference_rate,
+                    c.cpus_busy
+                )
+            });
         }
     }
 
@@ -191,12 +248,12 @@ impl View for Bars {
             (crate::lab::live::group::Runner::Python("sequential"), Some(s)) => s.rate.median,
             _ => shown.reference_rate,
         };
+        let long = self.long_labels();
         for (w, bar) in self.workers.drain(..).enumerate() {
             bar.disable_steady_tick();
             // The whole run's median, not the last half second.
             match summary.and_then(|s| s.worker_rates.get(w)) {
-                Some(rate) => bar
-                    .abandon_with_message(format!("{:.2}× one worker (median)", rate / reference)),
+                Some(rate) => bar.abandon_with_message(Bars::label(long, rate / reference, true)),
                 None => bar.abandon(),
             }
         }
@@ -217,6 +274,7 @@ impl View for Bars {
     }
 
     fn note(&mut self, line: &str) {
-        let _ = self.multi.println(line);
+        let fitted = crate::render::fit::Fit(Some(self.width)).wrap(line);
+        let _ = self.multi.println(fitted.trim_end());
     }
 }

@@ -5,4 +5,6 @@ pub mod deadline;
 pub mod machine;
 pub mod output;
 pub mod processes;
+pub mod serve;
 pub mod signals;
+pub mod terminal;
