@@ -126,7 +126,7 @@ const BAR_MARGIN: usize = 8;
 impl Bars {
     /// Whether the long labels leave a bar of at least 20 columns.
     fn long_labels(&self) -> bool {
-        self.width >= BAR_MARGIN + LABEL_LONG + 20
+        self.usable() >= BAR_MARGIN + LABEL_LONG + 20
     }
 
     fn label(long: bool, x: f64, median: bool) -> String {
@@ -138,11 +138,29 @@ impl Bars {
         }
     }
 
+    /// Lines stop a column short of the edge: one that fills it would wrap on some terminals.
+    fn usable(&self) -> usize {
+        self.width.saturating_sub(1)
+    }
+
     fn bar_width(&self) -> usize {
         let label = if self.long_labels() { LABEL_LONG } else { 10 };
-        self.width
+        self.usable()
             .saturating_sub(BAR_MARGIN + label)
             .clamp(5, BAR_MAX)
+    }
+
+    /// `text` cut to what fits after the header's group name.
+    fn header_text(&self, shown: &Shown, text: String) -> String {
+        let room = self.usable().saturating_sub(shown.group.id.len() + 1);
+        if text.chars().count() <= room {
+            text
+        } else {
+            text.chars()
+                .take(room.saturating_sub(1))
+                .chain(['…'])
+                .collect()
+        }
     }
 }
 
@@ -182,7 +200,7 @@ fn style(template: &str) -> ProgressStyle {
 impl View for Bars {
     fn begin(&mut self, shown: &Shown) {
         let header = self.multi.add(ProgressBar::new_spinner());
-        header.set_style(style("{prefix:.bold} {wide_msg}"));
+        header.set_style(style("{prefix:.bold} {msg}"));
         header.set_prefix(shown.group.id);
         header.set_message(format!("{} worker(s), starting", shown.group.workers));
         // A full bar = one worker alone at full speed for the whole duration.
@@ -223,8 +241,8 @@ impl View for Bars {
                 shown.describe(c)
             );
             // A narrow terminal gets the figures without their words.
-            let room = self.width.saturating_sub(shown.group.id.len() + 1);
-            header.set_message(if text.chars().count() <= room {
+            let room = self.usable().saturating_sub(shown.group.id.len() + 1);
+            let text = if text.chars().count() <= room {
                 text
             } else {
                 let gil = c
@@ -238,7 +256,8 @@ impl View for Bars {
                     c.rate() / shown.reference_rate,
                     c.cpus_busy
                 )
-            });
+            };
+            header.set_message(self.header_text(shown, text));
         }
     }
 
@@ -269,12 +288,12 @@ impl View for Bars {
                 ),
                 (None, None) => "no chunk finished by every worker".into(),
             };
-            header.abandon_with_message(text);
+            header.abandon_with_message(self.header_text(shown, text));
         }
     }
 
     fn note(&mut self, line: &str) {
-        let fitted = crate::render::fit::Fit(Some(self.width)).wrap(line);
+        let fitted = crate::render::fit::Fit(Some(self.usable())).wrap(line);
         let _ = self.multi.println(fitted.trim_end());
     }
 }
