@@ -1,6 +1,7 @@
 //! Output on an 80-column terminal: `compare` and `live` run under `script`
 //! (a real pseudo-terminal set to 80 columns), and a small screen model
-//! replays what they wrote to find any text that ran past the edge.
+//! replays what they wrote to find any text that ran past the edge. And the
+//! shell's own helpers: completions and the man page.
 
 mod common;
 
@@ -146,4 +147,24 @@ fn live_bars_and_summary_fit_an_80_column_terminal() {
     let over = overflows(&raw, COLUMNS);
     assert!(over.is_empty(), "lines wider than {COLUMNS}: {over:#?}");
     assert!(raw.contains("one worker") && raw.contains("rayon"), "{raw}");
+}
+
+#[test]
+fn completions_and_the_man_page_describe_every_command() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = common::run(&["completions", shell], Duration::from_secs(30));
+        assert!(out.status.success(), "{shell}: {}", common::stderr(&out));
+        let text = common::stdout(&out);
+        assert!(
+            text.contains("gil-lab") && text.contains("compare"),
+            "{shell}"
+        );
+    }
+    let out = common::run(&["man"], Duration::from_secs(30));
+    let roff = common::stdout(&out);
+    assert!(roff.starts_with(".ie") || roff.contains(".TH"), "{roff}");
+    assert!(
+        roff.contains(r"\-\-html") && roff.contains(r"\-\-serve"),
+        "{roff}"
+    );
 }
