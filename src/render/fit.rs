@@ -56,7 +56,7 @@ impl Fit {
             .map(|(i, &w)| w.max(headers.get(i).copied().unwrap_or(0)))
             .collect();
         // Borders and one space of padding each side: 3 per column and 1.
-        let fits = |widths: &[usize]| widths.iter().sum::<usize>() + 3 * widths.len() + 1 <= width;
+        let fits = |widths: &[usize]| widths.iter().sum::<usize>() + 3 * widths.len() < width;
         let keep = if fits(&whole_words) {
             whole_words
         } else if fits(&cells) {

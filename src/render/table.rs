@@ -106,7 +106,7 @@ mod tests {
     fn an_80_column_terminal_gets_lines_no_wider() {
         let r = crate::render::fixture::report();
         for wide in [false, true] {
-            let text = super::render_fit(&[r.clone()], super::Fit(Some(80)), wide);
+            let text = super::render_fit(std::slice::from_ref(&r), super::Fit(Some(80)), wide);
             let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
             assert!(widest <= 80, "wide={wide}: {widest} columns\n{text}");
             assert!(

@@ -222,9 +222,7 @@ fn spread(v: &Value, decimals: usize) -> String {
 /// A figure with as many digits as it needs to be read.
 fn number(x: f64) -> String {
     let a = x.abs();
-    if x.fract() == 0.0 && a < 1e15 {
-        format!("{x:.0}")
-    } else if a >= 1000.0 {
+    if (x.fract() == 0.0 && a < 1e15) || a >= 1000.0 {
         format!("{x:.0}")
     } else if a >= 100.0 {
         format!("{x:.1}")
