@@ -5,6 +5,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::*;
+pub(super) use crate::render::chart::ticks;
 
 // ---------------------------------------------------------------- compare
 
@@ -52,19 +53,10 @@ pub(super) fn ideal(report: &Value, row: &Value) -> f64 {
 }
 
 /// The figures' columns; each row's verdict follows on a line of its own.
-pub(super) const COMPARE_COLUMNS: [&str; 11] = [
-    "strategy",
-    "workers",
-    "wall s median (min–max)",
-    "start ms",
-    "CPU s",
-    "parallelism",
-    "speedup best (median)",
-    "vs py-seq",
-    "overlap",
-    "handoffs",
-    "GIL wait",
-];
+/// The table's columns: the strategy, then the terminal table's own.
+fn compare_columns() -> impl Iterator<Item = &'static str> {
+    std::iter::once("strategy").chain(crate::render::COLUMNS)
+}
 
 pub(super) fn compare(r: &Value, index: usize, level: usize) -> String {
     let scenario = text(&r["scenario"]);
@@ -132,7 +124,7 @@ pub(super) fn compare(r: &Value, index: usize, level: usize) -> String {
     out += &busy_warning(&r["machine"], "rows");
 
     out += "<h3>Results</h3>\n<div class=\"scroll\"><table class=\"results\">\n<thead><tr>";
-    for (k, c) in COMPARE_COLUMNS.iter().enumerate() {
+    for (k, c) in compare_columns().enumerate() {
         cell(&mut out, "th", if k == 0 { "" } else { "num" }, c);
     }
     out += "</tr></thead>\n<tbody>\n";
@@ -183,7 +175,7 @@ pub(super) fn compare(r: &Value, index: usize, level: usize) -> String {
             "</tr>\n<tr data-strategy=\"{}\" class=\"verdict-row status-{}\"><td colspan=\"{}\" class=\"verdict\">{verdict}</td></tr>",
             escape(&text(&row["strategy"])),
             escape(&status.replace(' ', "-")),
-            COMPARE_COLUMNS.len()
+            compare_columns().count()
         );
     }
     out += "</tbody></table></div>\n";
@@ -346,24 +338,6 @@ pub(super) fn speedup_bars(r: &Value) -> String {
         label_w + 298.0,
     );
     svg + "</svg>\n"
-}
-
-/// Round tick values covering `lo..=hi`.
-pub(super) fn ticks(lo: f64, hi: f64) -> Vec<f64> {
-    let span = (hi - lo).max(1e-12);
-    let magnitude = 10f64.powf((span / 5.0).log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|s| span / s <= 6.0)
-        .unwrap_or(10.0 * magnitude);
-    let mut v = (lo / step).ceil() * step;
-    let mut out = Vec::new();
-    while v <= hi + step * 1e-9 {
-        out.push(v);
-        v += step;
-    }
-    out
 }
 
 pub(super) fn tick_label(v: f64) -> String {

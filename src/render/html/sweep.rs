@@ -21,19 +21,8 @@ pub(super) fn line_chart(
 ) -> String {
     let (w, h, left, right, top, bottom) = (820.0, 440.0, 70.0, 210.0, 44.0, 56.0);
     let tx = |x: f64| if log_x { x.max(1e-12).log10() } else { x };
-    let (mut x0, mut x1, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
-    for &(x, y) in series.iter().flat_map(|s| s.1.iter()) {
-        x0 = x0.min(tx(x));
-        x1 = x1.max(tx(x));
-        y1 = y1.max(y);
-    }
-    if !x0.is_finite() {
-        (x0, x1) = (0.0, 1.0);
-    }
-    if x1 <= x0 {
-        x1 = x0 + 1.0;
-    }
-    let y1 = if y1 > 0.0 { y1 * 1.08 } else { 1.0 };
+    let points = series.iter().flat_map(|s| s.1.iter().copied());
+    let (x0, x1, y1) = crate::render::chart::bounds(points, log_x);
     let (pw, ph) = (w - left - right, h - top - bottom);
     let px = |x: f64| left + (tx(x) - x0) / (x1 - x0) * pw;
     let py = |y: f64| top + ph - y / y1 * ph;
