@@ -220,7 +220,6 @@
       (state.summary.references || []).forEach(function (r) {
         refs.appendChild(el('li', '', '1× = ' + r.what + ': ' + fixed(r.rate, 1) + ' ' + (state.summary.unit || '') + ' (' + r.measured_by + ')'));
       });
-      (state.summary.skipped || []).forEach(function (s) { refs.appendChild(el('li', '', 'not shown: ' + s)); });
       holder.appendChild(refs);
       section.hidden = false;
       drawn.summary = state.summary;
