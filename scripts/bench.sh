@@ -101,6 +101,30 @@ figure "GIL probe overhead on py-sequential (1 ms interval, %)" "$overhead" "<="
 figure "threading: py-threads gil_contention" "$(field "$T/t.json" py-threads gil_contention)" ">=" 0.5
 figure "threading: py-process-pool gil_contention" "$(field "$T/t.json" py-process-pool gil_contention)" "<=" 0.2
 
+# Watching costs nothing: live's py-sequential rate with and without a page
+# connected (curl reading /events), alternated; the median ratio over 4 rounds.
+watched() {  # watched OUT.json: a live run served, with a reader on its stream
+  $GL live threading --duration 2 --no-probe --serve 127.0.0.1:0 --exit-when-done --json "$1" >/dev/null 2>"$T/serve.err" &
+  local gl=$! url=""
+  for _ in $(seq 1 100); do url=$(grep -ohE 'http://127\.0\.0\.1:[0-9]+' "$T/serve.err" | head -1); [ -n "$url" ] && break; sleep 0.1; done
+  [ -n "$url" ] && curl -sN "$url/events" >/dev/null 2>&1 &
+  local reader=$!
+  wait $gl; kill $reader 2>/dev/null; wait $reader 2>/dev/null
+}
+live_rate() { python3 -c "
+import json; g={x['id']:x for x in json.load(open('$1'))['groups']}; print(g['py-sequential']['rate']['median'])"; }
+for round in 1 2 3 4; do
+  for served in $([ $((round % 2)) = 1 ] && echo "1 0" || echo "0 1"); do
+    if [ "$served" = 1 ]; then watched "$T/w1-$round.json"
+    else $GL live threading --duration 2 --no-probe --json "$T/w0-$round.json" >/dev/null 2>&1; fi
+  done
+  echo "$(live_rate "$T/w1-$round.json") $(live_rate "$T/w0-$round.json")" >>"$T/watched.txt"
+done
+watch_cost=$(python3 -c "
+import statistics as s
+print(round((1 - s.median(float(a)/float(b) for a, b in (l.split() for l in open('$T/watched.txt')))) * 100, 2))")
+figure "live rate with and without a connected page (cost, %)" "$watch_cost" "<=" 2 %
+
 # Other interpreters (scripts/install-pythons.sh): 3.13 and 3.13t, harness rows and embedded hosts.
 PY=${GIL_LAB_PYTHONS:-$HOME/.cache/gil-lab/pythons}
 # vfield FILE STRATEGY KEY VERSION_SUFFIX GIL_DISABLED: a row of the interpreter whose version ends so.

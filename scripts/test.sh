@@ -3,8 +3,9 @@
 #   0. CPython 3.13, 3.13t, 3.14 and 3.15 from scripts/install-pythons.sh (cached),
 #      which the --python tests (tests/modern.rs, tests/pythons.rs) use;
 #   1. Rust unit and integration tests of the host embedding the default python3
-#      (release build: the native rows are measured as shipped), and pytest over
-#      the lessons under plain python3;
+#      (release build: the native rows are measured as shipped), among them the
+#      browser tests (tests/browser.rs: headless Chromium, installed first by
+#      scripts/install-browser.sh), and pytest over the lessons under plain python3;
 #   2. the host built against 3.13 and 3.13t (its own target dir each) and the
 #      integration tests where the embedded interpreter makes a difference.
 # Before the tests of an interpreter, scripts/install-dask.sh makes its private
@@ -27,7 +28,8 @@ with_dask() {
 
 [ "${1:-}" = "--embedded-only" ] || scripts/install-pythons.sh
 with_dask python3
-cargo test --release --all-targets
+scripts/install-browser.sh
+NODE_PATH=$(scripts/install-browser.sh --node-path) cargo test --release --all-targets
 python3 -m pytest -q python/tests
 
 [ "${1:-}" = "--embedded-only" ] && exit 0

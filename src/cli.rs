@@ -59,6 +59,13 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Check every claim of the two documents on this machine, with evidence
     Verify(VerifyArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
+    #[command(
+        after_help = "e.g. gil-lab completions bash > ~/.local/share/bash-completion/completions/gil-lab"
+    )]
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff): gil-lab man | man -l -
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +164,15 @@ pub struct LiveArgs {
     /// Run without the GIL contention probe
     #[arg(long)]
     pub no_probe: bool,
+    /// Also show the run in a browser: serve a live page on ADDR [default: 127.0.0.1, a free port]
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
+    pub serve: Option<String>,
+    /// Let --serve listen on an address other machines can reach (anyone there can watch)
+    #[arg(long, requires = "serve")]
+    pub allow_remote: bool,
+    /// With --serve: end when the run ends instead of serving the result until Ctrl-C
+    #[arg(long, requires = "serve")]
+    pub exit_when_done: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -214,6 +230,9 @@ pub struct CompareArgs {
     /// Print the timelines as text strips under the table
     #[arg(long)]
     pub timeline_strip: bool,
+    /// Show every column on a terminal, however wide (piped output always has them all)
+    #[arg(long)]
+    pub wide: bool,
     /// Run the Python rows in this interpreter too: a path, a version such as 3.13t, or all (repeatable)
     #[arg(long = "python", value_name = "SPEC")]
     pub pythons: Vec<String>,
@@ -240,14 +259,18 @@ pub struct ExportArgs {
     /// Write a Markdown report (- for stdout); verify puts a chart per claim beside the file
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<String>,
+    /// Write one self-contained HTML page: table, charts, timelines and the JSON inside (- for stdout)
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<String>,
 }
 
 impl ExportArgs {
     /// `(flag, path)` of each export, for `Exports::plan`.
-    pub fn flags(&self) -> [(&'static str, Option<&str>); 2] {
+    pub fn flags(&self) -> [(&'static str, Option<&str>); 3] {
         [
             ("--json", self.json.as_deref()),
             ("--markdown", self.markdown.as_deref()),
+            ("--html", self.html.as_deref()),
         ]
     }
 }

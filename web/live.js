@@ -69,6 +69,7 @@
 
   function figures(g) {
     var s = g.summary;
+    if (g.status === 'waiting') return 'waits its turn: groups run one after another';
     if (g.status === 'failed' && s) return 'failed: ' + s.error;
     var parts = [];
     if (s && g.status !== 'running') {
@@ -175,6 +176,15 @@
     return wrap;
   }
 
+  // The groups begun so far, then the ones the run's plan (the start event) has still to come.
+  function shownGroups() {
+    var out = state.groups.slice();
+    ((state.run && state.run.groups) || []).forEach(function (p) {
+      if (!group(p.id)) out.push({ id: p.id, workers: p.workers, runs_in: p.runs_in, status: 'waiting', counts: [], t_s: 0 });
+    });
+    return out;
+  }
+
   var drawn = { notes: -1, summary: null };
   function render() {
     var status = document.getElementById('status');
@@ -194,7 +204,7 @@
       document.getElementById('run').textContent = bits.join(' · ');
     }
     var container = document.getElementById('groups');
-    state.groups.forEach(function (g) { drawGroup(g, container); });
+    shownGroups().forEach(function (g) { drawGroup(g, container); });
     if (drawn.notes !== state.notes.length) {
       var ul = document.getElementById('notes');
       ul.textContent = '';
@@ -210,7 +220,6 @@
       (state.summary.references || []).forEach(function (r) {
         refs.appendChild(el('li', '', '1× = ' + r.what + ': ' + fixed(r.rate, 1) + ' ' + (state.summary.unit || '') + ' (' + r.measured_by + ')'));
       });
-      (state.summary.skipped || []).forEach(function (s) { refs.appendChild(el('li', '', 'not shown: ' + s)); });
       holder.appendChild(refs);
       section.hidden = false;
       drawn.summary = state.summary;

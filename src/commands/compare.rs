@@ -43,11 +43,12 @@ pub fn plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageError>
         native_chunk: None,
     };
     options.validate(crate::os::machine::cpus())?;
-    let [json, markdown] = args.exports.flags();
+    let [json, markdown, html] = args.exports.flags();
     let exports = Exports::plan(&[
         json,
         ("--csv", args.csv.as_deref()),
         markdown,
+        html,
         ("--timeline", args.timeline.as_deref()),
         ("--svg", args.svg.as_deref()),
     ])?;
@@ -60,10 +61,11 @@ pub fn run(
     options: &CompareOptions,
     exports: &Exports,
     strip: bool,
+    wide: bool,
 ) -> Result<i32> {
     let outcomes = compare(python, options, &mut Bar::new())?;
     let reports: Vec<_> = outcomes.iter().map(|o| o.report.clone()).collect();
-    let mut table = render::render(Format::Table, &reports)?;
+    let mut table = render::table::render_fit(&reports, exports.fit(), wide);
     if strip {
         for o in &outcomes {
             table += &render::timeline::strip(&o.report, &o.timelines, 72);
@@ -84,6 +86,10 @@ pub fn run(
     ] {
         exports.write(flag, || render::render(format, &reports))?;
     }
+    exports.write("--html", || {
+        let timelines: Vec<_> = outcomes.iter().map(|o| o.timelines.as_slice()).collect();
+        render::html::data::compare(&reports, &timelines)
+    })?;
     exports.write("--timeline", || {
         let all: Vec<_> = outcomes
             .iter()

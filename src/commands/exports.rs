@@ -5,6 +5,8 @@ use anyhow::{Context, Result};
 
 use crate::error::UsageError;
 use crate::os::output::Destination;
+use crate::os::terminal::{Stream, width};
+use crate::render::fit::Fit;
 
 /// The exports one command was asked for, by flag, checked up front.
 #[derive(Debug, Default)]
@@ -54,6 +56,15 @@ impl Exports {
     /// Whether an export takes stdout, so the human-readable output moves to stderr.
     pub fn takes_stdout(&self) -> bool {
         self.targets.iter().any(|(_, d)| *d == Destination::Stdout)
+    }
+
+    /// The width `show` must fit: its terminal's, or none for a pipe or a file.
+    pub fn fit(&self) -> Fit {
+        Fit(width(if self.takes_stdout() {
+            Stream::Stderr
+        } else {
+            Stream::Stdout
+        }))
     }
 
     /// Prints `table` on stdout, or on stderr when an export takes stdout.

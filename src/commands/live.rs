@@ -1,8 +1,11 @@
 //! `gil-lab live`: the GIL at work, a bar per worker, group after group.
 
+use std::sync::Arc;
+
 use anyhow::Result;
 
 use super::exports::Exports;
+use super::live_serve::{self, Both, Publish};
 use super::live_view::{Screen, for_screen};
 use super::one_python;
 use crate::cli::{LiveArgs, LiveScenario};
@@ -33,8 +36,17 @@ pub fn run(python: &Embedded, args: &LiveArgs) -> Result<i32> {
     };
     options.validate(crate::os::machine::cpus())?;
     check_start_method(args.start_method.as_deref())?;
-    let [json, markdown] = args.exports.flags();
-    let exports = Exports::plan(&[json, markdown, ("--svg", args.svg.as_deref())])?;
+    let [json, markdown, html] = args.exports.flags();
+    let exports = Exports::plan(&[json, markdown, html, ("--svg", args.svg.as_deref())])?;
+    let server = args
+        .serve
+        .as_deref()
+        .map(|addr| live_serve::start(addr, args.allow_remote))
+        .transpose()?;
+    if let Some(s) = &server {
+        // On stderr: stdout may carry an export (--json -).
+        eprintln!("watch it at {}", s.url());
+    }
     // With an export on stdout, the live view draws on stderr so stdout stays parseable.
     let screen = if exports.takes_stdout() {
         Screen::Stderr
@@ -42,8 +54,12 @@ pub fn run(python: &Embedded, args: &LiveArgs) -> Result<i32> {
         Screen::Stdout
     };
     let mut view = for_screen(screen);
+    if let Some(s) = &server {
+        view = Box::new(Both(view, Box::new(Publish::new(Arc::clone(s)))));
+    }
     let report = live(python, &options, view.as_mut())?;
-    exports.show(&render::live::render(&report))?;
+    drop(view);
+    exports.show(&render::live::render_fit(&report, exports.fit()))?;
     exports.write("--svg", || {
         let timelines = report.timelines();
         let captions = vec![
@@ -68,19 +84,25 @@ pub fn run(python: &Embedded, args: &LiveArgs) -> Result<i32> {
         Ok(serde_json::to_string_pretty(&report)? + "\n")
     })?;
     exports.write("--markdown", || Ok(render::live::markdown(&report)))?;
+    exports.write("--html", || render::html::data::live(&report))?;
     let failed: Vec<&str> = report
         .groups
         .iter()
         .filter(|g| g.error.is_some())
         .map(|g| g.id.as_str())
         .collect();
-    if !failed.is_empty() {
+    let code = if failed.is_empty() {
+        0
+    } else {
         eprintln!(
             "error: {} group(s) failed: {}",
             failed.len(),
             failed.join(", ")
         );
-        return Ok(1);
+        1
+    };
+    if let Some(s) = server {
+        live_serve::finish(s, serde_json::to_value(&report)?, args.exit_when_done);
     }
-    Ok(0)
+    Ok(code)
 }

@@ -115,6 +115,55 @@ pub struct Bars {
     multi: MultiProgress,
     header: Option<ProgressBar>,
     workers: Vec<ProgressBar>,
+    /// The terminal's columns: bars, labels and lines shrink to them.
+    width: usize,
+}
+
+/// The widest bar, and the label beside it at full length ("1.00× one worker (median)").
+const BAR_MAX: usize = 50;
+const LABEL_LONG: usize = 25;
+/// "  w12 " before a bar and the space after it.
+const BAR_MARGIN: usize = 8;
+
+impl Bars {
+    /// Whether the long labels leave a bar of at least 20 columns.
+    fn long_labels(&self) -> bool {
+        self.usable() >= BAR_MARGIN + LABEL_LONG + 20
+    }
+
+    fn label(long: bool, x: f64, median: bool) -> String {
+        match (long, median) {
+            (true, true) => format!("{x:.2}× one worker (median)"),
+            (true, false) => format!("{x:.2}× one worker"),
+            (false, true) => format!("{x:.2}× med"),
+            (false, false) => format!("{x:.2}×"),
+        }
+    }
+
+    /// Lines stop a column short of the edge: one that fills it would wrap on some terminals.
+    fn usable(&self) -> usize {
+        self.width.saturating_sub(1)
+    }
+
+    fn bar_width(&self) -> usize {
+        let label = if self.long_labels() { LABEL_LONG } else { 10 };
+        self.usable()
+            .saturating_sub(BAR_MARGIN + label)
+            .clamp(5, BAR_MAX)
+    }
+
+    /// `text` cut to what fits after the header's group name.
+    fn header_text(&self, shown: &Shown, text: String) -> String {
+        let room = self.usable().saturating_sub(shown.group.id.len() + 1);
+        if text.chars().count() <= room {
+            text
+        } else {
+            text.chars()
+                .take(room.saturating_sub(1))
+                .chain(['…'])
+                .collect()
+        }
+    }
 }
 
 /// Redraws per second: smooth enough to watch threads take turns.
@@ -131,10 +180,15 @@ impl Bars {
         crate::os::signals::on_exit(Box::new(move || {
             let _ = clear.clear();
         }));
+        let stream = match screen {
+            Screen::Stdout => crate::os::terminal::Stream::Stdout,
+            Screen::Stderr => crate::os::terminal::Stream::Stderr,
+        };
         Bars {
             multi,
             header: None,
             workers: Vec::new(),
+            width: crate::os::terminal::width(stream).unwrap_or(80),
         }
     }
 }
@@ -156,7 +210,10 @@ impl View for Bars {
         self.workers = (0..shown.group.workers)
             .map(|w| {
                 let bar = self.multi.add(ProgressBar::new(length));
-                bar.set_style(style("  {prefix:>4} {bar:50.cyan/blue} {msg}"));
+                bar.set_style(style(&format!(
+                    "  {{prefix:>4}} {{bar:{}.cyan/blue}} {{msg}}",
+                    self.bar_width()
+                )));
                 bar.set_prefix(format!("w{w}"));
                 bar.enable_steady_tick(Duration::from_millis(1000 / REDRAW_HZ as u64));
                 bar
@@ -171,19 +228,38 @@ impl View for Bars {
         for (w, bar) in self.workers.iter().enumerate() {
             bar.set_position(last.counts.get(w).copied().unwrap_or(0));
             if let Some(c) = &current {
-                bar.set_message(format!(
-                    "{:.2}× one worker",
-                    c.worker_rates[w] / shown.reference_rate
+                bar.set_message(Bars::label(
+                    self.long_labels(),
+                    c.worker_rates[w] / shown.reference_rate,
+                    false,
                 ));
             }
         }
         if let (Some(header), Some(c)) = (&self.header, &current) {
-            header.set_message(format!(
+            let text = format!(
                 "{} worker(s) · t={:.1}s · {}",
                 shown.group.workers,
                 last.t_s,
                 shown.describe(c)
-            ));
+            );
+            // A narrow terminal gets the figures without their words.
+            let room = self.usable().saturating_sub(shown.group.id.len() + 1);
+            let text = if text.chars().count() <= room {
+                text
+            } else {
+                let gil = c
+                    .gil_contention
+                    .map_or(String::new(), |g| format!(" · GIL {g:.2}"));
+                format!(
+                    "t={:.1}s · {:.1} {} · {:.2}× · CPUs {:.2}{gil}",
+                    last.t_s,
+                    shown.unit.of(c.rate(), shown.per_chunk),
+                    shown.unit.label(),
+                    c.rate() / shown.reference_rate,
+                    c.cpus_busy
+                )
+            };
+            header.set_message(self.header_text(shown, text));
         }
     }
 
@@ -193,12 +269,12 @@ impl View for Bars {
             (crate::lab::live::group::Runner::Python("sequential"), Some(s)) => s.rate.median,
             _ => shown.reference_rate,
         };
+        let long = self.long_labels();
         for (w, bar) in self.workers.drain(..).enumerate() {
             bar.disable_steady_tick();
             // The whole run's median, not the last half second.
             match summary.and_then(|s| s.worker_rates.get(w)) {
-                Some(rate) => bar
-                    .abandon_with_message(format!("{:.2}× one worker (median)", rate / reference)),
+                Some(rate) => bar.abandon_with_message(Bars::label(long, rate / reference, true)),
                 None => bar.abandon(),
             }
         }
@@ -214,11 +290,12 @@ impl View for Bars {
                 ),
                 (None, None) => "no chunk finished by every worker".into(),
             };
-            header.abandon_with_message(text);
+            header.abandon_with_message(self.header_text(shown, text));
         }
     }
 
     fn note(&mut self, line: &str) {
-        let _ = self.multi.println(line);
+        let fitted = crate::render::fit::Fit(Some(self.usable())).wrap(line);
+        let _ = self.multi.println(fitted.trim_end());
     }
 }

@@ -8,9 +8,11 @@ mod exports;
 mod info;
 mod lessons;
 mod live;
+mod live_serve;
 mod live_view;
 mod progress;
 mod pythons;
+mod shell;
 mod sweep;
 mod verify;
 
@@ -93,6 +95,14 @@ fn dispatch(command: Command) -> Result<i32> {
             None
         }
         Command::Compare(args) => Some(compare::plan(args)?),
+        Command::Completions { shell } => {
+            shell::completions(*shell)?;
+            return Ok(0);
+        }
+        Command::Man => {
+            shell::man()?;
+            return Ok(0);
+        }
         _ => None,
     };
     let python = Embedded::start()?;
@@ -111,11 +121,12 @@ fn dispatch(command: Command) -> Result<i32> {
         }
         Command::Compare(args) => {
             let (options, exports) = compare_plan.expect("planned above");
-            compare::run(&python, &options, &exports, args.timeline_strip)
+            compare::run(&python, &options, &exports, args.timeline_strip, args.wide)
         }
         Command::Live(args) => live::run(&python, &args),
         Command::Sweep(args) => sweep::run(&python, &args),
         Command::Verify(args) => verify::run(&python, &args),
+        Command::Completions { .. } | Command::Man => Ok(0),
     }
 }
 

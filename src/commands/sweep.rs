@@ -21,8 +21,8 @@ struct Shown {
 }
 
 pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
-    let [json, markdown] = args.exports.flags();
-    let exports = Exports::plan(&[json, markdown, ("--svg", args.svg.as_deref())])?;
+    let [json, markdown, html] = args.exports.flags();
+    let exports = Exports::plan(&[json, markdown, html, ("--svg", args.svg.as_deref())])?;
     let most = MAX_WORKERS_PER_CPU * crate::os::machine::cpus();
     if let Some(n) = args.max_workers
         && (n == 0 || n > most)
@@ -125,6 +125,9 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
         }
     };
     exports.show(&shown.table)?;
+    exports.write("--html", || {
+        crate::render::html::data::from_json(&shown.json)
+    })?;
     exports.write("--json", || Ok(shown.json + "\n"))?;
     exports.write("--markdown", || Ok(shown.markdown))?;
     exports.write("--svg", || Ok(shown.chart))?;

@@ -101,6 +101,9 @@ pub fn run(python: &Embedded, args: &VerifyArgs) -> Result<i32> {
     exports.write("--json", || {
         Ok(serde_json::to_string_pretty(&report)? + "\n")
     })?;
+    exports.write("--html", || {
+        render::html::data::from_json(&serde_json::to_string(&report)?)
+    })?;
     if let Some(d) = exports.get("--markdown") {
         // Charts go beside a Markdown file, named after it and the claim; each is drawn once.
         let charts: Vec<(u32, String, String)> = match d {

@@ -6,5 +6,7 @@ pub mod machine;
 pub mod net;
 pub mod output;
 pub mod processes;
+pub mod serve;
 pub mod signals;
+pub mod terminal;
 pub mod threads;

@@ -35,8 +35,27 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// What a line chart's axes span: the x range (as log10 with `log_x`) and
+/// the top of the y axis, 8 % above the highest point; never empty.
+pub(crate) fn bounds(points: impl Iterator<Item = (f64, f64)>, log_x: bool) -> (f64, f64, f64) {
+    let tx = |x: f64| if log_x { x.max(1e-12).log10() } else { x };
+    let (mut x0, mut x1, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
+    for (x, y) in points {
+        x0 = x0.min(tx(x));
+        x1 = x1.max(tx(x));
+        y1 = y1.max(y);
+    }
+    if !x0.is_finite() {
+        (x0, x1) = (0.0, 1.0);
+    }
+    if x1 <= x0 {
+        x1 = x0 + 1.0;
+    }
+    (x0, x1, if y1 > 0.0 { y1 * 1.08 } else { 1.0 })
+}
+
 /// Round tick values covering `lo..=hi`.
-fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+pub(crate) fn ticks(lo: f64, hi: f64) -> Vec<f64> {
     let span = (hi - lo).max(1e-12);
     let raw = span / 5.0;
     let magnitude = 10f64.powf(raw.log10().floor());
@@ -68,21 +87,9 @@ fn format_tick(v: f64) -> String {
 
 impl Chart {
     pub fn svg(&self) -> String {
-        let points = self.series.iter().flat_map(|s| s.points.iter());
+        let points = self.series.iter().flat_map(|s| s.points.iter().copied());
         let tx = |x: f64| if self.log_x { x.max(1e-12).log10() } else { x };
-        let (mut x0, mut x1, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
-        for &(x, y) in points {
-            x0 = x0.min(tx(x));
-            x1 = x1.max(tx(x));
-            y1 = y1.max(y);
-        }
-        if !x0.is_finite() {
-            (x0, x1) = (0.0, 1.0);
-        }
-        if x1 <= x0 {
-            x1 = x0 + 1.0;
-        }
-        let y1 = if y1 > 0.0 { y1 * 1.08 } else { 1.0 };
+        let (x0, x1, y1) = bounds(points, self.log_x);
         let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
         let px = |x: f64| LEFT + (tx(x) - x0) / (x1 - x0) * pw;
         let py = |y: f64| TOP + ph - y / y1 * ph;

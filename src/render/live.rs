@@ -3,6 +3,7 @@
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
 use crate::engine::stats::Spread;
+use crate::render::fit::Fit;
 use crate::report::live::{GroupResult, LiveReport};
 
 fn spread(s: Option<Spread>, decimals: usize) -> String {
@@ -87,7 +88,21 @@ fn reading(g: &GroupResult) -> String {
     text + &unfair
 }
 
+/// The summary as a pipe or a file gets it: every figure with its spread.
 pub fn render(r: &LiveReport) -> String {
+    render_fit(r, Fit::FULL)
+}
+
+fn summary_table(r: &LiveReport, spreads: bool) -> Table {
+    let cell = |s: Option<Spread>, decimals: usize| match (s, spreads) {
+        (Some(s), false) => format!("{:.decimals$}", s.median),
+        _ => spread(s, decimals),
+    };
+    let median = if spreads {
+        " median (min–max)"
+    } else {
+        " median"
+    };
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
@@ -96,7 +111,7 @@ pub fn render(r: &LiveReport) -> String {
             "group".to_string(),
             "workers".into(),
             "runs in".into(),
-            format!("rate {} median (min–max)", r.unit),
+            format!("rate {}{median}", r.unit),
             "× one worker".into(),
             "CPUs busy".into(),
             "GIL wait".into(),
@@ -108,10 +123,10 @@ pub fn render(r: &LiveReport) -> String {
             Cell::new(&g.id),
             right(g.workers.to_string()),
             Cell::new(interpreter(g)),
-            right(spread(g.rate, 1)),
-            right(spread(g.vs_one_worker, 2)),
-            right(spread(g.cpus_busy, 2)),
-            right(spread(g.gil_contention, 2)),
+            right(cell(g.rate, 1)),
+            right(cell(g.vs_one_worker, 2)),
+            right(cell(g.cpus_busy, 2)),
+            right(cell(g.gil_contention, 2)),
             right(
                 g.worker_rates
                     .iter()
@@ -120,6 +135,19 @@ pub fn render(r: &LiveReport) -> String {
                     .join(" "),
             ),
         ]);
+    }
+    table
+}
+
+/// The summary for a terminal `fit` wide: medians only where the spreads do
+/// not fit, cells wrapped and lines broken to the width.
+pub fn render_fit(r: &LiveReport, fit: Fit) -> String {
+    let mut table = summary_table(r, true);
+    if let Some(width) = fit.0 {
+        if table.lines().next().map_or(0, |l| l.chars().count()) > width {
+            table = summary_table(r, false);
+        }
+        fit.arrange(&mut table);
     }
     let mut out = format!(
         "gil-lab live {}: Python in {} · {} CPUs, {} {}\n",
@@ -150,7 +178,7 @@ pub fn render(r: &LiveReport) -> String {
     if let Some(warning) = crate::render::machine_busy(&r.machine, "figures") {
         out += &format!("  {warning}\n");
     }
-    out
+    fit.wrap(&out)
 }
 
 /// The summary as Markdown: the same text as the terminal's, in a code block.

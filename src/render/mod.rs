@@ -3,6 +3,8 @@
 pub mod chart;
 pub mod convoy;
 pub mod csv;
+pub mod fit;
+pub mod html;
 pub mod json;
 pub mod live;
 pub mod markdown;

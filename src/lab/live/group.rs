@@ -34,6 +34,15 @@ impl Group {
     pub fn is_native(&self) -> bool {
         self.runner == Runner::Native
     }
+
+    /// Where its workers run: "3.11.7", "Rust + 3.11.7" or "Rust (native)".
+    pub fn runs_in(&self) -> String {
+        match (&self.runner, &self.interpreter) {
+            (Runner::Native, _) | (_, None) => "Rust (native)".into(),
+            (Runner::RustAttached, Some(i)) => format!("Rust + {}", i.python_version),
+            (_, Some(i)) => i.python_version.clone(),
+        }
+    }
 }
 
 /// The groups of a scenario, in the order they run, and the ones left out with why.

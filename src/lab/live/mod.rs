@@ -28,7 +28,7 @@ use crate::os::threads::spawn_scoped;
 pub use crate::report::live::{GroupResult, LiveReport, Reference};
 use group::{Group, Runner, Work};
 use sample::{Summary, Tick, summarize, until_stop, windows};
-pub use show::{Shown, Unit, View};
+pub use show::{Planned, Shown, Unit, View};
 use slots::Slots;
 
 /// How often the sampler reads the workers' progress.
@@ -113,6 +113,16 @@ pub fn live(python: &Embedded, options: &LiveOptions, view: &mut dyn View) -> Re
     let (groups, skipped) = group::plan(kernel, workers, &embedded, options.python.as_ref());
     let machine = Machine::this();
     let dir = tempfile::Builder::new().prefix("live-").tempdir()?;
+    let workload = kernel.describe(python_chunk);
+    view.start(&Planned {
+        scenario: options.scenario,
+        workload: &workload,
+        unit,
+        duration_s: options.duration_s,
+        cpus,
+        python: &options.python.as_ref().unwrap_or(&embedded).python_version,
+        groups: &groups,
+    });
     for line in &skipped {
         view.note(&format!("not shown: {line}"));
     }

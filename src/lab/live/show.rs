@@ -1,7 +1,22 @@
 //! What the live experiment tells the view that shows it: the trait views implement.
 
+use crate::engine::workload::Scenario;
 use crate::lab::live::group::Group;
 use crate::lab::live::sample::{Summary, Tick, Window};
+
+/// What a run will show, told before anything runs (calibration included).
+pub struct Planned<'a> {
+    pub scenario: Scenario,
+    /// "sum(i*i for i in range(50000))": one Python chunk.
+    pub workload: &'a str,
+    pub unit: Unit,
+    pub duration_s: f64,
+    pub cpus: usize,
+    /// The version of the Python that runs the Python groups.
+    pub python: &'a str,
+    /// The groups, in the order they run.
+    pub groups: &'a [Group],
+}
 
 /// What a view needs to know about the group it shows.
 pub struct Shown<'a> {
@@ -71,6 +86,8 @@ impl Shown<'_> {
 }
 
 pub trait View: Send {
+    /// The run's plan, before the calibration and the first group.
+    fn start(&mut self, _planned: &Planned) {}
     fn begin(&mut self, shown: &Shown);
     fn update(&mut self, shown: &Shown, ticks: &[Tick]);
     fn end(&mut self, shown: &Shown, summary: Option<&Summary>, error: Option<&str>);

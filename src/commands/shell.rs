@@ -1,0 +1,39 @@
+//! `gil-lab completions SHELL` and `gil-lab man`: the parser describes itself.
+//! Neither needs the interpreter.
+
+use anyhow::Result;
+use clap::CommandFactory;
+
+use crate::cli::Cli;
+
+/// The completion script for `shell`, as its completion system loads it.
+pub fn completions(shell: clap_complete::Shell) -> Result<()> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "gil-lab", &mut out);
+    super::print(&String::from_utf8_lossy(&out))
+}
+
+/// The manual page in roff: `gil-lab man | man -l -`. Each subcommand's
+/// options follow under its own heading.
+pub fn man() -> Result<()> {
+    let command = Cli::command();
+    let mut out = Vec::new();
+    let page = clap_mangen::Man::new(command.clone());
+    page.render_title(&mut out)?;
+    page.render_name_section(&mut out)?;
+    page.render_synopsis_section(&mut out)?;
+    page.render_description_section(&mut out)?;
+    page.render_options_section(&mut out)?;
+    page.render_subcommands_section(&mut out)?;
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        let heading = format!(".SH \"GIL-LAB {}\"\n", sub.get_name().to_uppercase());
+        out.extend_from_slice(heading.as_bytes());
+        let sub_page =
+            clap_mangen::Man::new(sub.clone().bin_name(format!("gil-lab {}", sub.get_name())));
+        sub_page.render_synopsis_section(&mut out)?;
+        sub_page.render_description_section(&mut out)?;
+        sub_page.render_options_section(&mut out)?;
+    }
+    page.render_version_section(&mut out)?;
+    super::print(&String::from_utf8_lossy(&out))
+}

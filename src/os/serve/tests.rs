@@ -1,0 +1,158 @@
+//! The server's tests: real sockets on loopback.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+
+use super::*;
+
+const PAGE: &str = "<!DOCTYPE html><p>watch</p>";
+
+fn start(addr: &str) -> Result<Server, ServeError> {
+    Server::start(addr, false, PAGE.to_string())
+}
+
+fn get(server: &Server, path: &str) -> (String, String) {
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    (head.to_string(), body.to_string())
+}
+
+#[test]
+fn serves_the_page_the_state_and_a_stream_that_starts_with_the_state() {
+    let server = start("127.0.0.1:0").unwrap();
+    assert!(server.url().starts_with("http://127.0.0.1:"));
+    let (head, page) = get(&server, "/");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(page == PAGE);
+    server.publish(
+        json!({"type": "begin", "group": "py-threads", "workers": 2, "full_chunks": 100.0}),
+    );
+    server.publish(json!({"type": "tick", "group": "py-threads", "t_s": 0.5, "counts": [3, 4], "vs_one_worker": 0.5}));
+    let (_, state) = get(&server, "/state");
+    let state: Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["seq"], 2);
+    assert_eq!(state["groups"][0]["counts"], json!([3, 4]));
+
+    let mut events = TcpStream::connect(server.addr()).unwrap();
+    write!(events, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut reader = BufReader::new(events.try_clone().unwrap());
+    let mut data_lines = Vec::new();
+    let mut line = String::new();
+    while data_lines.len() < 2 {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "stream ended early"
+        );
+        if let Some(data) = line.strip_prefix("data: ") {
+            data_lines.push(serde_json::from_str::<Value>(data).unwrap());
+            if data_lines.len() == 1 {
+                // The state arrived first; now an update.
+                server.publish(
+                    json!({"type": "tick", "group": "py-threads", "t_s": 1.0, "counts": [6, 8]}),
+                );
+            }
+        }
+    }
+    assert_eq!(
+        data_lines[0]["groups"][0]["id"], "py-threads",
+        "state first"
+    );
+    assert_eq!(data_lines[1]["seq"], 3);
+    assert_eq!(data_lines[1]["counts"], json!([6, 8]));
+
+    server.finish(json!({"groups": []}));
+    assert_eq!(server.state()["status"], "ended");
+    let (head, _) = get(&server, "/nowhere");
+    assert!(
+        head.starts_with("HTTP/1.1 404"),
+        "still serving after the end"
+    );
+    // Stop ends the open stream, too (the reader sees its end), and stops listening.
+    let addr = server.addr();
+    server.stop();
+    let mut rest = String::new();
+    let _ = reader.read_to_string(&mut rest);
+    assert!(TcpStream::connect(addr).is_err());
+}
+
+#[test]
+fn a_port_in_use_and_a_remote_address_are_told_apart() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    match start(&format!("127.0.0.1:{port}")) {
+        Err(ServeError::AddressInUse { port: p, .. }) => assert_eq!(p, port),
+        other => panic!("{:?}", other.map(|s| s.url())),
+    }
+    match start("0.0.0.0:0") {
+        Err(e @ ServeError::NotLoopback { .. }) => {
+            assert!(e.to_string().contains("--allow-remote"))
+        }
+        other => panic!("{:?}", other.map(|s| s.url())),
+    }
+    assert!(matches!(
+        resolve("no such host name.invalid:1"),
+        Err(ServeError::BadAddress { .. })
+    ));
+    assert_eq!(resolve("").unwrap()[0].to_string(), "127.0.0.1:0");
+    assert_eq!(resolve("8123").unwrap()[0].to_string(), "127.0.0.1:8123");
+    assert_eq!(resolve("::1").unwrap()[0].to_string(), "[::1]:0");
+}
+
+#[test]
+fn stop_joins_every_thread_even_with_a_stream_open() {
+    let server = start("127.0.0.1:0").unwrap();
+    let mut events = TcpStream::connect(server.addr()).unwrap();
+    write!(events, "GET /events HTTP/1.1\r\n\r\n").unwrap();
+    let mut first = [0u8; 64];
+    let _ = events.read(&mut first).unwrap();
+    let shared = Arc::clone(&server.shared);
+    let begun = std::time::Instant::now();
+    server.stop();
+    assert!(
+        begun.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        begun.elapsed()
+    );
+    assert!(shared.connections.lock().unwrap().is_empty());
+    assert_eq!(
+        Arc::strong_count(&shared),
+        1,
+        "no thread holds the server any more"
+    );
+}
+
+#[test]
+fn events_fold_into_the_state() {
+    let mut state = initial_state();
+    for e in [
+        json!({"type": "start", "scenario": "threading", "duration_s": 2.0}),
+        json!({"type": "note", "text": "hello"}),
+        json!({"type": "begin", "group": "py-threads", "workers": 2}),
+        json!({"type": "tick", "group": "py-threads", "t_s": 0.1, "counts": [1, 1], "vs_one_worker": 0.5}),
+        json!({"type": "tick", "group": "py-threads", "t_s": 0.15, "counts": [2, 1], "vs_one_worker": 0.6}),
+        json!({"type": "tick", "group": "py-threads", "t_s": 0.5, "counts": [5, 4], "vs_one_worker": 0.5}),
+        json!({"type": "end", "group": "py-threads", "rate": 9.0, "error": null}),
+    ] {
+        apply(&mut state, &e);
+    }
+    let g = &state["groups"][0];
+    assert_eq!(state["run"]["scenario"], "threading");
+    assert_eq!(state["notes"], json!(["hello"]));
+    assert_eq!(g["counts"], json!([5, 4]));
+    assert_eq!(
+        g["history"].as_array().unwrap().len(),
+        2,
+        "points 0.2 s apart"
+    );
+    assert_eq!(g["status"], "done");
+    assert_eq!(g["summary"]["rate"], 9.0);
+    apply(
+        &mut state,
+        &json!({"type": "finished", "summary": {"groups": []}}),
+    );
+    assert_eq!(state["status"], "ended");
+}
