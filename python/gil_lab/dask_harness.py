@@ -56,6 +56,44 @@ class DaskUnavailable(RuntimeError):
     """This interpreter has no dask: the message says how to install it."""
 
 
+class DaskPythonMismatch(RuntimeError):
+    """The cluster runs another Python than this client: dask ships the task
+    code by pickling it, and pickled code only loads in the same Python.
+    A user's choice to correct (``--python`` the cluster's version): exit 2."""
+
+    exit_code = 2
+
+
+def check_same_python(client):
+    """Raises :class:`DaskPythonMismatch` when the scheduler's Python differs from ours."""
+    import platform
+
+    ours = platform.python_version()
+    theirs = client.get_versions(check=False)["scheduler"]["host"].get("python", "")
+    if theirs.split(".")[:2] != ours.split(".")[:2]:
+        minor = ".".join(theirs.split(".")[:2])
+        raise DaskPythonMismatch(
+            "the dask cluster at %s runs Python %s, this interpreter %s: dask sends the task code "
+            "pickled, which only loads in the same Python; add --python %s (an interpreter with "
+            "that version and dask)" % (client.scheduler.address, theirs, ours, minor))
+
+
+def cluster_python(address, connect_timeout_s=10):
+    """JSON: the Python version (``"3.13.5"``) the scheduler at ``address`` runs; ``null`` without dask."""
+    import json
+
+    if reason("py-dask", address) is not None:
+        return json.dumps(None)
+    from distributed import Client
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the version mismatch is what the caller checks
+        with Client(address, timeout=connect_timeout_s, set_as_default=False) as client:
+            return json.dumps(client.get_versions(check=False)["scheduler"]["host"].get("python"))
+
+
 class DaskUnreachable(ConnectionError):
     """No scheduler answered at ``address`` within the connect timeout.
 
@@ -356,6 +394,8 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
     try:
         cluster = _Cluster(strategy, workers, address, connect_timeout_s)
         client = cluster.client
+        if address:
+            check_same_python(client)
         before = _probe(client)
         if not before:
             raise DaskRunFailed("the scheduler at %s has no workers" % client.scheduler.address)

@@ -271,6 +271,57 @@ fn cross_check_the_gil(chosen: &[&dyn Strategy], setup: &Setup, report: &mut Rep
     }
 }
 
+/// dask ships task code pickled, which loads only in the same Python. A
+/// `--dask` cluster whose Python none of the row interpreters has: without
+/// `--python`, the rows move to an installed interpreter of the cluster's
+/// version (returned, and said on stderr); otherwise the user must choose (exit 2).
+fn check_cluster_python(
+    address: &str,
+    interpreters: &[InterpreterFacts],
+    chosen: bool,
+    python: &Embedded,
+) -> Result<Option<InterpreterFacts>> {
+    let theirs: Option<String> = crate::cpython::interpreter::call_json(
+        "gil_lab.dask_harness",
+        "cluster_python",
+        (address,),
+    )?;
+    let Some(theirs) = theirs else {
+        return Ok(None);
+    };
+    let minor = |v: &str| v.split('.').take(2).collect::<Vec<_>>().join(".");
+    let wanted = minor(&theirs);
+    if interpreters
+        .iter()
+        .any(|i| minor(&i.python_version) == wanted)
+    {
+        return Ok(None);
+    }
+    if !chosen
+        && let Some(found) = pythons::discover(python.python_dir())
+            .into_iter()
+            .find(|f| minor(&f.facts.python_version) == wanted && !f.facts.gil_disabled)
+    {
+        eprintln!(
+            "note: the dask cluster at {address} runs Python {wanted}: the Python rows run in {} ({}); --python chooses another",
+            found.facts.python_version, found.facts.executable
+        );
+        return Ok(Some(found.facts));
+    }
+    let ours: Vec<&str> = interpreters
+        .iter()
+        .map(|i| i.python_version.as_str())
+        .collect();
+    Err(UsageError::new(format!(
+        "the dask cluster at {address} runs Python {wanted}, the rows run {}: dask sends task code pickled, which loads only in the same Python",
+        ours.join(", ")
+    ))
+    .with_hint(format!(
+        "add --python {wanted} (scripts/install-pythons.sh --only {wanted}, then scripts/install-dask.sh)"
+    ))
+    .into())
+}
+
 /// Measures every selected strategy on every scenario.
 pub fn compare(
     python: &Embedded,
@@ -284,11 +335,18 @@ pub fn compare(
     }
     let facts = python.facts()?;
     let ids = options.selected_ids()?;
-    let interpreters = if options.pythons.is_empty() {
+    let mut interpreters = if options.pythons.is_empty() {
         vec![facts.clone()]
     } else {
         pythons::resolve(&options.pythons, python.python_dir())?
     };
+    if let Some(address) = &options.dask {
+        if let Some(theirs) =
+            check_cluster_python(address, &interpreters, !options.pythons.is_empty(), python)?
+        {
+            interpreters = vec![theirs];
+        }
+    }
     let embedded_too = interpreters.iter().any(|i| same_executable(i, &facts));
     let mut all = strategies::all();
     if !embedded_too {
