@@ -192,6 +192,22 @@ fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// The child's exit status, which must come within `limit`.
+fn exit_within(
+    child: &mut std::process::Child,
+    limit: Duration,
+    what: &str,
+) -> std::process::ExitStatus {
+    let begun = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(begun.elapsed() < limit, "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn sigkill_of_the_host_during_lives_process_pool_leaves_no_worker() {
     let _one = exclusive();
@@ -222,17 +238,11 @@ fn sighup_ends_like_sigterm_and_removes_the_temp_folder() {
     std::thread::sleep(Duration::from_millis(800));
     // SAFETY: a signal to the child we started.
     unsafe { libc::kill(host.id() as i32, libc::SIGHUP) };
-    let begun = Instant::now();
-    let status = loop {
-        if let Some(status) = host.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            begun.elapsed() < Duration::from_secs(5),
-            "SIGHUP did not end compare"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exit_within(
+        &mut host,
+        Duration::from_secs(5),
+        "SIGHUP did not end compare",
+    );
     assert_eq!(status.code(), Some(129));
     assert!(
         std::fs::read_dir(tmp.path()).unwrap().next().is_none(),
@@ -279,16 +289,12 @@ fn a_second_ctrl_c_ends_a_lesson_that_ignores_the_first_and_sigterm_beats_sig_ig
             std::thread::sleep(Duration::from_millis(300));
             unsafe { libc::kill(child.id() as i32, signal) };
         }
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                begun.elapsed() < Duration::from_secs(10),
-                "{script}: the lesson was not ended"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let limit = Duration::from_secs(10).saturating_sub(begun.elapsed());
+        let status = exit_within(
+            &mut child,
+            limit,
+            &format!("{script}: the lesson was not ended"),
+        );
         assert_eq!(status.code(), Some(code), "{script}");
     }
 }
