@@ -340,13 +340,13 @@ pub fn compare(
     } else {
         pythons::resolve(&options.pythons, python.python_dir())?
     };
-    if let Some(address) = &options.dask {
-        if let Some(theirs) =
+    if let Some(address) = &options.dask
+        && let Some(theirs) =
             check_cluster_python(address, &interpreters, !options.pythons.is_empty(), python)?
-        {
-            interpreters = vec![theirs];
-        }
+    {
+        interpreters = vec![theirs];
     }
+
     let embedded_too = interpreters.iter().any(|i| same_executable(i, &facts));
     let mut all = strategies::all();
     if !embedded_too {
