@@ -23,7 +23,7 @@ import sys
 import time
 
 # The watcher kills a script's session beyond this many live processes.
-MAX_ALIVE = 8
+MAX_ALIVE = 6
 
 # A script still running this long after a child printed the bootstrapping
 # error is stuck (a Pool replacing its dying workers for ever): it is stopped.
@@ -95,11 +95,43 @@ def processes_in_session(session):
     return count
 
 
+def session_members(session):
+    """PIDs whose session id is ``session``, zombies included."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 3 and int(fields[3]) == session:
+            members.append(int(entry))
+    return members
+
+
 def kill_session(session):
+    """Kills every process of ``session`` and reaps those that became this process's
+    children: a host that adopts orphans (gil-lab does) would otherwise keep their
+    zombies until it ends."""
+    members = session_members(session)
     try:
         os.killpg(session, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    waiting = [pid for pid in members if pid != session]  # the script: its Popen reaps it
+    deadline = time.monotonic() + 1.0
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid  # not ours: its own parent reaps it
+            if done:
+                waiting.remove(pid)
+        if waiting:
+            time.sleep(0.001)
 
 
 def reason():
@@ -183,7 +215,7 @@ def run_script(folder, name, source, args=(), seconds=30.0, python=None, method=
                     stopped_by = "timeout"
                 if stopped_by:
                     break
-                time.sleep(0.01)
+                time.sleep(0.002)  # a bomb doubles fast: look often
             elapsed = time.perf_counter() - start
             if stopped_by is None:
                 left_alive = processes_in_session(process.pid)
