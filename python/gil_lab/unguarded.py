@@ -81,22 +81,11 @@ _EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrup
 
 def processes_in_session(session):
     """Live processes whose session id is ``session``."""
-    count = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry, encoding="ascii", errors="replace") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if len(fields) > 3 and int(fields[3]) == session and fields[0] not in ("Z", "X"):
-            count += 1
-    return count
+    return len(session_members(session, live_only=True))
 
 
-def session_members(session):
-    """PIDs whose session id is ``session``, zombies included."""
+def session_members(session, live_only=False):
+    """PIDs whose session id is ``session``; zombies too unless ``live_only``."""
     members = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -106,7 +95,7 @@ def session_members(session):
                 fields = f.read().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if len(fields) > 3 and int(fields[3]) == session:
+        if len(fields) > 3 and int(fields[3]) == session and not (live_only and fields[0] in ("Z", "X")):
             members.append(int(entry))
     return members
 
