@@ -81,21 +81,14 @@ fn rows_of_314_use_its_start_method_its_stdlib_apis_and_carry_a_gil_figure() {
         return;
     }
     let _one = exclusive();
-    let r = json_of(&[
-        "compare",
-        "threading",
-        "--quick",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
+    let r = json_of(&one_quick_compare(&[
         "--python",
         "3.14",
         "--python",
         "3.11",
         "--strategies",
         "py-threads,py-process-pool,py-subinterpreters,py-interpreter-pool",
-    ]);
+    ]));
     let rows = r["results"].as_array().unwrap();
     let of = |strategy: &str, version: &str| {
         rows.iter()
@@ -129,19 +122,7 @@ fn rows_of_314_use_its_start_method_its_stdlib_apis_and_carry_a_gil_figure() {
         .unwrap()
         .to_string();
     let table = run(
-        &[
-            "compare",
-            "threading",
-            "--quick",
-            "--runs",
-            "1",
-            "--warmup",
-            "0",
-            "--python",
-            "3.14",
-            "--strategies",
-            "py-threads",
-        ],
+        &one_quick_compare(&["--python", "3.14", "--strategies", "py-threads"]),
         5 * MINUTE,
     );
     assert!(
@@ -161,21 +142,14 @@ fn an_explicit_start_method_reaches_a_314_pool() {
         return;
     }
     let _one = exclusive();
-    let r = json_of(&[
-        "compare",
-        "threading",
-        "--quick",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
+    let r = json_of(&one_quick_compare(&[
         "--python",
         "3.14",
         "--strategies",
         "py-process-pool",
         "--start-method",
         "fork",
-    ]);
+    ]));
     let pool = r["results"]
         .as_array()
         .unwrap()
@@ -232,19 +206,12 @@ fn py_threads_on_315_carry_tachyon_beside_gil_labs_own_figure() {
         return;
     }
     let _one = exclusive();
-    let r = json_of(&[
-        "compare",
-        "threading",
-        "--quick",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
+    let r = json_of(&one_quick_compare(&[
         "--python",
         "3.15",
         "--strategies",
         "py-threads",
-    ]);
+    ]));
     let threads = r["results"]
         .as_array()
         .unwrap()

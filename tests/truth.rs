@@ -11,20 +11,14 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-const QUICK: [&str; 9] = [
-    "compare",
-    "threading",
-    "--quick",
-    "--runs",
-    "1",
-    "--warmup",
-    "0",
-    "--strategies",
-    "py-threads",
-];
+const QUICK_THREADS: [&str; 2] = ["--strategies", "py-threads"];
 
 fn quick_with(extra: &[&str]) -> Vec<String> {
-    QUICK.iter().chain(extra).map(|s| s.to_string()).collect()
+    one_quick_compare(&QUICK_THREADS)
+        .iter()
+        .chain(extra)
+        .map(|s| s.to_string())
+        .collect()
 }
 
 fn run_owned(args: &[String], limit: Duration) -> std::process::Output {
@@ -140,8 +134,8 @@ fn a_closed_stdout_ends_quietly() {
         vec!["info"],
         vec!["lessons"],
         vec!["pythons"],
-        QUICK.to_vec(),
-        [QUICK.as_slice(), &["--json", "-"]].concat(),
+        one_quick_compare(&QUICK_THREADS),
+        one_quick_compare(&["--strategies", "py-threads", "--json", "-"]),
     ] {
         let mut child = gil_lab()
             .args(&args)
@@ -302,19 +296,7 @@ fn a_second_ctrl_c_ends_a_lesson_that_ignores_the_first_and_sigterm_beats_sig_ig
 #[test]
 fn threads_only_are_not_refused_for_a_pool_and_absurd_workers_are_refused_cleanly() {
     let out = run(
-        &[
-            "compare",
-            "threading",
-            "--quick",
-            "--runs",
-            "1",
-            "--warmup",
-            "0",
-            "--workers",
-            "64",
-            "--strategies",
-            "py-threads",
-        ],
+        &one_quick_compare(&["--workers", "64", "--strategies", "py-threads"]),
         3 * MINUTE,
     );
     assert!(out.status.success(), "{}", stderr(&out));

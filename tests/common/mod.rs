@@ -184,3 +184,18 @@ pub fn interrupt(
     assert_eq!(status.code(), Some(code));
     assert_group_ends(pgid);
 }
+
+/// `compare threading` with one quick measured run and no warm-up, then `extra`.
+pub fn one_quick_compare<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "compare",
+        "threading",
+        "--quick",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
