@@ -180,17 +180,19 @@ fn verify_timeout_marks_the_slow_claim_and_still_reports_the_others() {
     let _one = exclusive();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("v.json");
-    // Claim 3 waits at least 1 s (five waits in a row); claim 6 reads /proc for a few ms.
+    // Unquick, claim 3 sleeps at least 13 s by construction (three rounds of a
+    // 1 s wait in a pool, then two rounds of five 1 s waits in a row), so a 4 s
+    // budget always cuts it; claim 6 parks idle threads and reads /proc for a few
+    // tens of milliseconds, far inside the same budget even on a loaded machine.
     let out = run(
         &[
             "verify",
-            "--quick",
             "--claim",
             "3",
             "--claim",
             "6",
             "--timeout",
-            "0.5",
+            "4",
             "--json",
             json.to_str().unwrap(),
         ],
