@@ -13,8 +13,9 @@
 #
 # An environment that already holds the wanted versions is left as it is, so a
 # second run takes about a second. An interpreter that cannot make a virtual
-# environment (no venv or ensurepip module) or cannot install dask is skipped
-# with the reason; the script then still exits 0 if another one succeeded.
+# environment with pip (no venv module, neither ensurepip nor a pip of its own)
+# or cannot install dask is skipped with the reason; the script then still
+# exits 0 if another one succeeded.
 #
 #   scripts/install-dask.sh                       # every interpreter found
 #   scripts/install-dask.sh PYTHON...             # just these interpreters
@@ -114,13 +115,25 @@ while IFS= read -r python; do
 
   step "$version: virtual environment in $env (from $python)"
   rm -rf "$env"
+  how="made"
   if ! "$python" -I -m venv "$env" >"$log" 2>&1; then
+    # Debian's ensurepip takes its pip wheel from /usr/share/python-wheels: for
+    # an interpreter unpacked into a private root that is the host's older pip,
+    # which cannot install itself there. The interpreter's own pip then puts a
+    # current pip into an environment made without one.
     rm -rf "$env"
-    done_step "skipped: $python cannot make a virtual environment: $(tail -n 1 "$log")"
-    failed=$((failed + 1))
-    continue
+    if "$python" -I -m venv --without-pip "$env" >>"$log" 2>&1 &&
+      "$python" -I -m pip --python "$env/bin/python" install --disable-pip-version-check \
+        --root-user-action=ignore pip >>"$log" 2>&1; then
+      how="made (pip from $python's own pip: its ensurepip could not install one)"
+    else
+      rm -rf "$env"
+      done_step "skipped: $python cannot make a virtual environment with pip: $(tail -n 1 "$log")"
+      failed=$((failed + 1))
+      continue
+    fi
   fi
-  done_step "made"
+  done_step "$how"
 
   step "$version: dask and distributed $WANT"
   pinned=yes
