@@ -167,4 +167,7 @@ fn completions_and_the_man_page_describe_every_command() {
         roff.contains(r"\-\-html") && roff.contains(r"\-\-serve"),
         "{roff}"
     );
+    // One SYNOPSIS section; each subcommand's synopsis is a subsection of its own section.
+    assert_eq!(roff.matches("\n.SH SYNOPSIS").count(), 1, "{roff}");
+    assert!(roff.contains(".SH \"GIL-LAB COMPARE\""), "{roff}");
 }

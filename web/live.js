@@ -236,13 +236,16 @@
   function connect() {
     if (state.status === 'ended') { render(); return; }
     source = new EventSource('/events');
+    // The stream's first event is the whole state: the page is redrawn from it
+    // in this same task, so nothing (a reader, a screenshot) ever sees the
+    // groups cleared and not yet drawn again.
     source.addEventListener('state', function (e) {
       connected = true;
       state = JSON.parse(e.data);
       cards = {};
       document.getElementById('groups').textContent = '';
       drawn = { notes: -1, summary: null };
-      schedule();
+      render();
       if (state.status === 'ended') source.close();
     });
     source.onmessage = function (e) {

@@ -331,8 +331,9 @@ def subinterpreters(kernel, size, tasks, chunk, workers, report=None):
     return combine(results)
 
 
-# dask.distributed strategies: the work lives in gil_lab/dask_harness.py,
-# imported only when one of them runs (dask comes from a private environment).
+# dask.distributed strategies: the work lives in gil_lab/dask_harness.py (where
+# dask is: gil_lab/dask_env.py), imported only when one of them runs (dask comes
+# from a private environment).
 DASK_STRATEGIES = ("py-dask", "py-dask-threads")
 
 
@@ -347,15 +348,15 @@ def dask(strategy, kernel, size, tasks, chunk, workers, address=None):
 
 def dask_reason(strategy="py-dask", address=None):
     """``None`` when ``strategy`` can run in this interpreter, else why not (with the install command)."""
-    from gil_lab import dask_harness
+    from gil_lab import dask_env
 
-    return dask_harness.reason(strategy, address)
+    return dask_env.reason(strategy, address)
 
 
 def dask_availability_json():
     """For ``gil-lab pythons``: whether this interpreter has dask, its versions, or the install command."""
     import json
 
-    from gil_lab import dask_harness
+    from gil_lab import dask_env
 
-    return json.dumps(dask_harness.availability())
+    return json.dumps(dask_env.availability())

@@ -37,7 +37,7 @@ def nothing(i):
 def import_dask():
     """dask.distributed's Client and LocalCluster, from the private environment if need be."""
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from gil_lab.dask_harness import import_dask as find_dask
+    from gil_lab.dask_env import import_dask as find_dask
 
     why = find_dask()
     if why is not None:

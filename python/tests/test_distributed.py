@@ -25,17 +25,17 @@ import pytest
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PYTHON_DIR))
 
-from gil_lab import dask_harness, harness  # noqa: E402
+from gil_lab import dask_env, harness  # noqa: E402
 
-DASK = Path(dask_harness.venv_dir()) / "bin" / "dask"
+DASK = Path(dask_env.venv_dir()) / "bin" / "dask"
 ENV = dict(os.environ, PYTHONPATH=str(PYTHON_DIR), PYTHONDONTWRITEBYTECODE="1")
 ENV.pop("GIL_LAB_STOP_FILE", None)
 RUN_TIMEOUT_S = 180  # a bound on a hang, not a figure under test
 
 needs_dask = pytest.mark.skipif(
-    not DASK.exists() or dask_harness._venv_site_packages() is None,
+    not DASK.exists() or dask_env._venv_site_packages() is None,
     reason="no private dask environment for Python %s at %s: run %s"
-    % (dask_harness.interpreter_label(), dask_harness.venv_dir(), dask_harness.install_command()),
+    % (dask_env.interpreter_label(), dask_env.venv_dir(), dask_env.install_command()),
 )
 
 
@@ -165,8 +165,8 @@ def sequential_checksum(kernel, size, tasks):
 # --------------------------------------------------------------------------
 
 def test_without_an_environment_dask_is_unavailable_with_the_install_command(tmp_path):
-    code = ("import json, sys\nsys.path.insert(0, %r)\nfrom gil_lab import dask_harness\n"
-            "print(json.dumps([dask_harness.availability(), dask_harness.reason('py-dask')]))" % str(PYTHON_DIR))
+    code = ("import json, sys\nsys.path.insert(0, %r)\nfrom gil_lab import dask_env\n"
+            "print(json.dumps([dask_env.availability(), dask_env.reason('py-dask')]))" % str(PYTHON_DIR))
     env = dict(ENV, GIL_LAB_DASK_HOME=str(tmp_path))
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -13,8 +13,9 @@ pub fn completions(shell: clap_complete::Shell) -> Result<()> {
     super::print(&String::from_utf8_lossy(&out))
 }
 
-/// The manual page in roff: `gil-lab man | man -l -`. Each subcommand's
-/// options follow under its own heading.
+/// The manual page in roff: `gil-lab man | man -l -`. Each subcommand has
+/// one section of its own, its synopsis, description and options as
+/// subsections of it (not a second SYNOPSIS section per subcommand).
 pub fn man() -> Result<()> {
     let command = Cli::command();
     let mut out = Vec::new();
@@ -30,10 +31,35 @@ pub fn man() -> Result<()> {
         out.extend_from_slice(heading.as_bytes());
         let sub_page =
             clap_mangen::Man::new(sub.clone().bin_name(format!("gil-lab {}", sub.get_name())));
-        sub_page.render_synopsis_section(&mut out)?;
-        sub_page.render_description_section(&mut out)?;
-        sub_page.render_options_section(&mut out)?;
+        let mut section = Vec::new();
+        sub_page.render_synopsis_section(&mut section)?;
+        sub_page.render_description_section(&mut section)?;
+        sub_page.render_options_section(&mut section)?;
+        out.extend_from_slice(as_subsections(&String::from_utf8_lossy(&section)).as_bytes());
     }
     page.render_version_section(&mut out)?;
     super::print(&String::from_utf8_lossy(&out))
+}
+
+/// clap_mangen renders a command's parts as sections (`.SH`); under a
+/// subcommand's own section they become its subsections (`.SS`).
+fn as_subsections(roff: &str) -> String {
+    roff.lines()
+        .map(|line| match line.strip_prefix(".SH ") {
+            Some(title) => format!(".SS {title}\n"),
+            None => format!("{line}\n"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_subcommands_sections_become_subsections() {
+        let roff = ".SH SYNOPSIS\n\\fBgil-lab compare\\fR\n.SH OPTIONS\n.TP\n";
+        assert_eq!(
+            super::as_subsections(roff),
+            ".SS SYNOPSIS\n\\fBgil-lab compare\\fR\n.SS OPTIONS\n.TP\n"
+        );
+    }
 }

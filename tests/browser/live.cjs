@@ -50,6 +50,8 @@ const { launch, watchErrors, finish, shotPath } = require('./common.cjs');
       before.groups.length, { timeout: 10000 });
     const after = await snapshot(page);
     const seen = (snap) => new Set(snap.groups.map((g) => g.id));
+    result.reload = { before: { groups: [...seen(before)], filled: total(before) },
+      after: { groups: [...seen(after)], filled: total(after) } };
     result.checks.reload_keeps_state = before.status === 'ended' ||
       [...seen(before)].every((id) => seen(after).has(id)) && total(after) >= 0.9 * total(before);
 

@@ -80,7 +80,7 @@ pub(super) fn check_cluster_python(
     python: &Embedded,
 ) -> Result<Option<InterpreterFacts>> {
     let theirs: Option<String> = crate::cpython::interpreter::call_json(
-        "gil_lab.dask_harness",
+        "gil_lab.dask_cluster",
         "cluster_python",
         (address,),
     )?;
