@@ -189,8 +189,12 @@ def _send_by_value(address):
         return []
     import cloudpickle
     import gil_lab
+    from gil_lab import dask_cluster
 
-    modules = [gil_lab, harness, sys.modules[__name__]]
+    # distributed pickles with cloudpickle only a function whose own module is
+    # registered (a registered package does not cover it there): each module
+    # with a function the workers run is named.
+    modules = [gil_lab, harness, dask_cluster, sys.modules[__name__]]
     for module in modules:
         cloudpickle.register_pickle_by_value(module)
     return modules

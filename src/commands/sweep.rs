@@ -71,6 +71,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
         _ => None,
     };
     let chart_name = chart_name.as_deref();
+    let fit = exports.fit();
     let shown = match args.kind {
         SweepKind::Workers => {
             let options = workers::WorkersOptions {
@@ -80,7 +81,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
             };
             let s = workers::sweep(python, &options, &mut Bar::new())?;
             Shown {
-                table: draw::workers_table(&s),
+                table: draw::workers_table(&s, fit),
                 markdown: draw::workers_markdown(&s, chart_name),
                 chart: draw::workers_chart(&s),
                 json: serde_json::to_string_pretty(&s)?,
@@ -90,7 +91,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
             let options = chunk::ChunkOptions { quick: args.quick };
             let s = chunk::sweep(python, &options, &mut Bar::new())?;
             Shown {
-                table: draw::chunk_table(&s),
+                table: draw::chunk_table(&s, fit),
                 markdown: draw::chunk_markdown(&s, chart_name),
                 chart: draw::chunk_chart(&s),
                 json: serde_json::to_string_pretty(&s)?,
@@ -99,7 +100,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
         SweepKind::Ipc => {
             let s = sweep::ipc(args.quick, other)?;
             Shown {
-                table: draw::rows_table(&s),
+                table: draw::rows_table(&s, fit),
                 markdown: draw::rows_markdown(&s, chart_name),
                 chart: draw::ipc_chart(&s),
                 json: serde_json::to_string_pretty(&s)?,
@@ -108,7 +109,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
         SweepKind::Dask => {
             let s = sweep::dask::overhead(args.quick, args.dask.as_deref())?;
             Shown {
-                table: draw::rows_table(&s),
+                table: draw::rows_table(&s, fit),
                 markdown: draw::rows_markdown(&s, chart_name),
                 chart: crate::render::sweep_dask::chart(&s),
                 json: serde_json::to_string_pretty(&s)?,
@@ -117,7 +118,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
         SweepKind::Memory => {
             let s = sweep::memory(args.quick, args.preload_mb, other)?;
             Shown {
-                table: draw::rows_table(&s),
+                table: draw::rows_table(&s, fit),
                 markdown: draw::rows_markdown(&s, chart_name),
                 chart: draw::memory_chart(&s),
                 json: serde_json::to_string_pretty(&s)?,

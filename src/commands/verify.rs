@@ -97,7 +97,7 @@ pub fn run(python: &Embedded, args: &VerifyArgs) -> Result<i32> {
         timeout,
         &mut ClaimLines,
     )?;
-    exports.show(&render::verify::table(&report))?;
+    exports.show(&render::verify::table(&report, exports.fit()))?;
     exports.write("--json", || {
         Ok(serde_json::to_string_pretty(&report)? + "\n")
     })?;

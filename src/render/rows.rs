@@ -2,8 +2,10 @@
 //! without a renderer per experiment. Nested `{median, min, max}` objects are
 //! shown as "median (min–max)"; other nested objects are flattened one level.
 
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+use comfy_table::{Cell, CellAlignment, Table, presets};
 use serde_json::Value;
+
+use crate::render::fit::Fit;
 
 /// A number as people read it: integers whole, others to 3 significant digits.
 pub fn number(v: f64) -> String {
@@ -75,11 +77,11 @@ pub fn grid(rows: &[Value]) -> (Vec<String>, Vec<Vec<String>>) {
     (cols, cells)
 }
 
-pub fn table(rows: &[Value]) -> String {
+/// The rows as a table arranged to `fit` (a terminal's width), or whole.
+pub fn table(rows: &[Value], fit: Fit) -> String {
     let (cols, cells) = grid(rows);
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(cols.clone());
     for line in cells {
         t.add_row(line.into_iter().map(|c| {
@@ -92,6 +94,7 @@ pub fn table(rows: &[Value]) -> String {
             }
         }));
     }
+    fit.arrange(&mut t);
     t.to_string()
 }
 

@@ -4,6 +4,7 @@
 use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::render::chart::bars;
+use crate::render::fit::Fit;
 use crate::report::verify::{Checked, VerifyReport};
 
 fn heading(r: &VerifyReport) -> String {
@@ -32,7 +33,10 @@ fn tally(r: &VerifyReport) -> String {
         .join(" · ")
 }
 
-pub fn table(r: &VerifyReport) -> String {
+/// The verdicts under the run's heading, then each claim's explanation: the
+/// table arranged to `fit` (a terminal's width) and the prose wrapped to it;
+/// without a width, 170 columns, each cell on as few lines as fit them.
+pub fn table(r: &VerifyReport, fit: Fit) -> String {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::DynamicFullWidth)
@@ -51,12 +55,18 @@ pub fn table(r: &VerifyReport) -> String {
             c.evidence.clone(),
         ]);
     }
-    let mut out = format!("{}\n{t}\n{}\n", heading(r), tally(r));
+    if fit.0.is_some() {
+        fit.arrange(&mut t);
+    }
+    let mut out = format!("{}\n{t}\n{}\n", fit.wrap(&heading(r)), tally(r));
     if let Some(warning) = crate::render::machine_busy(&r.machine, "figures") {
-        out += &format!("{warning}\n");
+        out += &fit.wrap(&format!("{warning}\n"));
     }
     for c in &r.claims {
-        out += &format!("{:>2}. {}: {}\n", c.number, c.verdict, c.explanation);
+        out += &fit.wrap(&format!(
+            "{:>2}. {}: {}\n",
+            c.number, c.verdict, c.explanation
+        ));
     }
     out
 }

@@ -2,6 +2,7 @@
 //! and each handing-off model's ratio to its reference.
 
 use super::{Grid, grid_document, grid_text, speedup_chart};
+use crate::render::fit::Fit;
 use crate::report::sweep::{ChunkCurve, ChunkPoint, ChunkSweep};
 
 /// "1k", "256k", "1M": a chunk size in a column header.
@@ -98,11 +99,11 @@ fn chunk_heading(s: &ChunkSweep) -> String {
     )
 }
 
-pub fn chunk_table(s: &ChunkSweep) -> String {
+pub fn chunk_table(s: &ChunkSweep, fit: Fit) -> String {
     let mut notes = chunk_lines(s);
     notes.extend(s.notes.iter().cloned());
     notes.push("÷ reference: the model's speedup over its reference's at the same chunk size; compare sizes its native chunks to about 1 ms".into());
-    grid_text(&chunk_heading(s), chunk_grid(s), &notes, &s.machine)
+    grid_text(&chunk_heading(s), chunk_grid(s), &notes, &s.machine, fit)
 }
 
 pub fn chunk_markdown(s: &ChunkSweep, chart: Option<&str>) -> String {

@@ -1,11 +1,12 @@
 //! Tables, Markdown and charts of the sweeps (`chunk.rs`: the chunk sweep's).
 //! They draw; they measure nothing.
 
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+use comfy_table::{Cell, CellAlignment, Table, presets};
 use serde_json::Value;
 
 use crate::os::machine::Machine;
 use crate::render::chart::{Chart, Series, bars};
+use crate::render::fit::Fit;
 use crate::render::rows;
 use crate::report::sweep::{IpcSweep, MemorySweep, WorkersSweep};
 
@@ -81,16 +82,16 @@ fn workers_heading(s: &WorkersSweep) -> String {
 pub(super) type Grid = (Vec<String>, Vec<Vec<String>>);
 
 /// A grid for the terminal under its heading, `lines` under it, then the
-/// warning when other work kept the CPUs busy.
+/// warning when other work kept the CPUs busy; arranged to `fit`.
 pub(super) fn grid_text(
     heading: &str,
     (header, lines): Grid,
     notes: &[String],
     machine: &Machine,
+    fit: Fit,
 ) -> String {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(header);
     for line in lines {
         t.add_row(line.into_iter().enumerate().map(|(i, c)| {
@@ -101,12 +102,13 @@ pub(super) fn grid_text(
             }
         }));
     }
-    let mut out = format!("{heading}\n{t}\n");
+    fit.arrange(&mut t);
+    let mut out = format!("{}\n{t}\n", fit.wrap(heading));
     for note in notes {
-        out += &format!("  {note}\n");
+        out += &fit.wrap(&format!("  {note}\n"));
     }
     if let Some(warning) = crate::render::machine_busy(machine, "figures") {
-        out += &format!("  {warning}\n");
+        out += &fit.wrap(&format!("  {warning}\n"));
     }
     out
 }
@@ -139,14 +141,20 @@ pub(super) fn grid_document(
     out
 }
 
-pub fn workers_table(s: &WorkersSweep) -> String {
+pub fn workers_table(s: &WorkersSweep, fit: Fit) -> String {
     let mut notes = vec![
         "serial fraction: Amdahl's law fitted to the points up to the CPU count (± standard error)"
             .to_string(),
     ];
     notes.extend(headroom_lines(s));
     notes.extend(s.notes.iter().cloned());
-    grid_text(&workers_heading(s), workers_grid(s), &notes, &s.machine)
+    grid_text(
+        &workers_heading(s),
+        workers_grid(s),
+        &notes,
+        &s.machine,
+        fit,
+    )
 }
 
 pub fn workers_markdown(s: &WorkersSweep, chart: Option<&str>) -> String {
@@ -298,10 +306,14 @@ fn heading(s: &dyn RowSweep) -> String {
     format!("gil-lab sweep {}: {}", s.what(), s.interpreter())
 }
 
-pub fn rows_table(s: &dyn RowSweep) -> String {
-    let mut out = format!("{}\n{}\n", heading(s), rows::table(&s.rows()));
+pub fn rows_table(s: &dyn RowSweep, fit: Fit) -> String {
+    let mut out = format!(
+        "{}\n{}\n",
+        fit.wrap(&heading(s)),
+        rows::table(&s.rows(), fit)
+    );
     for n in s.notes() {
-        out += &format!("  {n}\n");
+        out += &fit.wrap(&format!("  {n}\n"));
     }
     out
 }
