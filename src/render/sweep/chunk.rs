@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn the_chunk_table_has_a_column_per_size_and_a_ratio_under_each_handing_off_model() {
-        let t = chunk_table(&related());
+        let t = chunk_table(&related(), Fit::FULL);
         assert!(t.starts_with("gil-lab sweep chunk: CPython 3.11.7 (GIL) · 2 CPUs, 2 workers"));
         assert!(
             t.contains("1k (1.0 µs)") && t.contains("1M (1.00 ms)"),
