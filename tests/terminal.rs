@@ -1,4 +1,4 @@
-//! Output on an 80-column terminal: `compare` and `live` run under `script`
+//! Output on an 80-column terminal: `compare`, `live`, `verify` and `sweep` run under `script`
 //! (a real pseudo-terminal set to 80 columns), and a small screen model
 //! replays what they wrote to find any text that ran past the edge. And the
 //! shell's own helpers: completions and the man page.
@@ -136,6 +136,28 @@ fn compare_fits_an_80_column_terminal() {
         raw.contains("py-process-pool") && raw.contains("--wide"),
         "{raw}"
     );
+}
+
+#[test]
+fn verify_and_sweep_tables_fit_an_80_column_terminal() {
+    let _one = exclusive();
+    for (args, shows) in [
+        (
+            "verify --quick --claim 14 --claim 6",
+            "shared-counter-needs-lock",
+        ),
+        ("sweep ipc --quick", "pickle through process pool"),
+    ] {
+        let Some(raw) = on_80_columns(args) else {
+            return;
+        };
+        let over = overflows(&raw, COLUMNS);
+        assert!(
+            over.is_empty(),
+            "{args}: lines wider than {COLUMNS}: {over:#?}"
+        );
+        assert!(raw.contains(shows), "{args}: {raw}");
+    }
 }
 
 #[test]
