@@ -363,6 +363,10 @@ fn row(
                 notes.push(warning.clone());
             }
         }
+        // A row without a GIL figure says why beside its "–".
+        if let Some(why) = &row.gil_contention_reason {
+            notes.push(format!("GIL wait –: {why}"));
+        }
         row.note = (!notes.is_empty()).then(|| notes.join("; "));
     }
     if let Some(cluster) = &row.cluster {
