@@ -116,6 +116,7 @@ fn the_live_page_grows_during_a_run_survives_a_reload_and_ends_with_the_table() 
         .stderr(Stdio::piped())
         .spawn()
         .expect("gil-lab starts");
+    let _ends_with_the_test = KillGroupOnPanic(child.id());
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let url = lines
         .by_ref()
@@ -128,6 +129,19 @@ fn the_live_page_grows_during_a_run_survives_a_reload_and_ends_with_the_table() 
     node(&modules, "live.cjs", &[&url, dir.to_str().unwrap(), "120"]);
     // The server keeps serving after the end, until Ctrl-C.
     interrupt(child, libc::SIGINT, 0, 5, 130);
+}
+
+/// Kills the process group led by a child when its test fails first: a failed
+/// check must not leave `live --serve` serving (it runs until Ctrl-C).
+struct KillGroupOnPanic(u32);
+
+impl Drop for KillGroupOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // SAFETY: kill(2) on the process group this test started.
+            unsafe { libc::kill(-(self.0 as i32), libc::SIGKILL) };
+        }
+    }
 }
 
 #[test]

@@ -322,3 +322,14 @@ def test_claim_11_gives_a_verdict_on_3_14():
     result = json.loads(verify.check("interpreters-module-name", True, json.dumps([entry])))
     assert result["verdict"] in ("holds", "does not hold"), result["explanation"]
     assert "3.14" in result["explanation"]
+
+
+def test_claim_12_names_an_installed_free_threaded_build_that_the_run_left_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIL_LAB_PYTHONS", str(tmp_path))
+    assert "no free-threaded build was found" in gil._no_free_threaded_build([])
+    fake = tmp_path / "3.13t" / "bin" / "python3"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    why = gil._no_free_threaded_build([])
+    assert "3.13t is installed" in why and "gil-lab verify --python 3.13t" in why, why

@@ -118,16 +118,26 @@ def free_threaded_build(quick, interpreters):
     if not machine.free_threaded_build():
         entry = pythons.pick(interpreters, min_version=(3, 13), free_threaded=True)
         if entry is None:
-            return measure.cannot_test(
-                experiment,
-                "this is %s and no free-threaded build was found; build one and run it: %s"
-                % (machine.interpreter_label(), pythons.command_for("3.13t")),
-                figures)
+            return measure.cannot_test(experiment, _no_free_threaded_build(interpreters), figures)
         remote = pythons.run_check(entry, "free-threaded-build", quick)
         figures += [dict(f, key=is_key_remote_figure(f)) for f in remote["figures"]]
         labels.append(remote["interpreter"])
     verdict, why = judge_free_threaded(figures)
     return measure.outcome(experiment, figures, verdict, why, interpreter=" vs ".join(reversed(labels)))
+
+
+def _no_free_threaded_build(interpreters):
+    """Why claim 12 cannot be judged here, and the command that can: a free-threaded
+    build that is installed but not among this run's interpreters (``--python``
+    named others) is named rather than called missing."""
+    here = machine.interpreter_label()
+    used = [str(e.get("version") or e.get("spec")) for e in pythons.others(interpreters)]
+    unused = [e["spec"] for e in pythons.installed() if e["free_threaded"]]
+    if unused:
+        return ("this is %s and none of the interpreters this run uses (%s) is free-threaded; %s is installed: "
+                "`gil-lab verify --python %s`" % (here, ", ".join(used) or "no other", unused[0], unused[0]))
+    return ("this is %s and no free-threaded build was found; build one and run it: %s"
+            % (here, pythons.command_for("3.13t")))
 
 
 def is_key_remote_figure(fig):
