@@ -347,3 +347,8 @@ pub(crate) mod fixture {
         }
     }
 }
+
+/// "1 claim", "15 claims": a count with its noun in the right number.
+pub(crate) fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -14,9 +14,9 @@ fn heading(r: &VerifyReport) -> String {
         format!("also used: {}", r.others.join(", "))
     };
     format!(
-        "gil-lab verify{}: {} claims checked in {:.0} s on {} · {} CPUs, {} {} · {others}",
+        "gil-lab verify{}: {} checked in {:.0} s on {} · {} CPUs, {} {} · {others}",
         if r.quick { " --quick" } else { "" },
-        r.claims.len(),
+        crate::render::counted(r.claims.len(), "claim", "claims"),
         r.seconds,
         r.interpreter,
         r.machine.cpus,

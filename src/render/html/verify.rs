@@ -47,8 +47,8 @@ pub(super) fn verify(r: &Value) -> String {
         (
             "checked",
             format!(
-                "{} claims in {} s",
-                claims.len(),
+                "{} in {} s",
+                crate::render::counted(claims.len(), "claim", "claims"),
                 r["seconds"]
                     .as_f64()
                     .map_or("–".into(), |s| format!("{s:.0}"))
