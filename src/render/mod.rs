@@ -205,6 +205,11 @@ pub fn busy_warning(r: &Report) -> Option<String> {
     machine_busy(&r.machine, "rows")
 }
 
+/// "1 claim", "15 claims": a count with its noun in the right number.
+pub(crate) fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The warning for figures measured on a machine other work was already using.
 /// `what`: the figures it affects ("rows", "figures").
 pub fn machine_busy(machine: &crate::report::Machine, what: &str) -> Option<String> {
@@ -346,9 +351,4 @@ pub(crate) mod fixture {
             ],
         }
     }
-}
-
-/// "1 claim", "15 claims": a count with its noun in the right number.
-pub(crate) fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
