@@ -11,8 +11,9 @@
 #      (listed below).
 # Before the tests of an interpreter, scripts/install-dask.sh makes its private
 # dask environment when it is missing (the dask tests need it).
-# The first run builds both interpreters: about 20 minutes on 2 cores; later runs
-# about 8. `scripts/test.sh --embedded-only` stops after step 1 (about 3 minutes).
+# About 25 minutes on 2 cores once the interpreters are installed; the first run
+# adds about 9 minutes of installs. `scripts/test.sh --embedded-only` stops after
+# step 1 (about 13 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
