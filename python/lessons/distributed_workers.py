@@ -37,6 +37,13 @@ def nothing(i):
 def import_dask():
     """dask.distributed's Client and LocalCluster, from the private environment if need be."""
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    # This lesson reads no GIL figure, so dask's system monitor does not start
+    # gilknocker's sampling thread (in this process and, through the inherited
+    # environment, in every worker). That thread is Rust: when it asks for the
+    # GIL after the interpreter has finalized, CPython ends it with pthread_exit,
+    # whose forced unwinding Rust's thread wrapper stops, and the process dies
+    # printing "FATAL: exception not rethrown".
+    os.environ.setdefault("DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__GIL__ENABLED", "False")
     from gil_lab.dask_env import import_dask as find_dask
 
     why = find_dask()
