@@ -5,6 +5,7 @@
 //! never has to wait for Python code to reach a safe point.
 
 use std::io::IsTerminal;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -131,7 +132,9 @@ pub fn install() -> std::io::Result<()> {
                 if !handled {
                     exit_now(128 + signal, "interrupted");
                 }
-                eprintln!(
+                // Written, not eprintln!: a closed stderr must not stop this thread.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "\ngil-lab: the lesson handles {} itself; send it again (Ctrl-C) or wait {} s and every child process ends",
                     name(signal),
                     GRACE.as_secs()
@@ -235,10 +238,14 @@ fn end_now(code: i32, why: Option<&str>) -> ! {
         }
     }
     if std::io::stderr().is_terminal() {
-        eprint!("\x1b[?25h");
+        let _ = write!(std::io::stderr(), "\x1b[?25h");
     }
     if let Some(why) = why {
-        eprintln!("\ngil-lab: {why}; every child process ended");
+        // A closed stderr (its reader gone) must not keep the process from ending.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\ngil-lab: {why}; every child process ended"
+        );
     }
     std::thread::sleep(Duration::from_millis(10));
     // SAFETY: _exit ends the process immediately; nothing is left to unwind.
