@@ -92,6 +92,18 @@ if ! flock -w 1800 9; then
 fi
 
 made=0 failed=0 seen=" "
+# ensure_numpy ENV LOG VERSION: numpy beside dask (compare numpy, examples/your-code);
+# a missing wheel is said and skipped, as for gilknocker.
+ensure_numpy() {
+  "$1/bin/python" -I -c 'import numpy' 2>/dev/null && return 0
+  step "$3: numpy (compare numpy)"
+  if "$1/bin/python" -I -m pip install --only-binary=:all: numpy >>"$2" 2>&1; then
+    done_step "installed numpy $("$1/bin/python" -I -c 'import numpy; print(numpy.__version__)')"
+  else
+    done_step "not installed (no wheel for $3; compare numpy says so): $(grep -m 1 -E '^ERROR' "$2" || true)"
+  fi
+}
+
 while IFS= read -r python; do
   [ -n "$python" ] || continue
   if ! version=$(label "$python" 2>/dev/null); then
@@ -108,6 +120,7 @@ while IFS= read -r python; do
     wanted=$(cat "$env/.gil-lab-dask")
     if [ "$wanted" = "$WANT" ]; then
       echo "== $version: cached in $env (dask $d, distributed $dist, gilknocker $knock)"
+      ensure_numpy "$env" "$log" "$version"
       made=$((made + 1))
       continue
     fi
@@ -162,6 +175,7 @@ while IFS= read -r python; do
     done_step "not installed (no wheel for $version; dask reports no GIL contention there): $(grep -m 1 -E '^ERROR' "$log" || true)"
   fi
 
+  ensure_numpy "$env" "$log" "$version"
   echo "$WANT" >"$env/.gil-lab-dask"
   made=$((made + 1))
 done < <(interpreters "$@")

@@ -138,6 +138,10 @@ pub enum LiveScenario {
     Processes,
     /// Waits (sleep and a blocking recv): threads run side by side
     Io,
+    /// hashlib.sha256 of 1 MiB blocks: C code that releases the GIL, threads side by side
+    Hashing,
+    /// zlib.compress of 1 MiB blocks: C code that releases the GIL
+    Compress,
 }
 
 #[derive(Debug, Args)]
@@ -183,22 +187,62 @@ pub enum ScenarioArg {
     Processes,
     /// The five scouts: I/O waits, where threads shine
     Io,
-    /// The three scenarios in one report
+    /// hashlib.sha256 over 1 MiB blocks: C code that releases the GIL ("massive cryptographic hashes")
+    Hashing,
+    /// zlib.compress (level 6) over 1 MiB blocks: C code that releases the GIL
+    Compress,
+    /// numpy matrix products, BLAS pinned to one thread (needs numpy in the interpreter's environment)
+    Numpy,
+    /// threading, processes, io, hashing and compress in one report
     All,
     /// Beazley's convoy effect: an I/O thread's round-trip latency while CPU threads run
     Convoy,
 }
 
+/// What `compare` measures: one of gil-lab's scenarios, or the user's own function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompareTarget {
+    Scenario(ScenarioArg),
+    /// `FILE.py:FUNCTION` or `MODULE:FUNCTION`, as written.
+    Function(String),
+}
+
+fn compare_target(text: &str) -> Result<CompareTarget, String> {
+    if let Ok(scenario) = ScenarioArg::from_str(text, true) {
+        return Ok(CompareTarget::Scenario(scenario));
+    }
+    if text.contains(':') {
+        return Ok(CompareTarget::Function(text.to_string()));
+    }
+    let known: Vec<String> = ScenarioArg::value_variants()
+        .iter()
+        .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+        .collect();
+    Err(format!(
+        "'{text}' is no scenario ({}) and no FILE.py:FUNCTION",
+        known.join(", ")
+    ))
+}
+
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    pub scenario: ScenarioArg,
+    /// A scenario (threading, processes, io, hashing, compress, numpy, all, convoy) or your own
+    /// function: FILE.py:FUNCTION or MODULE:FUNCTION
+    #[arg(value_parser = compare_target, value_name = "SCENARIO|FILE.py:FUNCTION")]
+    pub target: CompareTarget,
+    /// Your function's arguments: FILE.py:FUNCTION returning an iterable, one item per task
+    #[arg(long, value_name = "FILE.py:FUNCTION", conflicts_with = "input_json")]
+    pub inputs: Option<String>,
+    /// Your function's arguments as a JSON array, one element per task
+    #[arg(long, value_name = "JSON")]
+    pub input_json: Option<String>,
     /// Workers per strategy [default: CPU count; 5 for io]
     #[arg(long, allow_negative_numbers = true)]
     pub workers: Option<usize>,
-    /// Iterations per task (ms per wait for io)
+    /// Iterations per task (ms per wait for io, MiB for hashing and compress, products for numpy)
     #[arg(long, allow_negative_numbers = true)]
     pub size: Option<u64>,
-    /// Number of tasks [default: workers for threading, 4 for processes, 5 for io]
+    /// Number of tasks [default: workers; 4 for processes, 5 for io; your function: the inputs' count]
     #[arg(long, allow_negative_numbers = true)]
     pub tasks: Option<usize>,
     /// Measured runs per strategy [default: 5; 3 with --quick]

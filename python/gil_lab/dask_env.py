@@ -47,6 +47,17 @@ def install_command():
     return INSTALL_SCRIPT if os.path.exists(INSTALL_SCRIPT) else "scripts/install-dask.sh"
 
 
+def add_private_site_packages():
+    """Puts this interpreter's private environment (dask, numpy) first on ``sys.path``;
+    its folder, or None when there is none."""
+    site = _venv_site_packages()
+    if site is not None and site not in sys.path:
+        # In front: an older copy of a dependency (cloudpickle, say) in the
+        # interpreter's own site-packages must not shadow the environment's.
+        sys.path.insert(0, site)
+    return site
+
+
 def import_dask():
     """Makes ``dask.distributed`` importable (from the private environment if need be); ``None`` or why not."""
     try:
@@ -54,14 +65,9 @@ def import_dask():
         return None
     except ImportError:
         pass
-    site = _venv_site_packages()
-    if site is None:
+    if add_private_site_packages() is None:
         return "no dask for Python %s: %s has no environment; run %s" % (
             interpreter_label(), venv_dir(), install_command())
-    if site not in sys.path:
-        # In front: an older copy of a dependency (cloudpickle, say) in the
-        # interpreter's own site-packages must not shadow the environment's.
-        sys.path.insert(0, site)
     try:
         import distributed  # noqa: F401,F811
     except ImportError as exc:

@@ -12,9 +12,9 @@ import os
 import threading
 import time
 
-from gil_lab import interpreters, lifeline
+from gil_lab import blocks, interpreters, lifeline
 
-KERNELS = ("sum_squares", "sqrt_sum", "io_wait")
+KERNELS = ("sum_squares", "sqrt_sum", "io_wait", "sha256", "zlib", "numpy_matmul")
 
 
 def sum_squares(lo, hi, acc=0):
@@ -119,14 +119,29 @@ def _timed_task(kernel, size, chunk, worker):
         value = io_wait(size, stop_check)
         chunks.append((worker, start, time.monotonic_ns(), time.thread_time_ns() - tcpu))
     else:
-        step = sum_squares if kernel == "sum_squares" else sqrt_sum
-        value = 0 if kernel == "sum_squares" else 0.0
+        step = STEPS[kernel]
+        value = 0.0 if kernel == "sqrt_sum" else 0
         for lo, hi in chunk_bounds(size, chunk):
             start, tcpu = time.monotonic_ns(), time.thread_time_ns()
             stop_check(start)
             value = step(lo, hi, value)
             chunks.append((worker, start, time.monotonic_ns(), time.thread_time_ns() - tcpu))
     return value, chunks, time.process_time() - cpu0
+
+
+# Each chunked kernel: ``step(lo, hi, acc)`` continues a task's value over ``[lo, hi)``.
+STEPS = {
+    "sum_squares": sum_squares,
+    "sqrt_sum": sqrt_sum,
+    "sha256": blocks.sha256,
+    "zlib": blocks.zlib_compress,
+    "numpy_matmul": blocks.numpy_matmul,
+}
+
+
+def kernel_reason(kernel):
+    """None when ``kernel`` can run in this interpreter, else why not (numpy may be missing)."""
+    return blocks.numpy_reason() if kernel == "numpy_matmul" else None
 
 
 def threads_running_tasks():

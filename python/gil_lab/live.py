@@ -19,7 +19,7 @@ import threading
 import time
 
 from gil_lab import lifeline
-from gil_lab.harness import io_wait, sqrt_sum, sum_squares
+from gil_lab.harness import STEPS, io_wait, sqrt_sum, sum_squares
 
 SLOT = struct.Struct("<Q")
 
@@ -53,6 +53,8 @@ def one_chunk(kernel, chunk):
         return sum_squares(0, chunk)
     if kernel == "sqrt_sum":
         return sqrt_sum(0, chunk)
+    if kernel in STEPS:
+        return STEPS[kernel](0, chunk)
     return io_wait(chunk)
 
 

@@ -33,11 +33,22 @@ MODELS = {
     ),
 }
 
+def _model(request, report):
+    """The request's model over gil-lab's kernel, or over the user's function (``user``: its spec)."""
+    if request.get("user"):
+        from gil_lab import user_function
+
+        return user_function.run(request["model"], request["user"], request["workers"],
+                                 request.get("start_method"), report=report)
+    return MODELS[request["model"]](request, report)
+
+
 REASONS = {
     "interpreter_pool": harness.interpreter_pool_reason,
     "subinterpreters": harness.subinterpreters_reason,
     "dask": harness.dask_reason,
     "tachyon": lambda: tachyon.reason(),
+    "kernel": harness.kernel_reason,
 }
 
 
@@ -79,7 +90,7 @@ def answer(request):
     start_ns = time.monotonic_ns()
     start = time.perf_counter()
     with probe or contextlib.nullcontext():
-        result = MODELS[request["model"]](request, report)
+        result = _model(request, report)
     value, chunks, worker_cpu = result
     wall = time.perf_counter() - start
     own1, children1 = _cpu()

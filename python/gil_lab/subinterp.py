@@ -11,6 +11,10 @@ from gil_lab.harness import run_task
 
 def run_task_json(params):
     p = json.loads(params)
+    if "function" in p:  # a user's function (gil_lab.user_function), not a kernel
+        from gil_lab.user_function import sub_task
+
+        return sub_task(params)
     value, chunks, cpu = run_task(p["kernel"], p["size"], p["chunk"], p["worker"])
     kind = "int" if isinstance(value, int) else "float"
     return json.dumps({"kind": kind, "value": repr(value), "chunks": chunks, "cpu_s": cpu})

@@ -4,7 +4,8 @@ use anyhow::Result;
 
 use super::exports::Exports;
 use super::progress::Bar;
-use crate::cli::{CompareArgs, ScenarioArg};
+use crate::cli::{CompareArgs, CompareTarget, ScenarioArg};
+use crate::engine::user_function::{Callable, Inputs, UserFunction};
 use crate::cpython::interpreter::Embedded;
 use crate::engine::workload::Scenario;
 use crate::error::UsageError;
@@ -13,10 +14,21 @@ use crate::render::{self, Format};
 
 /// Checks the arguments and the export destinations before anything runs.
 pub fn plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageError> {
-    let scenarios = match args.scenario {
+    let scenario = match &args.target {
+        CompareTarget::Function(target) => return plan_function(args, target),
+        CompareTarget::Scenario(scenario) => *scenario,
+    };
+    if args.inputs.is_some() || args.input_json.is_some() {
+        return Err(UsageError::new("--inputs and --input-json give your function its arguments")
+            .with_hint("e.g. gil-lab compare work.py:process --inputs work.py:jobs"));
+    }
+    let scenarios = match scenario {
         ScenarioArg::Threading => vec![Scenario::Threading],
         ScenarioArg::Processes => vec![Scenario::Processes],
         ScenarioArg::Io => vec![Scenario::Io],
+        ScenarioArg::Hashing => vec![Scenario::Hashing],
+        ScenarioArg::Compress => vec![Scenario::Compress],
+        ScenarioArg::Numpy => vec![Scenario::Numpy],
         ScenarioArg::All => Scenario::ALL.to_vec(),
         ScenarioArg::Convoy => {
             return Err(
@@ -25,7 +37,42 @@ pub fn plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageError>
             );
         }
     };
+    options_and_exports(args, scenarios, None)
+}
+
+/// `compare FILE.py:FUNCTION`: the function and its arguments, checked before anything runs.
+fn plan_function(
+    args: &CompareArgs,
+    target: &str,
+) -> Result<(CompareOptions, Exports), UsageError> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| UsageError::new(format!("the current folder cannot be read: {e}")))?;
+    let callable = Callable::parse(target, &cwd, "")?;
+    let inputs = match (&args.inputs, &args.input_json) {
+        (Some(inputs), _) => Inputs::Function(Callable::parse(inputs, &cwd, "--inputs ")?),
+        (None, Some(json)) => UserFunction::json_inputs(json)?,
+        (None, None) => Inputs::Count {
+            tasks: args
+                .tasks
+                .or(args.workers)
+                .unwrap_or_else(crate::os::machine::cpus),
+        },
+    };
+    if args.size.is_some() {
+        return Err(UsageError::new("--size sizes gil-lab's kernels, not your function")
+            .with_hint("give your function its arguments with --inputs, --input-json or --tasks"));
+    }
+    let user = UserFunction { callable, inputs };
+    options_and_exports(args, vec![Scenario::Function], Some(user))
+}
+
+fn options_and_exports(
+    args: &CompareArgs,
+    scenarios: Vec<Scenario>,
+    user: Option<UserFunction>,
+) -> Result<(CompareOptions, Exports), UsageError> {
     let options = CompareOptions {
+        user,
         scenarios,
         workers: args.workers,
         size: args.size,
@@ -97,6 +144,9 @@ pub fn run(
             .collect();
         Ok(serde_json::to_string(&all)? + "\n")
     })?;
+    if options.user.is_some() {
+        return Ok(function_exit_code(&reports));
+    }
     let failed: Vec<String> = reports
         .iter()
         .flat_map(|r| &r.results)
@@ -112,4 +162,21 @@ pub fn run(
         return Ok(1);
     }
     Ok(0)
+}
+
+/// A user's function: a model that cannot run it, or fails where it runs alone,
+/// is a finding (exit 0); the function failing on its own, in py-sequential, is 1.
+fn function_exit_code(reports: &[crate::report::Report]) -> i32 {
+    let sequential_error = reports.iter().flat_map(|r| &r.results).find_map(|row| {
+        crate::engine::strategies::model(&row.strategy)
+            .is_some_and(|m| m.baseline)
+            .then_some(row.error.as_ref())
+            .flatten()
+    });
+    if let Some(traceback) = sequential_error {
+        eprintln!("error: your function failed in py-sequential:\n{traceback}");
+        1
+    } else {
+        0
+    }
 }

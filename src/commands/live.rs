@@ -20,6 +20,8 @@ pub fn run(python: &Embedded, args: &LiveArgs) -> Result<i32> {
         LiveScenario::Threading => Scenario::Threading,
         LiveScenario::Processes => Scenario::Processes,
         LiveScenario::Io => Scenario::Io,
+        LiveScenario::Hashing => Scenario::Hashing,
+        LiveScenario::Compress => Scenario::Compress,
     };
     let other = args
         .python

@@ -21,7 +21,7 @@ use std::io::Write;
 use anyhow::Result;
 use clap::Parser;
 
-use crate::cli::{Cli, Command, ScenarioArg};
+use crate::cli::{Cli, Command, CompareTarget, ScenarioArg};
 use crate::cpython::interpreter::{Embedded, InterpreterFacts};
 use crate::error::{EXIT_USAGE, UsageError};
 
@@ -90,7 +90,7 @@ fn closed_stdout(e: &anyhow::Error) -> bool {
 fn dispatch(command: Command) -> Result<i32> {
     // Check the arguments that need no interpreter before starting one.
     let compare_plan = match &command {
-        Command::Compare(args) if args.scenario == ScenarioArg::Convoy => {
+        Command::Compare(args) if args.target == CompareTarget::Scenario(ScenarioArg::Convoy) => {
             convoy::check_args(args)?;
             None
         }
@@ -116,7 +116,7 @@ fn dispatch(command: Command) -> Result<i32> {
             target,
             args,
         } => lessons::run(&python, timeout, spec.as_deref(), &target, &args),
-        Command::Compare(args) if args.scenario == ScenarioArg::Convoy => {
+        Command::Compare(args) if args.target == CompareTarget::Scenario(ScenarioArg::Convoy) => {
             convoy::run(&python, &args)
         }
         Command::Compare(args) => {

@@ -39,6 +39,8 @@ pub fn iterations_per_native_chunk(kernel: Kernel) -> u64 {
         Kernel::SqrtSum => *SQRT_SUM.get_or_init(|| calibrate(kernel)),
         // A wait is not iterations: one chunk per task, as in Python.
         Kernel::IoWait => u64::MAX,
+        // A block is a chunk (about 1 ms of hashing, 40 ms of compressing): as in Python.
+        Kernel::Sha256 | Kernel::Zlib | Kernel::Numpy | Kernel::UserFunction => 1,
     }
 }
 

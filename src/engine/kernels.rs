@@ -136,7 +136,59 @@ pub fn run_chunk(kernel: Kernel, lo: u64, hi: u64, acc: Value) -> Value {
         (Kernel::SumSquares, Value::Int(a)) => Value::Int(a + sum_squares(lo, hi)),
         (Kernel::SqrtSum, Value::Float(a)) => Value::Float(sqrt_sum(lo, hi, a)),
         (Kernel::IoWait, Value::Int(a)) => Value::Int(a + io_wait(hi - lo)),
+        (Kernel::Sha256, Value::Int(a)) => Value::Int(a + (lo..hi).map(|_| blocks::sha256()).sum::<u128>()),
+        (Kernel::Zlib, Value::Int(a)) => Value::Int(a + (lo..hi).map(|_| blocks::zlib()).sum::<u128>()),
         (_, acc) => acc,
+    }
+}
+
+/// The block kernels' data and work, as `python/gil_lab/blocks.py` does them.
+pub mod blocks {
+    use std::io::Write;
+    use std::sync::OnceLock;
+
+    use sha2::{Digest, Sha256};
+
+    const WORDS: [&[u8]; 16] = [
+        b"the", b"global", b"interpreter", b"lock", b"thread", b"process", b"pool", b"python",
+        b"worker", b"queue", b"pickle", b"memory", b"core", b"task", b"result", b"future",
+    ];
+
+    /// Bytes of a block.
+    pub const BLOCK: usize = 1 << 20;
+
+    /// Length of the text that repeats through a block: longer than deflate's
+    /// 32 KiB window, so compressing it is work, as text is.
+    const PATTERN: usize = 1 << 16;
+
+    /// 1 MiB of words picked by a linear congruential generator: the same bytes in Python.
+    pub fn block() -> &'static [u8] {
+        static BLOCK_BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+        BLOCK_BYTES.get_or_init(|| {
+            let mut x: u64 = 12345;
+            let mut pattern = Vec::with_capacity(PATTERN + 16);
+            while pattern.len() < PATTERN {
+                x = (x * 1_103_515_245 + 12_345) & 0x7FFF_FFFF;
+                pattern.extend_from_slice(WORDS[((x >> 16) & 15) as usize]);
+                pattern.push(b' ');
+            }
+            pattern.truncate(PATTERN);
+            pattern.repeat(BLOCK / PATTERN)
+        })
+    }
+
+    /// The first 8 bytes of the block's SHA-256, as an integer.
+    pub fn sha256() -> u128 {
+        let digest = Sha256::digest(block());
+        u128::from(u64::from_be_bytes(digest[..8].try_into().unwrap_or_default()))
+    }
+
+    /// The length of the block compressed by zlib at level 6 (the same library Python's `zlib` uses).
+    pub fn zlib() -> u128 {
+        let mut encoder =
+            flate2::write::ZlibEncoder::new(Vec::with_capacity(BLOCK / 4), flate2::Compression::new(6));
+        let written = encoder.write_all(block()).and_then(|()| encoder.finish());
+        written.map(|out| out.len() as u128).unwrap_or(0)
     }
 }
 
@@ -214,6 +266,16 @@ mod tests {
         assert!(!Value::Int(5).agrees_with(Value::Int(6)));
         assert!(Value::Float(1e6).agrees_with(Value::Float(1e6 * (1.0 + 1e-12))));
         assert!(!Value::Float(1e6).agrees_with(Value::Float(1e6 * (1.0 + 1e-6))));
+    }
+
+    #[test]
+    fn the_block_is_words_and_compresses_like_text() {
+        let block = blocks::block();
+        assert_eq!(block.len(), blocks::BLOCK);
+        assert!(block.starts_with(b"task ") || block[..64].contains(&b' '));
+        let ratio = blocks::BLOCK as f64 / blocks::zlib() as f64;
+        assert!((2.0..20.0).contains(&ratio), "compression ratio {ratio}");
+        assert_ne!(blocks::sha256(), 0);
     }
 
     #[test]

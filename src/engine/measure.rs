@@ -56,6 +56,8 @@ pub struct Measured {
     pub unavailable: Option<String>,
     /// The error that stopped this strategy (its runs are then dropped).
     pub failed: Option<String>,
+    /// Why this model cannot run the user's function, in Python's words: a finding, not a failure.
+    pub cannot_run: Option<String>,
     /// Passes per measured run (see [`MIN_RUN_S`]).
     pub repeats: usize,
 }
@@ -110,8 +112,9 @@ pub fn measure(
         .map(|s| Measured {
             strategy: s.id(),
             runs: Vec::new(),
-            unavailable: s.unavailable(setup),
+            unavailable: crate::engine::strategies::why_not(*s, setup),
             failed: None,
+            cannot_run: None,
             repeats: 0,
         })
         .collect();
@@ -120,7 +123,7 @@ pub fn measure(
     let mut reference: Option<(&'static str, Value)> = None;
     for round in 0..plan.warmup + plan.runs {
         for (strategy, slot) in strategies.iter().zip(measured.iter_mut()) {
-            if slot.unavailable.is_some() || slot.failed.is_some() {
+            if slot.unavailable.is_some() || slot.failed.is_some() || slot.cannot_run.is_some() {
                 continue;
             }
             let phase = if round < plan.warmup {
@@ -159,6 +162,17 @@ pub fn measure(
                     continue;
                 }
             };
+            // A user's function that this model cannot run, or that raised: the row says so.
+            if run.report.cannot_run.is_some() {
+                slot.cannot_run = run.report.cannot_run;
+                slot.runs.clear();
+                continue;
+            }
+            if run.report.raised.is_some() {
+                slot.failed = run.report.raised;
+                slot.runs.clear();
+                continue;
+            }
             match reference {
                 None => reference = Some((strategy.id(), run.checksum)),
                 Some((first, value)) if !value.agrees_with(run.checksum) => bail!(
@@ -188,6 +202,10 @@ fn measure_one(
         // A pass that spends a second starting a cluster before its timed part is
         // not short, whatever that part takes: repeating it would only start more clusters.
         let first = run_once(strategy, setup, 1)?;
+        if first.report.cannot_run.is_some() || first.report.raised.is_some() {
+            // Nothing to size: the row reports why it did not run.
+            return Ok(first);
+        }
         *repeats = repeats_for(first.wall_s + first.setup_s);
     }
     // Only the embedded interpreter's GIL can be probed from here.
@@ -310,6 +328,7 @@ mod tests {
             python_dir: String::new(),
             own_gil_subinterpreters: false,
             dask_address: None,
+            user: None,
         }
     }
 

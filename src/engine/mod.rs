@@ -10,5 +10,6 @@ pub mod stats;
 pub mod strategies;
 pub mod tachyon;
 pub mod timeline;
+pub mod user_function;
 pub mod verdict;
 pub mod workload;

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-/// The three workloads of the documents.
+/// The documents' three workloads, the work that releases the GIL, and a user's own function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scenario {
@@ -12,6 +12,14 @@ pub enum Scenario {
     Processes,
     /// The five scouts: waits in `sleep` and in a blocking socket read.
     Io,
+    /// "Massive cryptographic hashes": `hashlib.sha256`, which releases the GIL.
+    Hashing,
+    /// `zlib.compress` (level 6), which releases the GIL.
+    Compress,
+    /// A numpy matrix product (BLAS pinned to one thread), which releases the GIL.
+    Numpy,
+    /// The user's own function (`compare FILE.py:FUNCTION`).
+    Function,
 }
 
 /// The function every strategy runs; Python and native versions compute the same values.
@@ -21,6 +29,14 @@ pub enum Kernel {
     SumSquares,
     SqrtSum,
     IoWait,
+    /// `hashlib.sha256` of each 1 MiB block; a block's value is its digest's first 8 bytes.
+    Sha256,
+    /// `zlib.compress(block, 6)` of each 1 MiB block; a block's value is the compressed length.
+    Zlib,
+    /// `A @ B` of two 256×256 float64 matrices per block; a block's value is the product's sum.
+    Numpy,
+    /// The user's function: one call per task, opaque to gil-lab.
+    UserFunction,
 }
 
 impl Kernel {
@@ -30,6 +46,10 @@ impl Kernel {
             Kernel::SumSquares => "sum_squares",
             Kernel::SqrtSum => "sqrt_sum",
             Kernel::IoWait => "io_wait",
+            Kernel::Sha256 => "sha256",
+            Kernel::Zlib => "zlib",
+            Kernel::Numpy => "numpy_matmul",
+            Kernel::UserFunction => "user_function",
         }
     }
 
@@ -39,31 +59,68 @@ impl Kernel {
             Kernel::SumSquares => format!("sum(i*i for i in range({size}))"),
             Kernel::SqrtSum => format!("sum(math.sqrt(i) for i in range({size}))"),
             Kernel::IoWait => format!("wait {size} ms (half sleep, half blocking recv)"),
+            Kernel::Sha256 => format!("hashlib.sha256 over {size} MiB, block by block (1 MiB each)"),
+            Kernel::Zlib => format!("zlib.compress(block, 6) over {size} MiB of text, 1 MiB blocks"),
+            Kernel::Numpy => format!(
+                "{size} numpy products A @ B of 256×256 float64; BLAS pinned to 1 thread (OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1)"
+            ),
+            Kernel::UserFunction => "your function, one call per task".into(),
         }
     }
 
-    /// CPU-bound kernels run; the I/O kernel waits.
+    /// CPU-bound kernels run; the I/O kernel waits (a user's function may do either:
+    /// it is treated as CPU work, the more demanding reading).
     pub fn is_cpu_bound(self) -> bool {
         !matches!(self, Kernel::IoWait)
+    }
+
+    /// Kernels whose work is C code that releases the GIL while it runs.
+    pub fn releases_the_gil(self) -> bool {
+        matches!(self, Kernel::Sha256 | Kernel::Zlib | Kernel::Numpy)
+    }
+
+    /// Whether a native (Rust) version computes the same values; the native rows need one.
+    pub fn has_native_twin(self) -> bool {
+        !matches!(self, Kernel::Numpy | Kernel::UserFunction)
+    }
+
+    /// Kernels that work in blocks: a chunk is one block, for Python and native rows alike.
+    pub fn works_in_blocks(self) -> bool {
+        matches!(self, Kernel::Sha256 | Kernel::Zlib | Kernel::Numpy)
     }
 
     /// The unit of `size`.
     pub fn size_unit(self) -> &'static str {
         match self {
             Kernel::IoWait => "ms",
+            Kernel::Sha256 | Kernel::Zlib => "MiB",
+            Kernel::Numpy => "products",
+            Kernel::UserFunction => "calls",
             _ => "iterations",
         }
     }
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 3] = [Scenario::Threading, Scenario::Processes, Scenario::Io];
+    /// What `compare all` runs: the documents' three, and the two that release the GIL
+    /// (numpy only when asked: it needs numpy in each interpreter's environment).
+    pub const ALL: [Scenario; 5] = [
+        Scenario::Threading,
+        Scenario::Processes,
+        Scenario::Io,
+        Scenario::Hashing,
+        Scenario::Compress,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
             Scenario::Threading => "threading",
             Scenario::Processes => "processes",
             Scenario::Io => "io",
+            Scenario::Hashing => "hashing",
+            Scenario::Compress => "compress",
+            Scenario::Numpy => "numpy",
+            Scenario::Function => "function",
         }
     }
 
@@ -72,6 +129,10 @@ impl Scenario {
             Scenario::Threading => Kernel::SumSquares,
             Scenario::Processes => Kernel::SqrtSum,
             Scenario::Io => Kernel::IoWait,
+            Scenario::Hashing => Kernel::Sha256,
+            Scenario::Compress => Kernel::Zlib,
+            Scenario::Numpy => Kernel::Numpy,
+            Scenario::Function => Kernel::UserFunction,
         }
     }
 
@@ -84,6 +145,15 @@ impl Scenario {
             (Scenario::Processes, true) => 300_000,
             (Scenario::Io, false) => 100,
             (Scenario::Io, true) => 40,
+            // About 0.3 s a task here (sha256 with SHA extensions: 1.5 GiB/s; zlib level 6 on text: 22 MiB/s).
+            (Scenario::Hashing, false) => 512,
+            (Scenario::Hashing, true) => 128,
+            (Scenario::Compress, false) => 8,
+            (Scenario::Compress, true) => 2,
+            (Scenario::Numpy, false) => 64,
+            (Scenario::Numpy, true) => 16,
+            // One call per task: the size is the task count's business.
+            (Scenario::Function, _) => 1,
         }
     }
 
@@ -98,9 +168,9 @@ impl Scenario {
     /// Default task count: one per worker (GIL proof), four (`[N] * 4`), five scouts.
     pub fn default_tasks(self, workers: usize) -> usize {
         match self {
-            Scenario::Threading => workers,
             Scenario::Processes => 4,
             Scenario::Io => 5,
+            _ => workers,
         }
     }
 }
@@ -125,7 +195,9 @@ impl Workload {
     /// hand-overs show in the timeline. The native kernel is about 60 times faster:
     /// its chunks are sized by its measured speed to about 1 ms each too.
     pub fn new(kernel: Kernel, size: u64, tasks: usize) -> Workload {
-        let chunk = if kernel.is_cpu_bound() {
+        let chunk = if kernel.works_in_blocks() || kernel == Kernel::UserFunction {
+            1
+        } else if kernel.is_cpu_bound() {
             size.div_ceil(100).max(1)
         } else {
             size.max(1)
@@ -161,4 +233,6 @@ pub struct Setup {
     pub own_gil_subinterpreters: bool,
     /// `--dask`: the existing dask scheduler `py-dask` runs on; `None`: a LocalCluster.
     pub dask_address: Option<String>,
+    /// The user's function, for [`Kernel::UserFunction`].
+    pub user: Option<crate::engine::user_function::UserFunction>,
 }

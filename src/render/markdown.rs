@@ -23,6 +23,12 @@ pub fn render(reports: &[Report]) -> String {
             }
             out += "\n";
         }
+        if let Some(answer) = &r.answer {
+            out += "\n**Answer**\n\n";
+            for line in &answer.lines {
+                out += &format!("- {line}\n");
+            }
+        }
         if let Some(warning) = crate::render::busy_warning(r) {
             out += &format!("\n> {warning}\n");
         }

@@ -173,9 +173,13 @@ pub fn title(r: &Report) -> String {
             r.interpreter.executable
         )
     };
+    let what = r
+        .function
+        .as_ref()
+        .map_or(r.scenario_id().to_string(), |f| f.callable.target.clone());
     format!(
         "gil-lab compare {}: {python} · {} CPUs, {} {}",
-        r.scenario_id(),
+        what,
         r.machine.cpus,
         r.machine.os,
         r.machine.arch
@@ -224,6 +228,16 @@ pub fn machine_busy(machine: &crate::report::Machine, what: &str) -> Option<Stri
 
 /// "workload: 2 tasks × sum(i*i for i in range(4000000)) · chunks of … · 2 workers · …"
 pub fn workload_line(r: &Report) -> String {
+    if r.function.is_some() {
+        return format!(
+            "workload: {} · one bar per task (the function is opaque) · {} workers · {} runs after {} warm-up, interleaved · start method {}",
+            r.workload.description,
+            r.settings.workers,
+            r.settings.runs,
+            r.settings.warmup,
+            start_methods(r),
+        );
+    }
     format!(
         "workload: {} tasks × {} · chunks of {} {unit} (Python), {} (native) · {} workers · {} runs after {} warm-up, interleaved · start method {}",
         r.workload.tasks,

@@ -87,6 +87,12 @@ fn render_one(r: &Report, fit: Fit, wide: bool) -> String {
             out += &format!("  {:width$}  GIL cross-check: {}\n", "", check.summary());
         }
     }
+    if let Some(answer) = &r.answer {
+        out += "answer:\n";
+        for line in &answer.lines {
+            out += &format!("  {line}\n");
+        }
+    }
     if let Some(warning) = crate::render::busy_warning(r) {
         out += &format!("{warning}\n");
     }

@@ -14,7 +14,11 @@ use crate::engine::tachyon::TachyonCheck;
 use crate::engine::timeline::{Chunk, worker_count};
 use crate::engine::verdict::{Facts, verdict};
 use crate::engine::workload::{Kernel, Scenario, Setup};
+pub use crate::report::answer::{Answer, Pick};
 pub use crate::report::dask::ClusterInfo;
+use crate::engine::user_function::{
+    PrintedOutput, ResultsCheck, ResultsOutcome, UserCosts, UserFunction,
+};
 
 /// The workload as reports describe it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -108,6 +112,16 @@ pub struct Row {
     pub note: Option<String>,
     /// The dask cluster that ran a dask row: address, workers, hosts, start-up, per-task gap.
     pub cluster: Option<ClusterInfo>,
+    /// A user's function: why this model cannot run it, in Python's words (status "cannot run").
+    pub cannot_run: Option<String>,
+    /// A user's function: its results against the sequential row's.
+    pub results_check: Option<ResultsCheck>,
+    /// A user's function: what a pool pays to pickle it, measured.
+    pub costs: Option<UserCosts>,
+    /// A user's function: what it printed in this row.
+    pub output: Option<PrintedOutput>,
+    /// A free-threaded build whose GIL the user's code switched back on: the module that did.
+    pub gil_reenabled_by: Option<String>,
     pub verdict: String,
 }
 
@@ -123,6 +137,23 @@ pub struct Report {
     pub results: Vec<Row>,
     /// For each free-threaded interpreter measured: its costs, split.
     pub free_threading: Vec<FreeThreadingCost>,
+    /// `compare FILE.py:FUNCTION`: the function that was measured.
+    pub function: Option<UserFunction>,
+    /// For a user's function and work that releases the GIL: which model, how much faster, and why.
+    pub answer: Option<Answer>,
+}
+
+impl Row {
+    /// Workers that ran at once: the timeline's overlap, but no more than the CPU
+    /// kept busy (a task's bar spans its waits for the GIL too: one bar per task
+    /// of an opaque function overlaps while the threads take turns).
+    pub fn at_once(&self) -> f64 {
+        let overlap = self.overlap.unwrap_or(0.0);
+        match self.parallelism {
+            Some(p) if self.implementation == Implementation::Python => overlap.min(p),
+            _ => overlap,
+        }
+    }
 }
 
 impl Report {
@@ -217,7 +248,10 @@ pub fn build(
         scenario,
         workload: WorkloadInfo {
             kernel: setup.workload.kernel,
-            description: setup.workload.kernel.describe(setup.workload.size),
+            description: match &setup.user {
+                Some(user) => user.describe(setup.workload.tasks),
+                None => setup.workload.kernel.describe(setup.workload.size),
+            },
             size: setup.workload.size,
             size_unit: setup.workload.kernel.size_unit().into(),
             tasks: setup.workload.tasks,
@@ -236,6 +270,8 @@ pub fn build(
         },
         free_threading: free_threading_costs(&results),
         results,
+        function: setup.user.clone(),
+        answer: None,
     }
 }
 
@@ -313,10 +349,18 @@ fn row(
         error: m.failed.clone(),
         note: m.unavailable.clone().or_else(|| s.note(setup)),
         cluster: ClusterInfo::of(&m.runs),
+        cannot_run: m.cannot_run.clone(),
+        results_check: None,
+        costs: None,
+        output: None,
+        gil_reenabled_by: None,
         verdict: String::new(),
     };
     let Some(wall) = Spread::of(&walls(&m.runs)) else {
         row.verdict = match (&m.unavailable, &m.failed) {
+            _ if m.cannot_run.is_some() => {
+                format!("cannot run: {}", m.cannot_run.as_deref().unwrap_or_default())
+            }
             (Some(_), _) => "not measured: unavailable in this interpreter (see note)".into(),
             (None, Some(error)) if error.starts_with(TIMED_OUT) => error.clone(),
             (None, Some(error)) => format!("failed: {}", last_line(error)),
@@ -347,6 +391,10 @@ fn row(
             .flatten();
         row.start_method = report.start_method.clone();
         row.api = report.api.clone();
+        row.results_check = report.results.clone();
+        row.costs = report.costs.clone();
+        row.output = report.output.clone();
+        row.gil_reenabled_by = report.gil_reenabled_by.clone();
         let mut notes: Vec<String> = row.note.take().into_iter().collect();
         if let Some(api) = &report.api {
             notes.push(format!("API: {api}"));
@@ -367,6 +415,7 @@ fn row(
         if let Some(why) = &row.gil_contention_reason {
             notes.push(format!("GIL wait –: {why}"));
         }
+        notes.extend(user_function_notes(&row));
         row.note = (!notes.is_empty()).then(|| notes.join("; "));
     }
     if let Some(cluster) = &row.cluster {
@@ -391,10 +440,15 @@ fn row(
             workers,
             ideal,
             speedup,
-            overlap: row.overlap.unwrap_or(0.0),
+            overlap: if kernel == Kernel::UserFunction {
+                row.at_once()
+            } else {
+                row.overlap.unwrap_or(0.0)
+            },
             wall_median_s: wall.median,
             startup_s: row.startup_s.unwrap_or(0.0),
-            gil_disabled: interpreter.gil_disabled,
+            // Importing the user's code may have switched a free-threaded build's GIL back on.
+            gil_disabled: interpreter.gil_disabled && row.gil_reenabled_by.is_none(),
             own_gil_subinterpreters: interpreter.own_gil_subinterpreters,
         }),
         None => "no sequential baseline was measured".into(),
@@ -402,7 +456,39 @@ fn row(
     row
 }
 
+/// What a user's function's row says beside its figures: results that differ or could
+/// not be compared, what it printed, a GIL that importing it switched back on.
+fn user_function_notes(row: &Row) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(module) = &row.gil_reenabled_by {
+        notes.push(format!(
+            "importing your code re-enabled the GIL: module '{module}' does not declare it can run without it (PYTHON_GIL=0 keeps it off, at your own risk)"
+        ));
+    }
+    if let Some(check) = &row.results_check {
+        match check.outcome {
+            ResultsOutcome::Differ => {
+                notes.push(format!("RESULTS DIFFER from py-sequential's: {}", check.detail))
+            }
+            ResultsOutcome::NotCompared => notes.push(format!("not compared: {}", check.detail)),
+            ResultsOutcome::Reference | ResultsOutcome::Same => {}
+        }
+    }
+    if let Some(out) = &row.output {
+        let more = if out.tasks > 1 {
+            format!(" (and {} more tasks printed)", out.tasks - 1)
+        } else {
+            String::new()
+        };
+        notes.push(format!("printed: \"{}\"{more}", out.first));
+    }
+    notes
+}
+
 fn status(m: &Measured) -> &'static str {
+    if m.cannot_run.is_some() {
+        return "cannot run";
+    }
     match (&m.unavailable, &m.failed) {
         (Some(_), _) => "unavailable",
         (None, Some(e)) if e.starts_with(TIMED_OUT) => TIMED_OUT,

@@ -1,6 +1,7 @@
 //! Results as plain typed data, one module per command: what every renderer
 //! reads and `--json` writes.
 
+pub mod answer;
 pub mod compare;
 pub mod convoy;
 pub mod dask;

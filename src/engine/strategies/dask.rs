@@ -16,6 +16,10 @@ use crate::engine::workload::Setup;
 /// The harness's name for the dask models (`gil_lab.harness.dask`, `remote.py`'s "dask").
 pub const HARNESS: &str = "dask";
 
+/// Why the dask rows do not run a user's function.
+pub const USER_FUNCTION_REASON: &str =
+    "the dask rows run gil-lab's own kernels; a function of yours is not sent to a dask cluster";
+
 /// What the verdicts say coordinating dask workers costs.
 pub const OVERHEAD: &str =
     "sending every task through the dask scheduler and pickling tasks and results";

@@ -71,6 +71,24 @@ pub struct RunReport {
     /// Why there is no such figure, where there is none.
     #[serde(default)]
     pub gil_contention_reason: Option<String>,
+    /// A user's function: why this model cannot run it, in Python's words.
+    #[serde(default)]
+    pub cannot_run: Option<String>,
+    /// A user's function: the traceback (the user's frames) when it raised.
+    #[serde(default)]
+    pub raised: Option<String>,
+    /// A user's function: its results against the sequential row's.
+    #[serde(default)]
+    pub results: Option<crate::engine::user_function::ResultsCheck>,
+    /// A user's function: what pickling it costs a pool, measured.
+    #[serde(default)]
+    pub costs: Option<crate::engine::user_function::UserCosts>,
+    /// A user's function: what it printed.
+    #[serde(default)]
+    pub output: Option<crate::engine::user_function::PrintedOutput>,
+    /// A free-threaded build: the module whose import switched the GIL back on.
+    #[serde(default)]
+    pub gil_reenabled_by: Option<String>,
 }
 
 /// Times measured by the process that ran the work.
@@ -127,6 +145,33 @@ pub trait Strategy: Sync {
     fn tachyon(&self, _setup: &Setup) -> Option<Result<crate::engine::tachyon::TachyonCheck>> {
         None
     }
+}
+
+/// Why `strategy` cannot run `setup`'s work here: the kernel first (a native row
+/// needs a native twin of it, a Python row its modules), then the model itself.
+pub fn why_not(strategy: &dyn Strategy, setup: &Setup) -> Option<String> {
+    let kernel = setup.workload.kernel;
+    let model = strategy.model();
+    if model.harness.is_none() && kernel == crate::engine::workload::Kernel::UserFunction {
+        return Some(
+            "your function is Python: native rows run gil-lab's own kernels, which have Rust twins".into(),
+        );
+    }
+    if model.harness == Some(dask::HARNESS) && kernel == crate::engine::workload::Kernel::UserFunction {
+        return Some(dask::USER_FUNCTION_REASON.into());
+    }
+    if model.implementation == Implementation::Rust && !kernel.has_native_twin() {
+        return Some(format!(
+            "{} has no native twin in gil-lab",
+            kernel.python_name()
+        ));
+    }
+    if model.uses_python() && strategy.runs_in().is_none() {
+        if let Some(why) = python_harness::kernel_reason(kernel) {
+            return Some(why);
+        }
+    }
+    strategy.unavailable(setup)
 }
 
 /// Every strategy, in the order tables show them: the one registry that

@@ -37,6 +37,9 @@ impl Strategy for PyInterpreterPool {
         .unwrap_or_else(|e| Some(format!("could not check: {e}")))
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
+        if let Some(user) = &setup.user {
+            return python_harness::call_user(&MODEL, setup, user);
+        }
         let (kernel, size, tasks, chunk) = python_harness::workload_args(setup);
         python_harness::call_reported(
             "interpreter_pool",

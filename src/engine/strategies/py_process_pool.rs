@@ -49,6 +49,9 @@ impl Strategy for PyProcessPool {
         ))
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
+        if let Some(user) = &setup.user {
+            return python_harness::call_user(&MODEL, setup, user);
+        }
         let (kernel, size, tasks, chunk) = python_harness::workload_args(setup);
         python_harness::call_reported(
             "process_pool",

@@ -30,6 +30,9 @@ impl Strategy for PySequential {
         1
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
+        if let Some(user) = &setup.user {
+            return python_harness::call_user(&MODEL, setup, user);
+        }
         python_harness::call("sequential", python_harness::workload_args(setup))
     }
 }

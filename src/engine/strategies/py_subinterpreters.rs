@@ -10,7 +10,12 @@ use anyhow::{Result, anyhow, bail};
 use pyo3::ffi;
 use serde::Deserialize;
 
-use super::python_harness::chunk_of;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use super::python_harness::{chunk_of, sample_with_report};
+use crate::cpython::interpreter::format_py_err;
+use crate::engine::user_function::UserFunction;
 use super::{Gil, Implementation, LiveRole, Model, Sample, Strategy, spread_tasks};
 use crate::engine::kernels::Value;
 use crate::engine::workload::Setup;
@@ -45,16 +50,26 @@ impl Strategy for PySubinterpreters {
         })
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
+        if let Some(user) = &setup.user {
+            return run_user(setup, user);
+        }
         let w = &setup.workload;
-        let shares = setup.workers.min(w.tasks);
-        let per_worker = spread_tasks(shares, shares, |_, share| {
-            // Share k holds tasks k, k + shares, …: each subinterpreter is created
-            // once and reused for its share.
-            let mine: Vec<usize> = (share..w.tasks).step_by(shares).collect();
-            in_subinterpreter(setup, share, &mine)
-        })?;
-        let mut by_task: Vec<(usize, TaskAnswer)> = per_worker.into_iter().flatten().collect();
-        by_task.sort_by_key(|(task, _)| *task);
+        let params = |task: usize, worker: usize| {
+            let _ = task;
+            serde_json::json!({
+                "kernel": w.kernel.python_name(),
+                "size": w.size,
+                "chunk": w.chunk,
+                "worker": worker,
+            })
+            .to_string()
+        };
+        let mut by_task = Vec::new();
+        for (task, text) in run_in_subinterpreters(setup, params)? {
+            let answer: TaskAnswer = serde_json::from_str(&text)
+                .map_err(|e| anyhow!("a subinterpreter answered badly: {e}"))?;
+            by_task.push((task, answer));
+        }
         let mut checksum = Value::zero(w.kernel);
         let mut chunks = Vec::new();
         for (_, answer) in by_task {
@@ -70,6 +85,79 @@ impl Strategy for PySubinterpreters {
             cluster: None,
         })
     }
+}
+
+/// Runs every task in `workers` subinterpreters (one per thread, each reused for its
+/// share of tasks); `params(task, worker)` is what the task's bootstrap receives.
+/// Answers come back as text, in task order.
+fn run_in_subinterpreters(
+    setup: &Setup,
+    params: impl Fn(usize, usize) -> String + Sync,
+) -> Result<Vec<(usize, String)>> {
+    let tasks = setup.workload.tasks;
+    let shares = setup.workers.min(tasks).max(1);
+    let per_worker = spread_tasks(shares, shares, |_, share| {
+        // Share k holds tasks k, k + shares, …: each subinterpreter is created
+        // once and reused for its share.
+        let mine: Vec<(usize, String)> = (share..tasks)
+            .step_by(shares)
+            .map(|task| (task, params(task, share)))
+            .collect();
+        in_subinterpreter(&setup.python_dir, share, &mine)
+    })?;
+    let mut by_task: Vec<(usize, String)> = per_worker.into_iter().flatten().collect();
+    by_task.sort_by_key(|(task, _)| *task);
+    Ok(by_task)
+}
+
+/// The user's function in the host's own subinterpreters: the parameters are made
+/// and the answers read by `gil_lab.user_function` in the main interpreter.
+fn run_user(setup: &Setup, user: &UserFunction) -> Result<Sample> {
+    let spec = user.spec();
+    fn module(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyModule>> {
+        py.import("gil_lab.user_function")
+    }
+    let precheck: Option<String> = Python::attach(|py| {
+        module(py)?
+            .getattr("subinterpreter_precheck")?
+            .call1((&spec,))?
+            .extract()
+    })
+    .map_err(|e| anyhow!("{}", format_py_err(&e)))?;
+    let params: Vec<String> = if precheck.is_some() {
+        Vec::new()
+    } else {
+        let shares = setup.workers.min(setup.workload.tasks).max(1);
+        Python::attach(|py| -> PyResult<Vec<String>> {
+            let make = module(py)?.getattr("subinterpreter_params")?;
+            (0..setup.workload.tasks)
+                .map(|task| make.call1((&spec, task, task % shares))?.extract())
+                .collect()
+        })
+        .map_err(|e| anyhow!("{}", format_py_err(&e)))?
+    };
+    let texts: Vec<String> = if precheck.is_some() {
+        Vec::new()
+    } else {
+        run_in_subinterpreters(setup, |task, _| params[task].clone())?
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect()
+    };
+    Python::attach(|py| -> PyResult<Sample> {
+        let report = PyDict::new(py);
+        if let Some(why) = &precheck {
+            report.set_item("cannot_run", why)?;
+            return sample_with_report(py, &(0, Vec::<(u64, u64, u64, u64)>::new(), 0.0).into_pyobject(py)?.into_any(), &report);
+        }
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("report", &report)?;
+        let answer = module(py)?
+            .getattr("finish_subinterpreters")?
+            .call((&spec, texts), Some(&kwargs))?;
+        sample_with_report(py, &answer, &report)
+    })
+    .map_err(|e| anyhow!("{}", format_py_err(&e)))
 }
 
 /// What `gil_lab.subinterp.run_task_json` answers.
@@ -100,13 +188,13 @@ except BaseException:
     result = 'ERR' + traceback.format_exc()
 ";
 
-/// Creates a subinterpreter on this thread, runs `tasks` in it, and ends it.
+/// Creates a subinterpreter on this thread, runs each task's bootstrap with its
+/// parameters in it, and ends it; the answers are the bootstrap's text.
 fn in_subinterpreter(
-    setup: &Setup,
+    python_dir: &str,
     worker: usize,
-    tasks: &[usize],
-) -> Result<Vec<(usize, TaskAnswer)>> {
-    let w = &setup.workload;
+    tasks: &[(usize, String)],
+) -> Result<Vec<(usize, String)>> {
     // SAFETY: this thread holds no thread state on entry. PyGILState_Ensure gives
     // it one of the main interpreter; the subinterpreter's thread state is current
     // only between creation and Py_EndInterpreter, and no pyo3 call happens then.
@@ -122,26 +210,13 @@ fn in_subinterpreter(
         };
         let mut answers = Vec::with_capacity(tasks.len());
         let mut failure = None;
-        for &task in tasks {
-            let params = serde_json::json!({
-                "kernel": w.kernel.python_name(),
-                "size": w.size,
-                "chunk": w.chunk,
-                "worker": worker,
-            })
-            .to_string();
-            match run_bootstrap(&setup.python_dir, &params) {
+        for (task, params) in tasks {
+            match run_bootstrap(python_dir, params) {
                 Ok(text) if text.starts_with("ERR") => {
                     failure = Some(anyhow!("in subinterpreter {worker}:\n{}", &text[3..]));
                     break;
                 }
-                Ok(text) => match serde_json::from_str::<TaskAnswer>(&text) {
-                    Ok(answer) => answers.push((task, answer)),
-                    Err(e) => {
-                        failure = Some(anyhow!("subinterpreter {worker} answered badly: {e}"));
-                        break;
-                    }
-                },
+                Ok(text) => answers.push((*task, text)),
                 Err(e) => {
                     failure = Some(e);
                     break;

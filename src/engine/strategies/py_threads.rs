@@ -27,6 +27,9 @@ impl Strategy for PyThreads {
         &MODEL
     }
     fn run(&self, setup: &Setup) -> Result<Sample> {
+        if let Some(user) = &setup.user {
+            return python_harness::call_user(&MODEL, setup, user);
+        }
         let (kernel, size, tasks, chunk) = python_harness::workload_args(setup);
         python_harness::call("threads", (kernel, size, tasks, chunk, setup.workers))
     }

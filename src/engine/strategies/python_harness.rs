@@ -4,7 +4,9 @@ use anyhow::{Result, anyhow};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat};
 
-use super::{RunReport, Sample};
+use super::{Model, RunReport, Sample};
+use crate::engine::user_function::UserFunction;
+use crate::engine::workload::{Kernel, Setup};
 use crate::cpython::interpreter::format_py_err;
 use crate::engine::kernels::Value;
 use crate::engine::timeline::Chunk;
@@ -33,22 +35,68 @@ where
         } else {
             function_object.call1(args)?
         };
-        let (checksum, chunks, worker_cpu_s) = parse_answer(&answer)?;
-        let text: String = py
-            .import("json")?
-            .getattr("dumps")?
-            .call1((&report,))?
-            .extract()?;
-        Ok(Sample {
-            checksum,
-            chunks,
-            worker_cpu_s,
-            timing: None,
-            report: serde_json::from_str::<RunReport>(&text).unwrap_or_default(),
-            cluster: None,
-        })
+        sample_with_report(py, &answer, &report)
     })
     .map_err(|e| anyhow!("harness.{function} failed:\n{}", format_py_err(&e)))
+}
+
+/// Runs the user's function under `model` in the embedded interpreter
+/// (`gil_lab.user_function.run`): the kernels' answer, with the report that only
+/// a user's function has (results, costs, what cannot run).
+pub fn call_user(model: &Model, setup: &Setup, user: &UserFunction) -> Result<Sample> {
+    let name = model.harness.unwrap_or(model.id);
+    Python::attach(|py| -> PyResult<Sample> {
+        let report = PyDict::new(py);
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("report", &report)?;
+        let answer = py.import("gil_lab.user_function")?.getattr("run")?.call(
+            (
+                name,
+                user.spec(),
+                setup.workers,
+                setup.start_method.as_deref(),
+            ),
+            Some(&kwargs),
+        )?;
+        sample_with_report(py, &answer, &report)
+    })
+    .map_err(|e| anyhow!("{} failed:\n{}", model.id, format_py_err(&e)))
+}
+
+/// An answer `(value, chunks, cpu_s)` and the `report` dict the run filled, as a [`Sample`].
+pub fn sample_with_report(
+    py: Python<'_>,
+    answer: &Bound<'_, PyAny>,
+    report: &Bound<'_, PyDict>,
+) -> PyResult<Sample> {
+    let (checksum, chunks, worker_cpu_s) = parse_answer(answer)?;
+    let text: String = py
+        .import("json")?
+        .getattr("dumps")?
+        .call1((report,))?
+        .extract()?;
+    Ok(Sample {
+        checksum,
+        chunks,
+        worker_cpu_s,
+        timing: None,
+        report: serde_json::from_str::<RunReport>(&text).unwrap_or_default(),
+        cluster: None,
+    })
+}
+
+/// Why the embedded interpreter cannot run `kernel` (numpy missing), if it cannot.
+pub fn kernel_reason(kernel: Kernel) -> Option<String> {
+    if !kernel.releases_the_gil() {
+        return None;
+    }
+    Python::attach(|py| -> PyResult<Option<String>> {
+        py.import("gil_lab.harness")?
+            .getattr("kernel_reason")?
+            .call1((kernel.python_name(),))?
+            .extract()
+    })
+    .unwrap_or_else(|e| Some(format!("could not check: {}", format_py_err(&e))))
 }
 
 /// `(value, chunks, cpu_s)` as the harness returns it for a task or a whole run.
@@ -81,7 +129,7 @@ pub fn chunk_of((worker, start_ns, end_ns, cpu_ns): (u64, u64, u64, u64)) -> Chu
 }
 
 /// Arguments shared by every harness model: kernel name, size, tasks, chunk.
-pub fn workload_args(setup: &crate::engine::workload::Setup) -> (&'static str, u64, usize, u64) {
+pub fn workload_args(setup: &Setup) -> (&'static str, u64, usize, u64) {
     let w = &setup.workload;
     (w.kernel.python_name(), w.size, w.tasks, w.chunk)
 }

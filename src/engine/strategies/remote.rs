@@ -26,6 +26,19 @@ impl RemoteStrategy {
     }
 }
 
+impl RemoteStrategy {
+    /// The harness's reason why `of` cannot run here, if it cannot.
+    fn reason(&self, of: &str, args: serde_json::Value) -> Option<String> {
+        match self
+            .harness
+            .ask(&json!({"model": "reason", "of": of, "args": args}))
+        {
+            Ok(answer) => answer["reason"].as_str().map(str::to_string),
+            Err(e) => Some(format!("could not check: {e}")),
+        }
+    }
+}
+
 impl Strategy for RemoteStrategy {
     fn model(&self) -> &'static Model {
         self.model
@@ -44,6 +57,11 @@ impl Strategy for RemoteStrategy {
         Some(&self.harness.facts)
     }
     fn unavailable(&self, setup: &Setup) -> Option<String> {
+        if setup.workload.kernel.releases_the_gil()
+            && let Some(why) = self.reason("kernel", json!([setup.workload.kernel.python_name()]))
+        {
+            return Some(why);
+        }
         let args = match self.kind() {
             "interpreter_pool" | "subinterpreters" => json!([]),
             dask::HARNESS => match dask::scenario_reason(self.model, setup) {
@@ -52,13 +70,7 @@ impl Strategy for RemoteStrategy {
             },
             _ => return None,
         };
-        match self
-            .harness
-            .ask(&json!({"model": "reason", "of": self.kind(), "args": args}))
-        {
-            Ok(answer) => answer["reason"].as_str().map(str::to_string),
-            Err(e) => Some(format!("could not check: {e}")),
-        }
+        self.reason(self.kind(), args)
     }
     fn note(&self, setup: &Setup) -> Option<String> {
         if self.kind() == dask::HARNESS {
@@ -124,6 +136,9 @@ impl Strategy for RemoteStrategy {
         }
         if !setup.probe {
             request["probe_interval_s"] = serde_json::Value::Null;
+        }
+        if let Some(user) = &setup.user {
+            request["user"] = user.spec().into();
         }
         let answer = self.harness.ask(&request)?;
         let checksum = Value::parse(

@@ -18,7 +18,9 @@ const PY_DASK: &str = crate::engine::strategies::py_dask::MODEL.id;
 use crate::report::{Report, Timeline, build, timelines};
 use rows_elsewhere::{add_remote, check_cluster_python, cross_check_the_gil, same_executable};
 
+mod answer;
 mod rows_elsewhere;
+
 
 /// `compare`'s options as the domain sees them (no CLI types).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -45,6 +47,8 @@ pub struct CompareOptions {
     pub dask: Option<String>,
     /// Iterations per native chunk; `None` = about 1 ms of native work, calibrated.
     pub native_chunk: Option<u64>,
+    /// `compare FILE.py:FUNCTION`: the user's function (the scenario is then `Function`).
+    pub user: Option<crate::engine::user_function::UserFunction>,
 }
 
 /// One scenario's report and the timelines behind it.
@@ -167,6 +171,11 @@ impl CompareOptions {
     /// speedups need.
     pub fn selected_ids(&self) -> Result<Vec<&'static str>, UsageError> {
         let all = strategies::all();
+        // A user's function runs in the Python models only: native rows need a Rust twin.
+        let all: Vec<_> = all
+            .into_iter()
+            .filter(|s| self.user.is_none() || s.model().harness.is_some())
+            .collect();
         let Some(wanted) = &self.strategies else {
             // The default set, and py-dask when --dask names a scheduler for it.
             return Ok(all
@@ -219,6 +228,7 @@ impl CompareOptions {
             python_dir: python.python_dir().to_string_lossy().into_owned(),
             own_gil_subinterpreters: facts.own_gil_subinterpreters,
             dask_address: self.dask.clone(),
+            user: self.user.clone(),
         }
     }
 }
@@ -235,6 +245,13 @@ pub fn compare(
         crate::os::net::check_listening(address, crate::os::net::CONNECT_TIMEOUT)?;
     }
     let facts = python.facts()?;
+    let mut options = options.clone();
+    if let Some(user) = &options.user {
+        // Loaded here first: a wrong name is the user's to fix (exit 2) before anything runs.
+        let loaded = user.load().map_err(crate::engine::user_function::load_error)?;
+        options.tasks = Some(loaded.tasks);
+    }
+    let options = &options;
     let ids = options.selected_ids()?;
     let mut interpreters = if options.pythons.is_empty() {
         vec![facts.clone()]
@@ -289,6 +306,9 @@ pub fn compare(
         let measured = measure(&chosen, &setup, plan, progress)?;
         let mut report = build(scenario, machine, &setup, plan, &facts, &chosen, &measured);
         cross_check_the_gil(&chosen, &setup, &mut report);
+        if answer::answers(scenario) {
+            report.answer = Some(answer::answer(&report));
+        }
         outcomes.push(Outcome {
             report,
             timelines: timelines(&chosen, &measured),

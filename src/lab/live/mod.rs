@@ -82,11 +82,16 @@ fn chunks_for(kernel: Kernel) -> (u64, u64) {
         Kernel::SumSquares => (50_000, 2_000_000),
         Kernel::SqrtSum => (50_000, 2_000_000),
         Kernel::IoWait => (20, 20),
+        // Blocks of 1 MiB: about 3 ms of hashing, 40 ms of compressing.
+        Kernel::Sha256 => (4, 4),
+        Kernel::Zlib | Kernel::Numpy | Kernel::UserFunction => (1, 1),
     }
 }
 
 fn unit_for(kernel: Kernel) -> Unit {
-    if kernel.is_cpu_bound() {
+    if matches!(kernel, Kernel::Sha256 | Kernel::Zlib) {
+        Unit::MiB
+    } else if kernel.is_cpu_bound() {
         Unit::MegaIterations
     } else {
         Unit::Waits

@@ -34,6 +34,8 @@ pub struct Shown<'a> {
 pub enum Unit {
     MegaIterations,
     Waits,
+    /// Blocks of 1 MiB (hashing, compressing).
+    MiB,
 }
 
 impl Unit {
@@ -41,6 +43,7 @@ impl Unit {
         match self {
             Unit::MegaIterations => "M it/s",
             Unit::Waits => "waits/s",
+            Unit::MiB => "MiB/s",
         }
     }
 
@@ -49,6 +52,7 @@ impl Unit {
         match self {
             Unit::MegaIterations => chunks_per_s * per_chunk / 1e6,
             Unit::Waits => chunks_per_s,
+            Unit::MiB => chunks_per_s * per_chunk,
         }
     }
 }
