@@ -74,6 +74,10 @@ def answer(request):
     if request.get("model") == "reason":
         why = REASONS.get(request["of"])
         return {"ok": True, "reason": why(*request.get("args", [])) if why else None}
+    if request.get("model") == "user_check":
+        from gil_lab import user_function
+
+        return {"ok": True, "check": user_function.check(request["user"])}
     if request.get("model") == "tachyon":
         return dict(tachyon.compare(request), ok=True)
     interval = request.get("probe_interval_s", gil_probe.DEFAULT_INTERVAL_S)

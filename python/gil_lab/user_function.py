@@ -328,8 +328,13 @@ def check(spec_text):
 
 def run(model, spec_text, workers, start_method=None, report=None):
     """Runs every task of the spec under ``model``; see the module's docstring."""
-    work = work_for(spec_text)
     report = {} if report is None else report
+    try:
+        work = work_for(spec_text)
+    except Exception as exc:  # noqa: BLE001 - e.g. an extension built for another Python
+        report["cannot_run"] = "your code does not import in Python %d.%d: %s" % (
+            sys.version_info[0], sys.version_info[1], in_words(exc))
+        return 0, [], 0.0
     if work.gil_reenabled_by:
         report["gil_reenabled_by"] = work.gil_reenabled_by
     try:
@@ -442,6 +447,11 @@ def _interpreter_pool(work, workers, start_method, report):
     if executor is None:
         raise CannotRun(interpreters.pool_reason())
     _must_pickle(work, "interpreter pools")
+    # A pool whose interpreters cannot import the function may wait forever for
+    # them: one subinterpreter tries the import first.
+    refused = _import_refused_in_subinterpreter(work)
+    if refused:
+        raise CannotRun(refused)
     report["api"] = name
     try:
         with interpreters.pool_executor(workers) as pool:
@@ -450,6 +460,28 @@ def _interpreter_pool(work, workers, start_method, report):
         if isinstance(exc, TimeoutError):
             raise
         raise CannotRun(_execution_failed_words(exc))
+
+
+def _import_refused_in_subinterpreter(work):
+    """Python's words when the user's module does not load in an isolated subinterpreter, else None."""
+    from gil_lab import interpreters
+
+    if interpreters.reason():
+        return None
+    with interpreters.Subinterpreter() as sub:
+        answer = json.loads(sub.call(try_import, json.dumps(
+            {"path": work.spec.get("path"), "module": work.spec.get("module"), "function": work.spec["function"]})))
+    return answer.get("error")
+
+
+def try_import(params):
+    """In a subinterpreter: whether the function loads here (JSON text)."""
+    p = json.loads(params)
+    try:
+        load_function(p["path"], p["module"], p["function"])
+    except Exception as exc:  # noqa: BLE001
+        return json.dumps({"error": in_words(exc)})
+    return json.dumps({})
 
 
 def _execution_failed_words(exc):

@@ -5,8 +5,8 @@ use anyhow::Result;
 use super::exports::Exports;
 use super::progress::Bar;
 use crate::cli::{CompareArgs, CompareTarget, ScenarioArg};
-use crate::engine::user_function::{Callable, Inputs, UserFunction};
 use crate::cpython::interpreter::Embedded;
+use crate::engine::user_function::{Callable, Inputs, UserFunction};
 use crate::engine::workload::Scenario;
 use crate::error::UsageError;
 use crate::lab::compare::{CompareOptions, compare};
@@ -19,8 +19,10 @@ pub fn plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageError>
         CompareTarget::Scenario(scenario) => *scenario,
     };
     if args.inputs.is_some() || args.input_json.is_some() {
-        return Err(UsageError::new("--inputs and --input-json give your function its arguments")
-            .with_hint("e.g. gil-lab compare work.py:process --inputs work.py:jobs"));
+        return Err(
+            UsageError::new("--inputs and --input-json give your function its arguments")
+                .with_hint("e.g. gil-lab compare work.py:process --inputs work.py:jobs"),
+        );
     }
     let scenarios = match scenario {
         ScenarioArg::Threading => vec![Scenario::Threading],
@@ -59,8 +61,11 @@ fn plan_function(
         },
     };
     if args.size.is_some() {
-        return Err(UsageError::new("--size sizes gil-lab's kernels, not your function")
-            .with_hint("give your function its arguments with --inputs, --input-json or --tasks"));
+        return Err(
+            UsageError::new("--size sizes gil-lab's kernels, not your function").with_hint(
+                "give your function its arguments with --inputs, --input-json or --tasks",
+            ),
+        );
     }
     let user = UserFunction { callable, inputs };
     options_and_exports(args, vec![Scenario::Function], Some(user))
@@ -165,18 +170,23 @@ pub fn run(
 }
 
 /// A user's function: a model that cannot run it, or fails where it runs alone,
-/// is a finding (exit 0); the function failing on its own, in py-sequential, is 1.
+/// is a finding (exit 0); the function failing on its own, in every
+/// interpreter's py-sequential, is 1.
 fn function_exit_code(reports: &[crate::report::Report]) -> i32 {
-    let sequential_error = reports.iter().flat_map(|r| &r.results).find_map(|row| {
-        crate::engine::strategies::model(&row.strategy)
-            .is_some_and(|m| m.baseline)
-            .then_some(row.error.as_ref())
-            .flatten()
-    });
-    if let Some(traceback) = sequential_error {
-        eprintln!("error: your function failed in py-sequential:\n{traceback}");
-        1
-    } else {
-        0
+    let baselines: Vec<&crate::report::Row> = reports
+        .iter()
+        .flat_map(|r| &r.results)
+        .filter(|row| crate::engine::strategies::model(&row.strategy).is_some_and(|m| m.baseline))
+        .collect();
+    if baselines.iter().any(|row| row.wall_s.is_some()) {
+        return 0;
     }
+    let why = baselines
+        .iter()
+        .find_map(|row| row.error.as_ref().or(row.cannot_run.as_ref()));
+    eprintln!(
+        "error: your function failed in py-sequential:\n{}",
+        why.map_or("(no row ran)", |s| s.as_str())
+    );
+    1
 }

@@ -136,8 +136,12 @@ pub fn run_chunk(kernel: Kernel, lo: u64, hi: u64, acc: Value) -> Value {
         (Kernel::SumSquares, Value::Int(a)) => Value::Int(a + sum_squares(lo, hi)),
         (Kernel::SqrtSum, Value::Float(a)) => Value::Float(sqrt_sum(lo, hi, a)),
         (Kernel::IoWait, Value::Int(a)) => Value::Int(a + io_wait(hi - lo)),
-        (Kernel::Sha256, Value::Int(a)) => Value::Int(a + (lo..hi).map(|_| blocks::sha256()).sum::<u128>()),
-        (Kernel::Zlib, Value::Int(a)) => Value::Int(a + (lo..hi).map(|_| blocks::zlib()).sum::<u128>()),
+        (Kernel::Sha256, Value::Int(a)) => {
+            Value::Int(a + (lo..hi).map(|_| blocks::sha256()).sum::<u128>())
+        }
+        (Kernel::Zlib, Value::Int(a)) => {
+            Value::Int(a + (lo..hi).map(|_| blocks::zlib()).sum::<u128>())
+        }
         (_, acc) => acc,
     }
 }
@@ -150,8 +154,22 @@ pub mod blocks {
     use sha2::{Digest, Sha256};
 
     const WORDS: [&[u8]; 16] = [
-        b"the", b"global", b"interpreter", b"lock", b"thread", b"process", b"pool", b"python",
-        b"worker", b"queue", b"pickle", b"memory", b"core", b"task", b"result", b"future",
+        b"the",
+        b"global",
+        b"interpreter",
+        b"lock",
+        b"thread",
+        b"process",
+        b"pool",
+        b"python",
+        b"worker",
+        b"queue",
+        b"pickle",
+        b"memory",
+        b"core",
+        b"task",
+        b"result",
+        b"future",
     ];
 
     /// Bytes of a block.
@@ -180,13 +198,17 @@ pub mod blocks {
     /// The first 8 bytes of the block's SHA-256, as an integer.
     pub fn sha256() -> u128 {
         let digest = Sha256::digest(block());
-        u128::from(u64::from_be_bytes(digest[..8].try_into().unwrap_or_default()))
+        u128::from(u64::from_be_bytes(
+            digest[..8].try_into().unwrap_or_default(),
+        ))
     }
 
     /// The length of the block compressed by zlib at level 6 (the same library Python's `zlib` uses).
     pub fn zlib() -> u128 {
-        let mut encoder =
-            flate2::write::ZlibEncoder::new(Vec::with_capacity(BLOCK / 4), flate2::Compression::new(6));
+        let mut encoder = flate2::write::ZlibEncoder::new(
+            Vec::with_capacity(BLOCK / 4),
+            flate2::Compression::new(6),
+        );
         let written = encoder.write_all(block()).and_then(|()| encoder.finish());
         written.map(|out| out.len() as u128).unwrap_or(0)
     }

@@ -60,9 +60,12 @@ impl Callable {
         }
         let path = cwd.join(place);
         if !path.is_file() {
-            return Err(UsageError::new(format!("{flag}no such file: {place}")).with_hint(
-                format!("the file is looked for from {}; {hint}", cwd.display()),
-            ));
+            return Err(
+                UsageError::new(format!("{flag}no such file: {place}")).with_hint(format!(
+                    "the file is looked for from {}; {hint}",
+                    cwd.display()
+                )),
+            );
         }
         let path = std::fs::canonicalize(&path).unwrap_or(path);
         Ok(Callable {
@@ -90,9 +93,7 @@ impl Callable {
 fn is_dotted_name(text: &str) -> bool {
     text.split('.').all(|part| {
         let mut chars = part.chars();
-        chars
-            .next()
-            .is_some_and(|c| c.is_alphabetic() || c == '_')
+        chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
             && chars.all(|c| c.is_alphanumeric() || c == '_')
     })
 }
@@ -157,8 +158,11 @@ impl UserFunction {
             Ok(serde_json::Value::Array(values)) if !values.is_empty() => {
                 Ok(Inputs::Json { values })
             }
-            Ok(_) => Err(UsageError::new("--input-json must be a non-empty JSON array")
-                .with_hint("each element is one task's argument, e.g. --input-json '[1000000, 2000000]'")),
+            Ok(_) => Err(
+                UsageError::new("--input-json must be a non-empty JSON array").with_hint(
+                    "each element is one task's argument, e.g. --input-json '[1000000, 2000000]'",
+                ),
+            ),
             Err(e) => Err(UsageError::new(format!("--input-json is not JSON: {e}"))
                 .with_hint("e.g. --input-json '[1000000, 2000000]'")),
         }
@@ -174,8 +178,17 @@ impl UserFunction {
                 .extract()
         })
         .map_err(|e| LoadFailure::Raised(format_py_err(&e)))?;
-        let value: serde_json::Value = serde_json::from_str(&answer)
+        self.loaded_from(&answer)
+    }
+
+    /// Reads what `gil_lab.user_function.check` answered (JSON text), here or in a harness.
+    pub fn loaded_from(&self, answer: &str) -> Result<Loaded, LoadFailure> {
+        let mut value: serde_json::Value = serde_json::from_str(answer)
             .map_err(|e| LoadFailure::Raised(format!("checking the function: {e}")))?;
+        if let serde_json::Value::String(text) = &value {
+            value = serde_json::from_str(text)
+                .map_err(|e| LoadFailure::Raised(format!("checking the function: {e}")))?;
+        }
         if let Some(error) = value["error"].as_str() {
             let frames = value["frames"].as_str().unwrap_or(error).to_string();
             return Err(match value["kind"].as_str() {

@@ -19,6 +19,8 @@ pub struct Facts {
     pub startup_s: f64,
     pub gil_disabled: bool,
     pub own_gil_subinterpreters: bool,
+    /// The work is C code that releases the GIL (hashlib, zlib, numpy).
+    pub releases_gil: bool,
 }
 
 /// How well a row scaled against its ideal.
@@ -117,7 +119,12 @@ pub fn verdict(f: &Facts) -> String {
         ),
         Scaling::Parallel => format!(
             "{head}: {} ({at_once})",
-            if f.cpu_bound {
+            if f.releases_gil
+                && f.model
+                    .shares_one_gil_given(f.gil_disabled, f.own_gil_subinterpreters)
+            {
+                "the work released the GIL (C code): they ran it at the same time"
+            } else if f.cpu_bound {
                 f.model.why_parallel()
             } else {
                 "the waits overlapped: a waiting worker holds no GIL"
@@ -144,6 +151,7 @@ mod tests {
             startup_s: 0.001,
             gil_disabled: false,
             own_gil_subinterpreters: false,
+            releases_gil: false,
         }
     }
 

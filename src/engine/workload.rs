@@ -59,8 +59,12 @@ impl Kernel {
             Kernel::SumSquares => format!("sum(i*i for i in range({size}))"),
             Kernel::SqrtSum => format!("sum(math.sqrt(i) for i in range({size}))"),
             Kernel::IoWait => format!("wait {size} ms (half sleep, half blocking recv)"),
-            Kernel::Sha256 => format!("hashlib.sha256 over {size} MiB, block by block (1 MiB each)"),
-            Kernel::Zlib => format!("zlib.compress(block, 6) over {size} MiB of text, 1 MiB blocks"),
+            Kernel::Sha256 => {
+                format!("hashlib.sha256 over {size} MiB, block by block (1 MiB each)")
+            }
+            Kernel::Zlib => {
+                format!("zlib.compress(block, 6) over {size} MiB of text, 1 MiB blocks")
+            }
             Kernel::Numpy => format!(
                 "{size} numpy products A @ B of 256×256 float64; BLAS pinned to 1 thread (OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1)"
             ),

@@ -179,10 +179,7 @@ pub fn title(r: &Report) -> String {
         .map_or(r.scenario_id().to_string(), |f| f.callable.target.clone());
     format!(
         "gil-lab compare {}: {python} · {} CPUs, {} {}",
-        what,
-        r.machine.cpus,
-        r.machine.os,
-        r.machine.arch
+        what, r.machine.cpus, r.machine.os, r.machine.arch
     )
 }
 

@@ -12,13 +12,13 @@ use crate::engine::stats::{Spread, median};
 use crate::engine::strategies::{Implementation, Strategy};
 use crate::engine::tachyon::TachyonCheck;
 use crate::engine::timeline::{Chunk, worker_count};
+use crate::engine::user_function::{
+    PrintedOutput, ResultsCheck, ResultsOutcome, UserCosts, UserFunction,
+};
 use crate::engine::verdict::{Facts, verdict};
 use crate::engine::workload::{Kernel, Scenario, Setup};
 pub use crate::report::answer::{Answer, Pick};
 pub use crate::report::dask::ClusterInfo;
-use crate::engine::user_function::{
-    PrintedOutput, ResultsCheck, ResultsOutcome, UserCosts, UserFunction,
-};
 
 /// The workload as reports describe it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -359,7 +359,10 @@ fn row(
     let Some(wall) = Spread::of(&walls(&m.runs)) else {
         row.verdict = match (&m.unavailable, &m.failed) {
             _ if m.cannot_run.is_some() => {
-                format!("cannot run: {}", m.cannot_run.as_deref().unwrap_or_default())
+                format!(
+                    "cannot run: {}",
+                    m.cannot_run.as_deref().unwrap_or_default()
+                )
             }
             (Some(_), _) => "not measured: unavailable in this interpreter (see note)".into(),
             (None, Some(error)) if error.starts_with(TIMED_OUT) => error.clone(),
@@ -450,6 +453,7 @@ fn row(
             // Importing the user's code may have switched a free-threaded build's GIL back on.
             gil_disabled: interpreter.gil_disabled && row.gil_reenabled_by.is_none(),
             own_gil_subinterpreters: interpreter.own_gil_subinterpreters,
+            releases_gil: kernel.releases_the_gil(),
         }),
         None => "no sequential baseline was measured".into(),
     };
@@ -467,9 +471,10 @@ fn user_function_notes(row: &Row) -> Vec<String> {
     }
     if let Some(check) = &row.results_check {
         match check.outcome {
-            ResultsOutcome::Differ => {
-                notes.push(format!("RESULTS DIFFER from py-sequential's: {}", check.detail))
-            }
+            ResultsOutcome::Differ => notes.push(format!(
+                "RESULTS DIFFER from py-sequential's: {}",
+                check.detail
+            )),
             ResultsOutcome::NotCompared => notes.push(format!("not compared: {}", check.detail)),
             ResultsOutcome::Reference | ResultsOutcome::Same => {}
         }

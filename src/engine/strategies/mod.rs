@@ -154,10 +154,13 @@ pub fn why_not(strategy: &dyn Strategy, setup: &Setup) -> Option<String> {
     let model = strategy.model();
     if model.harness.is_none() && kernel == crate::engine::workload::Kernel::UserFunction {
         return Some(
-            "your function is Python: native rows run gil-lab's own kernels, which have Rust twins".into(),
+            "your function is Python: native rows run gil-lab's own kernels, which have Rust twins"
+                .into(),
         );
     }
-    if model.harness == Some(dask::HARNESS) && kernel == crate::engine::workload::Kernel::UserFunction {
+    if model.harness == Some(dask::HARNESS)
+        && kernel == crate::engine::workload::Kernel::UserFunction
+    {
         return Some(dask::USER_FUNCTION_REASON.into());
     }
     if model.implementation == Implementation::Rust && !kernel.has_native_twin() {

@@ -14,10 +14,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::python_harness::{chunk_of, sample_with_report};
-use crate::cpython::interpreter::format_py_err;
-use crate::engine::user_function::UserFunction;
 use super::{Gil, Implementation, LiveRole, Model, Sample, Strategy, spread_tasks};
+use crate::cpython::interpreter::format_py_err;
 use crate::engine::kernels::Value;
+use crate::engine::user_function::UserFunction;
 use crate::engine::workload::Setup;
 
 /// The model this file runs.
@@ -148,7 +148,13 @@ fn run_user(setup: &Setup, user: &UserFunction) -> Result<Sample> {
         let report = PyDict::new(py);
         if let Some(why) = &precheck {
             report.set_item("cannot_run", why)?;
-            return sample_with_report(py, &(0, Vec::<(u64, u64, u64, u64)>::new(), 0.0).into_pyobject(py)?.into_any(), &report);
+            return sample_with_report(
+                py,
+                &(0, Vec::<(u64, u64, u64, u64)>::new(), 0.0)
+                    .into_pyobject(py)?
+                    .into_any(),
+                &report,
+            );
         }
         let kwargs = PyDict::new(py);
         kwargs.set_item("report", &report)?;

@@ -5,11 +5,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat};
 
 use super::{Model, RunReport, Sample};
-use crate::engine::user_function::UserFunction;
-use crate::engine::workload::{Kernel, Setup};
 use crate::cpython::interpreter::format_py_err;
 use crate::engine::kernels::Value;
 use crate::engine::timeline::Chunk;
+use crate::engine::user_function::UserFunction;
+use crate::engine::workload::{Kernel, Setup};
 
 /// `harness.<function>(*args)` → `(checksum, chunks, worker_cpu_s)`.
 pub fn call<A>(function: &str, args: A) -> Result<Sample>

@@ -47,11 +47,22 @@ pub fn answer(report: &Report) -> Answer {
         .results
         .iter()
         .filter(|r| {
-            r.implementation == Implementation::Python && r.speedup.is_some() && !is_baseline(r)
+            // The models a user can pick for Python code: the ones a harness runs.
+            strategies::model(&r.strategy).is_some_and(|m| m.harness.is_some())
+                && r.speedup.is_some()
+                && !is_baseline(r)
         })
-        .filter(|r| r.results_check.as_ref().is_none_or(|c| c.outcome != ResultsOutcome::Differ))
+        .filter(|r| {
+            r.results_check
+                .as_ref()
+                .is_none_or(|c| c.outcome != ResultsOutcome::Differ)
+        })
         .collect();
-    ranked.sort_by(|a, b| b.speedup.unwrap_or(0.0).total_cmp(&a.speedup.unwrap_or(0.0)));
+    ranked.sort_by(|a, b| {
+        b.speedup
+            .unwrap_or(0.0)
+            .total_cmp(&a.speedup.unwrap_or(0.0))
+    });
     let pick = |row: &Row| Pick {
         strategy: row.strategy.clone(),
         label: report.label(row),
@@ -175,8 +186,8 @@ fn why(report: &Report, row: &Row) -> String {
     let gil_wait = row
         .gil_contention
         .map_or("–".to_string(), |g| format!("{g:.2}"));
-    let gil_off = row.interpreter.as_ref().is_some_and(|i| i.gil_disabled)
-        && row.gil_reenabled_by.is_none();
+    let gil_off =
+        row.interpreter.as_ref().is_some_and(|i| i.gil_disabled) && row.gil_reenabled_by.is_none();
     let speedup = row.speedup.unwrap_or(0.0);
     if model.baseline {
         return "no model beat running the tasks one after another here".into();
@@ -200,9 +211,9 @@ fn why(report: &Report, row: &Row) -> String {
         Gil::OneInterpreter if speedup >= 1.2 => format!(
             "threads scale: the work released the GIL ({overlap:.2} tasks at once, GIL wait {gil_wait})"
         ),
-        Gil::OneInterpreter => format!(
-            "threads take turns on the GIL ({overlap:.2} at once, GIL wait {gil_wait})"
-        ),
+        Gil::OneInterpreter => {
+            format!("threads take turns on the GIL ({overlap:.2} at once, GIL wait {gil_wait})")
+        }
         Gil::PerProcess => process_pool_why(report, row),
         Gil::PerSubinterpreter => {
             let own = row

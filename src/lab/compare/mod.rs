@@ -21,7 +21,6 @@ use rows_elsewhere::{add_remote, check_cluster_python, cross_check_the_gil, same
 mod answer;
 mod rows_elsewhere;
 
-
 /// `compare`'s options as the domain sees them (no CLI types).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CompareOptions {
@@ -245,13 +244,6 @@ pub fn compare(
         crate::os::net::check_listening(address, crate::os::net::CONNECT_TIMEOUT)?;
     }
     let facts = python.facts()?;
-    let mut options = options.clone();
-    if let Some(user) = &options.user {
-        // Loaded here first: a wrong name is the user's to fix (exit 2) before anything runs.
-        let loaded = user.load().map_err(crate::engine::user_function::load_error)?;
-        options.tasks = Some(loaded.tasks);
-    }
-    let options = &options;
     let ids = options.selected_ids()?;
     let mut interpreters = if options.pythons.is_empty() {
         vec![facts.clone()]
@@ -266,6 +258,7 @@ pub fn compare(
     }
 
     let embedded_too = interpreters.iter().any(|i| same_executable(i, &facts));
+    let mut harnesses = Vec::new();
     let mut all = strategies::all();
     if !embedded_too {
         // Only the native rows run without the embedded interpreter.
@@ -280,6 +273,7 @@ pub fn compare(
                 python.python_dir(),
             )?);
             add_remote(&mut all, &harness, usize::MAX);
+            harnesses.push(harness);
         }
         if other.free_threaded_build {
             // The free-threaded build with its GIL switched back on: separates the
@@ -293,6 +287,16 @@ pub fn compare(
             add_remote(&mut all, &with_gil, 2);
         }
     }
+    let mut options = options.clone();
+    if let Some(user) = &options.user {
+        // Loaded before anything runs: a wrong name is the user's to fix (exit 2).
+        options.tasks = Some(rows_elsewhere::load_user_function(
+            user,
+            embedded_too,
+            &harnesses,
+        )?);
+    }
+    let options = &options;
     let chosen: Vec<&dyn Strategy> = all
         .iter()
         .filter(|s| ids.contains(&s.id()))

@@ -11,6 +11,7 @@ use crate::cpython::interpreter::{Embedded, InterpreterFacts};
 use crate::cpython::pythons;
 use crate::engine::strategies::remote::RemoteStrategy;
 use crate::engine::strategies::{self, Strategy};
+use crate::engine::user_function::{LoadFailure, UserFunction, load_error};
 use crate::engine::workload::Setup;
 use crate::error::UsageError;
 use crate::report::Report;
@@ -118,4 +119,34 @@ pub(super) fn check_cluster_python(
         "add --python {wanted} (scripts/install-pythons.sh --only {wanted}, then scripts/install-dask.sh)"
     ))
     .into())
+}
+
+/// Loads the user's function where rows will run it (the embedded interpreter
+/// first, then each `--python` harness) and returns its task count. A wrong
+/// name is a usage error (exit 2); code that imports in none of them is the
+/// user's failing on its own (exit 1); code that imports in some only runs
+/// there, and the others' rows say why they cannot.
+pub(super) fn load_user_function(
+    user: &UserFunction,
+    embedded: bool,
+    harnesses: &[Arc<RemoteHarness>],
+) -> Result<usize> {
+    let mut raised = Vec::new();
+    if embedded {
+        match user.load() {
+            Ok(loaded) => return Ok(loaded.tasks),
+            Err(LoadFailure::Raised(text)) => raised.push(text),
+            Err(usage) => return Err(load_error(usage)),
+        }
+    }
+    for harness in harnesses {
+        let answer =
+            harness.ask(&serde_json::json!({"model": "user_check", "user": user.spec()}))?;
+        match user.loaded_from(&answer["check"].to_string()) {
+            Ok(loaded) => return Ok(loaded.tasks),
+            Err(LoadFailure::Raised(text)) => raised.push(text),
+            Err(usage) => return Err(load_error(usage)),
+        }
+    }
+    Err(load_error(LoadFailure::Raised(raised.join("\n"))))
 }
