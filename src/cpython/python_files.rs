@@ -164,7 +164,10 @@ mod tests {
         assert!(has_gil_lab(&files.dir));
         let dir = files.dir.clone();
         drop(files);
-        assert!(!dir.exists(), "the temporary copy is removed with its guard");
+        assert!(
+            !dir.exists(),
+            "the temporary copy is removed with its guard"
+        );
     }
 
     #[test]

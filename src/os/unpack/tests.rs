@@ -38,7 +38,11 @@ fn a_fresh_copy_is_whole_and_is_reused() {
     std::fs::write(dir.join("mine"), "kept").unwrap();
     unpack(&FILES, root.path(), "copy", "h1").unwrap();
     assert!(dir.join("mine").is_file());
-    assert!(leftovers(root.path()).is_empty(), "{:?}", leftovers(root.path()));
+    assert!(
+        leftovers(root.path()).is_empty(),
+        "{:?}",
+        leftovers(root.path())
+    );
 }
 
 #[test]
@@ -59,7 +63,11 @@ fn a_stale_or_damaged_copy_is_replaced() {
     std::fs::remove_file(dir.join(MARKER)).unwrap();
     unpack(&FILES, root.path(), "copy", "h1").unwrap();
     assert!(is_complete(&FILES, &dir, "h1"));
-    assert!(leftovers(root.path()).is_empty(), "{:?}", leftovers(root.path()));
+    assert!(
+        leftovers(root.path()).is_empty(),
+        "{:?}",
+        leftovers(root.path())
+    );
 }
 
 #[test]
@@ -79,7 +87,11 @@ fn concurrent_first_runs_all_get_the_same_whole_copy() {
     });
     assert!(dirs.iter().all(|d| *d == root.path().join("copy")));
     assert!(is_complete(&FILES, &dirs[0], "h1"));
-    assert!(leftovers(root.path()).is_empty(), "{:?}", leftovers(root.path()));
+    assert!(
+        leftovers(root.path()).is_empty(),
+        "{:?}",
+        leftovers(root.path())
+    );
 }
 
 #[test]
