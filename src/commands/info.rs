@@ -11,6 +11,10 @@ pub fn run(python: &Embedded, json: bool) -> Result<i32> {
         let mut value = serde_json::to_value(&facts)?;
         value["pyo3_version"] = PYO3_VERSION.into();
         value["gil_lab_version"] = env!("CARGO_PKG_VERSION").into();
+        value["python_files"] = serde_json::json!({
+            "path": python.python_dir(),
+            "origin": python.python_origin(),
+        });
         print_json(&value)?;
         return Ok(0);
     }
@@ -28,7 +32,8 @@ pub fn run(python: &Embedded, json: bool) -> Result<i32> {
          own-GIL subinterpreters  {}\n\
          interpreter pool         {}\n\
          start method  {}\n\
-         cpus          {}\n",
+         cpus          {}\n\
+         python files  {} ({})\n",
         env!("CARGO_PKG_VERSION"),
         facts.label(),
         facts.executable,
@@ -37,6 +42,8 @@ pub fn run(python: &Embedded, json: bool) -> Result<i32> {
         yes_no(facts.interpreter_pool),
         facts.start_method,
         facts.cpus,
+        python.python_dir().display(),
+        python.python_origin().label(),
     ))?;
     Ok(0)
 }

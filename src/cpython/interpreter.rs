@@ -7,13 +7,15 @@
 
 use std::ffi::CString;
 use std::mem::MaybeUninit;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+use crate::cpython::python_files::{self, Origin, PythonFiles};
 
 /// The interpreter the host was built against (`sys.executable` at build time).
 pub const BUILD_PYTHON: &str = env!("GIL_LAB_BUILD_PYTHON");
@@ -87,18 +89,17 @@ impl InterpreterFacts {
     }
 }
 
-/// The folder holding `gil_lab/` and `lessons/`: `GIL_LAB_PYTHON_DIR`, or the source tree.
-pub fn python_dir() -> Result<PathBuf> {
-    let dir = std::env::var_os("GIL_LAB_PYTHON_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("GIL_LAB_SOURCE_PYTHON_DIR")));
-    if !dir.join("gil_lab").join("__init__.py").is_file() {
-        bail!(
-            "gil-lab's Python files are not at {} (set GIL_LAB_PYTHON_DIR to the project's python/ folder)",
-            dir.display()
-        );
-    }
-    Ok(dir)
+/// Names the CPython to embed instead of [`BUILD_PYTHON`]: a wheel's entry point
+/// sets it to the interpreter it was installed into (with that interpreter's
+/// libpython on the loader's path), so `sys.executable` is the user's Python.
+pub const EXECUTABLE_ENV: &str = "GIL_LAB_PYTHON_EXECUTABLE";
+
+/// The CPython this process embeds: `GIL_LAB_PYTHON_EXECUTABLE`, or [`BUILD_PYTHON`].
+pub fn executable() -> String {
+    std::env::var(EXECUTABLE_ENV)
+        .ok()
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| BUILD_PYTHON.to_string())
 }
 
 /// The embedded interpreter. Created once by [`Embedded::start`]; finalized on drop.
@@ -106,19 +107,22 @@ pub fn python_dir() -> Result<PathBuf> {
 /// While it exists, no thread holds the GIL unless it is inside `Python::attach`.
 pub struct Embedded {
     main_thread_state: *mut ffi::PyThreadState,
-    python_dir: PathBuf,
+    python_files: PythonFiles,
 }
 
 impl Embedded {
-    /// Starts CPython with `sys.executable` = [`BUILD_PYTHON`] and `python/` on `sys.path`.
+    /// Starts CPython with `sys.executable` = [`executable`] and the Python side
+    /// ([`python_files::locate`]) on `sys.path`.
     ///
     /// Python's own signal handlers are not installed: the host owns SIGINT and
     /// SIGTERM so that it can end every child process before it exits.
     pub fn start() -> Result<Embedded> {
-        let python_dir = python_dir()?;
-        if !Path::new(BUILD_PYTHON).is_file() {
+        let python_files = python_files::locate()?;
+        let python_dir = python_files.dir.clone();
+        let executable = executable();
+        if !Path::new(&executable).is_file() {
             bail!(
-                "the interpreter gil-lab was built against is gone: {BUILD_PYTHON} (rebuild with PYO3_PYTHON set to an installed CPython)"
+                "the interpreter gil-lab was built against is gone: {executable} (rebuild with PYO3_PYTHON set to an installed CPython)"
             );
         }
         // SAFETY: called once, before any other Python API use; the config is
@@ -134,7 +138,7 @@ impl Embedded {
             (*config).parse_argv = 0;
             // Like `python3 -u`: a lesson's output appears as it is printed, also in a pipe.
             (*config).buffered_stdio = 0;
-            let exe = CString::new(BUILD_PYTHON)?;
+            let exe = CString::new(executable)?;
             let status =
                 ffi::PyConfig_SetBytesString(config, &raw mut (*config).executable, exe.as_ptr());
             check_status(status, config)?;
@@ -157,13 +161,18 @@ impl Embedded {
         };
         let embedded = Embedded {
             main_thread_state,
-            python_dir,
+            python_files,
         };
         Ok(embedded)
     }
 
     pub fn python_dir(&self) -> &Path {
-        &self.python_dir
+        &self.python_files.dir
+    }
+
+    /// Which copy of the Python side is in use.
+    pub fn python_origin(&self) -> Origin {
+        self.python_files.origin
     }
 
     /// Facts about this interpreter (version, executable, GIL).

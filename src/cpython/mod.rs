@@ -7,4 +7,5 @@ pub mod harness;
 pub mod interpreter;
 pub mod launcher;
 pub mod lessons;
+pub mod python_files;
 pub mod pythons;

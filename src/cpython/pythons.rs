@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::cpython::interpreter::{BUILD_PYTHON, InterpreterFacts};
+use crate::cpython::interpreter::{InterpreterFacts, executable};
 use crate::error::UsageError;
 
 /// Oldest CPython gil-lab's harness supports.
@@ -137,7 +137,7 @@ pub fn spec_of(facts: &InterpreterFacts) -> String {
 
 /// Candidate executables: the embedded one, the install dir, `python3.X[t]` on PATH.
 fn candidates() -> Vec<(String, PathBuf)> {
-    let mut found = vec![("embedded".to_string(), PathBuf::from(BUILD_PYTHON))];
+    let mut found = vec![("embedded".to_string(), PathBuf::from(executable()))];
     if let Ok(entries) = std::fs::read_dir(install_dir()) {
         let mut dirs: Vec<PathBuf> = entries
             .flatten()

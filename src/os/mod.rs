@@ -10,3 +10,4 @@ pub mod serve;
 pub mod signals;
 pub mod terminal;
 pub mod threads;
+pub mod unpack;

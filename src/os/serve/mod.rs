@@ -14,33 +14,33 @@
 //! [`Server::stop`] (or drop), which ends every stream and joins every thread
 //! it started.
 //!
-//! Written over `std::net` rather than with an HTTP crate: it answers three
-//! GET routes without bodies, one of them a response that lasts the whole run,
-//! and it must join every thread it started on stop. tiny_http (0.12) hands
-//! connections to a pool of detached threads that cannot be joined and that a
-//! browser's kept-alive connection holds blocked on a read; here every answer
-//! closes its connection and stop shuts every open socket down.
+//! Built on axum (hyper and tokio) on one thread of its own with a
+//! current-thread runtime: the run's workers never share a thread with it.
+//! Every answer closes its connection; connections are capped
+//! ([`MAX_CONNECTIONS`]); a client that sends no request head within
+//! [`READ_TIMEOUT`] or stops reading for [`WRITE_TIMEOUT`] is dropped; without
+//! `--allow-remote`, a request whose `Host` is not a loopback name is refused
+//! (a page on another site cannot reach the server through DNS rebinding).
 
-mod http;
+mod conn;
+mod routes;
 mod state;
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tokio::sync::watch;
 
-use http::accept_loop;
 pub use state::apply;
 use state::initial_state;
 
-/// How often the accept loop looks for a stop.
-const POLL: Duration = Duration::from_millis(20);
 /// A request's head must arrive within this.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// A browser that stops reading is dropped after this.
@@ -49,6 +49,10 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
 /// Events kept for streams that fall behind; further back they get the state again.
 const KEPT_EVENTS: usize = 4096;
+/// Open connections at most; more wait in the kernel's queue until one closes.
+pub const MAX_CONNECTIONS: usize = 128;
+/// How long stop waits for streams to send what is pending before it closes them.
+const GRACE: Duration = Duration::from_secs(2);
 
 /// Why the server could not start.
 #[derive(Debug)]
@@ -146,18 +150,18 @@ pub fn resolve(addr: &str) -> Result<Vec<SocketAddr>, ServeError> {
 
 struct Inner {
     state: Value,
-    /// `(seq, the event as one SSE message)`, oldest first.
+    /// `(seq, the event as JSON)`, oldest first.
     events: VecDeque<(u64, Arc<str>)>,
     seq: u64,
 }
 
 struct Shared {
     inner: Mutex<Inner>,
-    changed: Condvar,
+    /// The last `seq` published: streams wait on it.
+    published: watch::Sender<u64>,
     stopping: AtomicBool,
+    allow_remote: bool,
     page: String,
-    /// Each connection's thread, with a handle on its socket to shut it down on stop.
-    connections: Mutex<Vec<(TcpStream, JoinHandle<()>)>>,
 }
 
 impl Shared {
@@ -170,7 +174,8 @@ impl Shared {
 pub struct Server {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    accept: Option<JoinHandle<()>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -200,37 +205,44 @@ impl Server {
             addr: addr.to_string(),
             source,
         })?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|source| ServeError::Bind {
-                addr: addr.to_string(),
-                source,
-            })?;
+        let failed = |source: io::Error| ServeError::Bind {
+            addr: addr.to_string(),
+            source,
+        };
+        listener.set_nonblocking(true).map_err(failed)?;
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
                 state: initial_state(),
                 events: VecDeque::new(),
                 seq: 0,
             }),
-            changed: Condvar::new(),
+            published: watch::Sender::new(0),
             stopping: AtomicBool::new(false),
+            allow_remote,
             page,
-            connections: Mutex::new(Vec::new()),
         });
-        let accept = {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(failed)?;
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(listener).map_err(failed)?
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let thread = {
             let shared = Arc::clone(&shared);
             std::thread::Builder::new()
                 .name("gil-lab-serve".into())
-                .spawn(move || accept_loop(&listener, &shared))
-                .map_err(|source| ServeError::Bind {
-                    addr: addr.to_string(),
-                    source,
-                })?
+                .spawn(move || routes::serve(runtime, listener, shared, stopped))
+                .map_err(failed)?
         };
         Ok(Server {
             shared,
             addr: bound,
-            accept: Some(accept),
+            stop: Some(stop),
+            thread: Some(thread),
         })
     }
 
@@ -263,13 +275,12 @@ impl Server {
         }
         apply(&mut inner.state, &event);
         inner.state["seq"] = json!(seq);
-        let message: Arc<str> = format!("id: {seq}\ndata: {event}\n\n").into();
-        inner.events.push_back((seq, message));
+        inner.events.push_back((seq, event.to_string().into()));
         if inner.events.len() > KEPT_EVENTS {
             inner.events.pop_front();
         }
         drop(inner);
-        self.shared.changed.notify_all();
+        self.shared.published.send_replace(seq);
     }
 
     /// The run is over: `summary` (the live report's JSON) is shown and the page says "ended".
@@ -291,21 +302,12 @@ impl Server {
 
     fn shutdown(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
-        self.shared.changed.notify_all();
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
+        // Wakes every stream: each sends what is pending and ends.
+        self.shared.published.send_modify(|_| {});
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
-        let connections: Vec<(TcpStream, JoinHandle<()>)> = self
-            .shared
-            .connections
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain(..)
-            .collect();
-        for (stream, _) in &connections {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-        for (_, thread) in connections {
+        if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
