@@ -71,6 +71,11 @@ CLAIMS = (
      DAY14 + ", 6. Dangers: RAM Outages & The Fork Bomb; " + MODULE
      + ", Section 2 — True CPU Parallelism, Section 4 — Process Pools and Executors",
      "forkbomb", "guard_on_linux"),
+    ("cpu-bound-needs-processes", 16,
+     "CPU-bound → processes. (Day 14: Parallelism (Multiprocessing) ... Best for CPU Bound tasks "
+     "(Image resizing, Hash calculation, Data Science).)",
+     MODULE + ", last section; " + DAY14 + ", 1. Concurrency vs Parallelism",
+     "released", "cpu_bound_needs_processes"),
 )
 
 FIGURE_KEYS = ("name", "value", "unit", "spread", "interpreter")

@@ -154,8 +154,8 @@ impl Scenario {
             (Scenario::Hashing, true) => 128,
             (Scenario::Compress, false) => 8,
             (Scenario::Compress, true) => 2,
-            (Scenario::Numpy, false) => 64,
-            (Scenario::Numpy, true) => 16,
+            (Scenario::Numpy, false) => 320,
+            (Scenario::Numpy, true) => 96,
             // One call per task: the size is the task count's business.
             (Scenario::Function, _) => 1,
         }
