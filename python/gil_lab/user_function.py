@@ -68,7 +68,10 @@ def _module_name(path):
 
 def load_module(path=None, module=None):
     """The user's module: a file (its folder goes on ``sys.path``, so it imports its
-    neighbours and pool workers find it by name) or a module importable from here."""
+    neighbours and pool workers find it by name) or a module importable from here.
+    gil-lab's private environment of this interpreter (numpy, dask) comes last on
+    the path: the user's own packages win."""
+    _private_packages_last()
     if path:
         folder = os.path.dirname(os.path.abspath(path))
         if folder not in sys.path:
@@ -91,6 +94,14 @@ def load_module(path=None, module=None):
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     return importlib.import_module(module)
+
+
+def _private_packages_last():
+    from gil_lab import dask_env
+
+    site = dask_env._venv_site_packages()
+    if site is not None and site not in sys.path:
+        sys.path.append(site)
 
 
 def load_function(path, module, function):
