@@ -10,6 +10,9 @@ use crate::report::{Answer, Pick, Report, Row, last_line};
 /// differences to be the work's rather than their start-up's.
 const TOO_SHORT_S: f64 = 0.02;
 
+/// A GIL wait below this does not explain threads that gained nothing.
+const LITTLE_GIL_WAIT: f64 = 0.2;
+
 /// A model this much faster than sequential, or less, gained nothing worth its cost.
 const NO_GAIN: f64 = 1.05;
 
@@ -210,6 +213,9 @@ fn why(report: &Report, row: &Row) -> String {
         }
         Gil::OneInterpreter if speedup >= 1.2 => format!(
             "threads scale: the work released the GIL ({overlap:.2} tasks at once, GIL wait {gil_wait})"
+        ),
+        Gil::OneInterpreter if row.gil_contention.is_some_and(|g| g < LITTLE_GIL_WAIT) => format!(
+            "the threads waited little for the GIL (GIL wait {gil_wait}) yet gained little: other work held the CPUs, or the tasks were uneven ({overlap:.2} at once)"
         ),
         Gil::OneInterpreter => {
             format!("threads take turns on the GIL ({overlap:.2} at once, GIL wait {gil_wait})")

@@ -182,6 +182,14 @@ pub(super) fn compare(r: &Value, index: usize, level: usize) -> String {
     for c in list(&r["free_threading"]) {
         out += &free_threading(c);
     }
+    let answer = list(&r["answer"]["lines"]);
+    if !answer.is_empty() {
+        out += "<h3>The answer</h3>\n<ul class=\"answer\">\n";
+        for line in answer {
+            let _ = writeln!(out, "<li>{}</li>", escape(&text(line)));
+        }
+        out += "</ul>\n";
+    }
 
     out += "<h3>Speedup against the ideal</h3>\n";
     out += &speedup_bars(r);
