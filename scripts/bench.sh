@@ -174,6 +174,51 @@ else
   echo "(3.14 / 3.15 not installed: scripts/install-pythons.sh adds their figures)"
 fi
 
+# Your own code and work that releases the GIL (compare FILE.py:FUNCTION, hashing).
+$GL compare hashing --json "$T/hash.json" >/dev/null 2>&1
+figure "compare hashing: py-threads speedup (0.85 of ideal on 2 CPUs)" "$(field "$T/hash.json" py-threads speedup)" ">=" 1.7 ×
+cat >"$T/proof.py" <<'PY'
+def proof(i):
+    return sum(j * j for j in range(4_000_000))
+
+
+def identity(buffer):
+    return len(buffer)
+PY
+(cd "$T" && $GL compare proof.py:proof --tasks 2 --json "$T/user.json" >/dev/null 2>&1)
+figure "your GIL proof: py-threads speedup" "$(field "$T/user.json" py-threads speedup)" "<=" 1.25 ×
+figure "your GIL proof: py-process-pool speedup" "$(field "$T/user.json" py-process-pool speedup)" ">=" 1.5 ×
+# The harness costs nothing: py-sequential per task against a plain loop calling the function.
+plain=$(cd "$T" && python3 -c "
+import time, proof
+proof.proof(0)
+best = min((lambda t: (proof.proof(0), proof.proof(1), time.perf_counter() - t)[2])(time.perf_counter()) for _ in range(5))
+print(best / 2)")
+harness=$(python3 -c "
+import json; d=json.load(open('$T/user.json')); r=[x for x in d['results'] if x['strategy']=='py-sequential'][0]
+print(r['wall_s']['min'] / 2)")
+figure "your function: py-sequential per task / a plain loop's" "$(python3 -c "print(round($harness/$plain, 3))")" ">=" 0.97
+figure "your function: py-sequential per task / a plain loop's" "$(python3 -c "print(round($harness/$plain, 3))")" "<=" 1.03
+# The pickling a pool pays for a 16 MB argument, as reported, against plain pickle.dumps + loads.
+cat >>"$T/proof.py" <<'PY'
+
+
+def buffers():
+    return [bytes(16 << 20), bytes(16 << 20)]
+PY
+(cd "$T" && $GL compare proof.py:identity --inputs proof.py:buffers --strategies py-process-pool --json "$T/pickle.json" >/dev/null 2>&1)
+reported=$(python3 -c "
+import json; d=json.load(open('$T/pickle.json')); r=[x for x in d['results'] if x['strategy']=='py-process-pool'][0]
+print(r['costs']['pickle_s_per_task'])")
+plain_pickle=$(python3 -c "
+import pickle, time
+b = bytes(16 << 20)
+def once():
+    t = time.perf_counter(); pickle.loads(pickle.dumps(b)); return time.perf_counter() - t
+print(min(once() for _ in range(5)))")
+figure "pickling 16 MB: reported / plain dumps+loads" "$(python3 -c "print(round($reported/$plain_pickle, 3))")" ">=" 0.8
+figure "pickling 16 MB: reported / plain dumps+loads" "$(python3 -c "print(round($reported/$plain_pickle, 3))")" "<=" 1.2
+
 echo "== $passes PASS, $misses MISS"
 echo "-- the threading table these figures come from:"
 cat "$T/t.txt"
