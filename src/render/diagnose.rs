@@ -66,9 +66,15 @@ fn spread(r: &DiagnoseReport) -> Option<f64> {
 /// The terminal report.
 pub fn table(r: &DiagnoseReport, fit: Fit) -> String {
     let mut out = header(r);
+    let achieved = r.instrument.achieved_rate_hz;
+    let slower = if achieved < 0.9 * r.instrument.sampling_rate_hz {
+        format!(" (achieved {achieved:.0} Hz: a round over every thread took longer than a tick)")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "sampled at {:.0} Hz, {} samples: {}",
+        "sampled at {:.0} Hz{slower}, {} samples: {}",
         r.instrument.sampling_rate_hz, r.instrument.samples, r.instrument.sampler
     );
     for p in &r.processes {
@@ -193,7 +199,7 @@ fn resample(lane: &str, width: usize) -> String {
 
 fn bound_text(p: &Prediction) -> String {
     match (p.speedup_bound, p.predicted_wall_s) {
-        (Some(b), Some(w)) if b < 1.0 => format!("no gain: at best {b:.2}× (wall ≥ {w:.2} s)"),
+        (Some(b), Some(w)) if b < 1.0 + 1e-9 => format!("no gain: at best {b:.2}× (wall ≥ {w:.2} s)"),
         (Some(b), Some(w)) => format!("at most {b:.2}× faster (wall ≥ {w:.2} s)"),
         (Some(b), None) => format!("at most {b:.2}× faster"),
         _ => "no bound".into(),

@@ -182,6 +182,9 @@ pub struct Instrument {
     pub sampler: String,
     pub sampling_rate_hz: f64,
     pub samples: usize,
+    /// Samples taken per second of the program's life: below the asked rate
+    /// when one round of reading every thread takes longer than a tick.
+    pub achieved_rate_hz: f64,
     /// Figures that are missing, and why (ptrace refused, free-threaded build …).
     pub missing: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -534,11 +537,16 @@ fn verdict(
         );
     }
     let threads_seen = threads.len();
-    if threads_seen >= 2 && busy < 0.5 {
+    if busy < 0.5 {
+        let who = if threads_seen == 1 {
+            "the one thread spends".to_string()
+        } else {
+            format!("{threads_seen} threads spend")
+        };
         return (
             Verdict::Waiting,
             format!(
-                "waiting: {threads_seen} threads spend most of their life blocked (I/O, sleep, locks); {busy:.2} CPUs busy on average: the GIL is not the problem"
+                "waiting: {who} most of its life blocked (I/O, sleep, locks); {busy:.2} CPUs busy on average: the GIL is not the problem"
             ),
         );
     }
@@ -597,7 +605,7 @@ fn predictions(
                         c.slowdown, c.python
                     ),
                     None => format!(
-                        "{ft_basis}; no free-threaded build installed to measure its single-thread cost (not counted)"
+                        "{ft_basis}; the free-threaded build's own single-thread cost not counted (measured only for a gil-bound program, when one is installed)"
                     ),
                 },
                 caveat: None,
@@ -708,6 +716,7 @@ mod tests {
             instrument: Instrument {
                 sampler: "test".into(),
                 sampling_rate_hz: 100.0,
+                achieved_rate_hz: 100.0,
                 samples: 0,
                 missing: vec![],
                 tachyon: None,
@@ -753,7 +762,7 @@ mod tests {
             1.0,
         );
         assert_eq!(build(&rec, context(false)).verdict, Verdict::Waiting);
-        let rec = recording(vec![track(1, 1, "MainThread", &[Held; 50], 1.0)], 50, 1.0);
+        let rec = recording(vec![track(1, 1, "MainThread", &[Held; 50], 0.9)], 50, 1.0);
         assert_eq!(build(&rec, context(false)).verdict, Verdict::SingleThreaded);
     }
 

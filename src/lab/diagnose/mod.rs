@@ -163,6 +163,7 @@ pub fn diagnose(
     let instrument = Instrument {
         sampler: sampler_label(mode),
         sampling_rate_hz: options.rate_hz,
+        achieved_rate_hz: recording.sample_times_s.len() as f64 / wall_s.max(1e-9),
         samples: recording.sample_times_s.len(),
         missing,
         tachyon: tachyon_view,
@@ -242,8 +243,10 @@ fn linger(sampler: &mut Sampler, root: u32, skip: Option<u32>) -> usize {
             })
             .collect()
     };
+    follow_tree(sampler, root, skip);
     let mut left = alive(sampler);
     while !left.is_empty() && Instant::now() < until {
+        follow_tree(sampler, root, skip);
         sampler.tick();
         std::thread::sleep(Duration::from_millis(20));
         left = alive(sampler);
