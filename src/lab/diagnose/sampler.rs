@@ -196,11 +196,13 @@ impl Sampler {
                 }
             }
             let after = tasks::tasks(w.pid);
+            let gil_free = traces
+                .as_ref()
+                .is_some_and(|traces| !traces.iter().any(|t| t.owns_gil));
             for task in &after {
                 let trace = by_tid.get(&task.tid);
                 let owns_gil = traces.as_ref().map(|_| trace.is_some_and(|t| t.owns_gil));
                 let earlier = before.iter().find(|t| t.tid == task.tid);
-                let state = classify(earlier, task, owns_gil, w.gil_lock, self.mode);
                 let key = (w.pid, task.tid);
                 let track = self.tracks.entry(key).or_insert_with(|| {
                     self.order.push(key);
@@ -210,6 +212,18 @@ impl Sampler {
                         ..ThreadTrack::default()
                     }
                 });
+                let mut state = classify(earlier, task, owns_gil, w.gil_lock, self.mode);
+                if state == ThreadState::WithoutGil
+                    && gil_free
+                    && track.states.last().is_some_and(|(_, s)| {
+                        matches!(s, ThreadState::Waiting | ThreadState::Held)
+                    })
+                {
+                    // The GIL is between holders and this thread wanted it a
+                    // tick ago: it has been woken to take it and waits for a
+                    // CPU to do so (the hand-over), not running C code.
+                    state = ThreadState::Waiting;
+                }
                 track.name = w.names.get(&task.tid).cloned().unwrap_or_else(|| {
                     if task.tid == w.pid && w.spy.is_some() {
                         "MainThread".into()
