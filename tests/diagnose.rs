@@ -47,7 +47,9 @@ fn threads_named<'a>(report: &'a Value, prefix: &str) -> Vec<&'a Value> {
 }
 
 fn share(thread: &Value, key: &str) -> f64 {
-    thread[key].as_f64().unwrap_or_else(|| panic!("no {key} in {thread}"))
+    thread[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no {key} in {thread}"))
 }
 
 /// The installed interpreter `version`, or `None` with the reason printed.
@@ -88,15 +90,24 @@ fn two_threads_of_python_are_gil_bound_and_each_waits_for_the_gil() {
     let (report, out) = diagnose(&["two_math_threads.py"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_gil_bound(&report, &out);
-    assert!(report["instrument"]["sampler"].as_str().unwrap().contains("py-spy"));
+    assert!(
+        report["instrument"]["sampler"]
+            .as_str()
+            .unwrap()
+            .contains("py-spy")
+    );
     let table = stdout(&out);
-    assert!(table.contains("gil-bound") && table.contains("math-0"), "{table}");
+    assert!(
+        table.contains("gil-bound") && table.contains("math-0"),
+        "{table}"
+    );
     assert!(
         report["predictions"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|p| p["model"] == "processes" && p["caveat"].as_str().unwrap().contains("little data")),
+            .any(|p| p["model"] == "processes"
+                && p["caveat"].as_str().unwrap().contains("little data")),
         "{report}"
     );
 }
@@ -129,7 +140,10 @@ fn a_pool_is_cpu_parallel_over_its_worker_processes() {
         .map(|t| t["pid"].as_u64().unwrap())
         .collect();
     assert!(busy.len() >= 2, "{report}");
-    assert!(report["processes"].as_array().unwrap().len() >= 3, "{report}");
+    assert!(
+        report["processes"].as_array().unwrap().len() >= 3,
+        "{report}"
+    );
 }
 
 #[test]
@@ -138,15 +152,25 @@ fn a_thread_in_hashlib_runs_without_the_gil() {
     assert!(out.status.success(), "{}", stderr(&out));
     let hashing = threads_named(&report, "hashing")[0];
     let math = threads_named(&report, "math")[0];
-    assert!(share(hashing, "running_without_gil_share") >= 0.4, "{hashing}");
-    assert!(share(hashing, "gil_held_share") < share(math, "gil_held_share"), "{report}");
+    assert!(
+        share(hashing, "running_without_gil_share") >= 0.4,
+        "{hashing}"
+    );
+    assert!(
+        share(hashing, "gil_held_share") < share(math, "gil_held_share"),
+        "{report}"
+    );
 }
 
 #[test]
 fn a_module_runs_with_its_arguments() {
     let (report, out) = diagnose(&["-m", "diag_pkg.busy", "--", "a", "b"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("busy got ['a', 'b']"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("busy got ['a', 'b']"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(report["program"], "-m diag_pkg.busy");
 }
 
@@ -165,7 +189,10 @@ fn a_syntax_error_shows_the_users_frame_only_and_its_exit_code() {
     let (report, out) = diagnose(&["syntax_error.py"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("syntax_error.py") && err.contains("SyntaxError"), "{err}");
+    assert!(
+        err.contains("syntax_error.py") && err.contains("SyntaxError"),
+        "{err}"
+    );
     assert!(!err.contains("gil_lab") && !err.contains(".rs"), "{err}");
     assert_eq!(report["exit_code"], 1);
 }
@@ -174,7 +201,10 @@ fn a_syntax_error_shows_the_users_frame_only_and_its_exit_code() {
 fn a_script_that_forks_and_exits_leaves_nothing_behind() {
     let (report, out) = diagnose(&["forks_and_exits.py"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(report["processes"].as_array().unwrap().len() >= 2, "{report}");
+    assert!(
+        report["processes"].as_array().unwrap().len() >= 2,
+        "{report}"
+    );
     let missing = report["instrument"]["missing"].to_string();
     assert!(missing.contains("left running"), "{missing}");
     let left = std::process::Command::new("pgrep")
@@ -188,7 +218,10 @@ fn a_script_that_forks_and_exits_leaves_nothing_behind() {
 fn two_hundred_threads_are_all_reported() {
     let (report, out) = diagnose(&["many_threads.py"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(report["threads"].as_array().unwrap().len() >= 150, "{report}");
+    assert!(
+        report["threads"].as_array().unwrap().len() >= 150,
+        "{report}"
+    );
     assert!(stdout(&out).contains("more threads (every one is in --json)"));
 }
 
@@ -217,7 +250,10 @@ fn html_and_markdown_carry_the_verdict_and_a_lane_per_thread() {
     let out = run_cmd(&mut cmd, LIMIT);
     assert!(out.status.success(), "{}", stderr(&out));
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(page.contains("class=\"lanes\"") && page.contains("waiting"), "{page}");
+    assert!(
+        page.contains("class=\"lanes\"") && page.contains("waiting"),
+        "{page}"
+    );
     assert!(page.matches("<rect").count() >= 6);
     let text = std::fs::read_to_string(&md).unwrap();
     assert!(text.contains("**Verdict: waiting**"), "{text}");
@@ -232,7 +268,12 @@ fn on_313t_the_gil_proof_is_cpu_parallel_with_no_gil() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(report["verdict"], "cpu-parallel", "{report}");
     assert_eq!(report["gil"], "disabled");
-    assert!(report["verdict_reason"].as_str().unwrap().contains("no GIL"));
+    assert!(
+        report["verdict_reason"]
+            .as_str()
+            .unwrap()
+            .contains("no GIL")
+    );
     for t in report["threads"].as_array().unwrap() {
         assert_eq!(share(t, "gil_wait_share"), 0.0, "{t}");
     }
@@ -274,7 +315,10 @@ fn check_prediction_runs_the_program_again_on_the_free_threaded_build() {
     assert!(out.status.success(), "{}", stderr(&out));
     let check = &report["check"];
     assert!(check["measured_wall_s"].as_f64().unwrap() > 0.0, "{report}");
-    assert!(check["predicted_wall_s"].as_f64().unwrap() > 0.0, "{report}");
+    assert!(
+        check["predicted_wall_s"].as_f64().unwrap() > 0.0,
+        "{report}"
+    );
     assert!(report["free_threaded_cost"]["slowdown"].as_f64().unwrap() > 0.0);
     assert!(stdout(&out).contains("predicted wall"));
 }

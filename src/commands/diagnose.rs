@@ -19,14 +19,16 @@ const RATES_HZ: (f64, f64) = (1.0, 1000.0);
 pub fn run(python: &Embedded, args: &DiagnoseArgs) -> Result<i32> {
     crate::os::deadline::check_timeout(args.timeout)?;
     if !(RATES_HZ.0..=RATES_HZ.1).contains(&args.rate) {
-        return Err(UsageError::new(format!("--rate {} is out of range", args.rate))
-            .with_hint(format!(
-                "pass {} to {} samples per second (default {})",
-                RATES_HZ.0,
-                RATES_HZ.1,
-                diagnose::DEFAULT_RATE_HZ
-            ))
-            .into());
+        return Err(
+            UsageError::new(format!("--rate {} is out of range", args.rate))
+                .with_hint(format!(
+                    "pass {} to {} samples per second (default {})",
+                    RATES_HZ.0,
+                    RATES_HZ.1,
+                    diagnose::DEFAULT_RATE_HZ
+                ))
+                .into(),
+        );
     }
     let exports = Exports::plan(&args.exports.flags())?;
     let facts = match &args.python {
@@ -54,7 +56,9 @@ pub fn run(python: &Embedded, args: &DiagnoseArgs) -> Result<i32> {
     };
     let report = diagnose::diagnose(&facts, python.python_dir(), &program, &args.args, &options)?;
     exports.show(&render::diagnose::table(&report, exports.fit()))?;
-    exports.write("--json", || Ok(serde_json::to_string_pretty(&report)? + "\n"))?;
+    exports.write("--json", || {
+        Ok(serde_json::to_string_pretty(&report)? + "\n")
+    })?;
     exports.write("--markdown", || Ok(render::diagnose::markdown(&report)))?;
     exports.write("--html", || {
         Ok(render::html::report_page(&serde_json::to_value(&report)?))

@@ -93,7 +93,14 @@ pub fn table(r: &DiagnoseReport, fit: Fit) -> String {
         );
         let mut t = Table::new();
         t.load_style(presets::UTF8_FULL_CONDENSED).set_header([
-            "thread", "tid", "held %", "wait %", "no GIL %", "blocked %", "CPU s", "wall s",
+            "thread",
+            "tid",
+            "held %",
+            "wait %",
+            "no GIL %",
+            "blocked %",
+            "CPU s",
+            "wall s",
         ]);
         for th in threads.iter().take(MAX_ROWS) {
             let mut row = vec![
@@ -101,7 +108,9 @@ pub fn table(r: &DiagnoseReport, fit: Fit) -> String {
                 Cell::new(th.tid),
                 Cell::new(pct(th.gil_held_share)),
                 Cell::new(pct(th.gil_wait_share)),
-                Cell::new(pct(th.running_without_gil_share + th.running_gil_unknown_share)),
+                Cell::new(pct(
+                    th.running_without_gil_share + th.running_gil_unknown_share
+                )),
                 Cell::new(pct(th.blocked_share)),
                 Cell::new(format!("{:.2}", th.cpu_s)),
                 Cell::new(format!("{:.2}", th.wall_s)),
@@ -199,7 +208,9 @@ fn resample(lane: &str, width: usize) -> String {
 
 fn bound_text(p: &Prediction) -> String {
     match (p.speedup_bound, p.predicted_wall_s) {
-        (Some(b), Some(w)) if b < 1.0 + 1e-9 => format!("no gain: at best {b:.2}× (wall ≥ {w:.2} s)"),
+        (Some(b), Some(w)) if b < 1.0 + 1e-9 => {
+            format!("no gain: at best {b:.2}× (wall ≥ {w:.2} s)")
+        }
         (Some(b), Some(w)) => format!("at most {b:.2}× faster (wall ≥ {w:.2} s)"),
         (Some(b), None) => format!("at most {b:.2}× faster"),
         _ => "no bound".into(),
@@ -207,7 +218,8 @@ fn bound_text(p: &Prediction) -> String {
 }
 
 fn predictions(r: &DiagnoseReport) -> String {
-    let mut out = String::from("what each model could gain (bounds from these figures, not promises):\n");
+    let mut out =
+        String::from("what each model could gain (bounds from these figures, not promises):\n");
     for p in &r.predictions {
         let caveat = p
             .caveat
@@ -312,7 +324,9 @@ pub fn markdown(r: &DiagnoseReport) -> String {
             p.model.label(),
             bound_text(p),
             p.basis,
-            p.caveat.as_ref().map_or(String::new(), |c| format!(" ({c})"))
+            p.caveat
+                .as_ref()
+                .map_or(String::new(), |c| format!(" ({c})"))
         );
     }
     if let Some(c) = &r.check {

@@ -413,7 +413,10 @@ fn lane(t: &ThreadTrack, rec: &Recording) -> String {
     for &(i, state) in &t.states {
         let at = rec.sample_times_s.get(i).copied().unwrap_or(0.0);
         let cell = ((at / wall) * LANE_CELLS as f64).floor() as usize;
-        let k = ThreadState::ALL.iter().position(|s| *s == state).unwrap_or(4);
+        let k = ThreadState::ALL
+            .iter()
+            .position(|s| *s == state)
+            .unwrap_or(4);
         cells[cell.min(LANE_CELLS - 1)][k] += 1;
     }
     cells
@@ -590,7 +593,8 @@ fn predictions(
     };
     let bound = |predicted: f64| (predicted > 0.0).then(|| wall / predicted);
     let mut out = Vec::new();
-    let ft_basis = "the GIL-held work spread over the cores, the longest thread's own CPU time as the floor";
+    let ft_basis =
+        "the GIL-held work spread over the cores, the longest thread's own CPU time as the floor";
     match gil {
         Gil::Enabled => {
             let slowdown = ft_cost.map_or(1.0, |c| c.slowdown.max(1.0));
@@ -726,7 +730,9 @@ mod tests {
     }
 
     fn alternate(n: usize, first: ThreadState, second: ThreadState) -> Vec<ThreadState> {
-        (0..n).map(|i| if i % 2 == 0 { first } else { second }).collect()
+        (0..n)
+            .map(|i| if i % 2 == 0 { first } else { second })
+            .collect()
     }
 
     #[test]
@@ -743,11 +749,23 @@ mod tests {
         );
         let r = build(&rec, context(false));
         assert_eq!(r.verdict, Verdict::GilBound);
-        let math: Vec<&ThreadRow> = r.threads.iter().filter(|t| t.name.starts_with("math")).collect();
+        let math: Vec<&ThreadRow> = r
+            .threads
+            .iter()
+            .filter(|t| t.name.starts_with("math"))
+            .collect();
         assert!(math.iter().all(|t| (t.gil_wait_share - 0.5).abs() < 1e-9));
-        let processes = r.predictions.iter().find(|p| p.model == Model::Processes).unwrap();
+        let processes = r
+            .predictions
+            .iter()
+            .find(|p| p.model == Model::Processes)
+            .unwrap();
         assert!((processes.speedup_bound.unwrap() - 2.0).abs() < 1e-9);
-        let more = r.predictions.iter().find(|p| p.model == Model::MoreThreads).unwrap();
+        let more = r
+            .predictions
+            .iter()
+            .find(|p| p.model == Model::MoreThreads)
+            .unwrap();
         assert_eq!(more.speedup_bound, Some(1.0));
         assert_eq!(math[0].lane.len(), LANE_CELLS);
     }
@@ -779,7 +797,11 @@ mod tests {
         );
         let r = build(&rec, context(false));
         assert_eq!(r.verdict, Verdict::CpuParallel);
-        let processes = r.predictions.iter().find(|p| p.model == Model::Processes).unwrap();
+        let processes = r
+            .predictions
+            .iter()
+            .find(|p| p.model == Model::Processes)
+            .unwrap();
         assert!((processes.speedup_bound.unwrap() - 1.0).abs() < 1e-9);
     }
 
@@ -801,8 +823,14 @@ mod tests {
 
     #[test]
     fn verdicts_and_models_serialize_in_kebab_case() {
-        assert_eq!(serde_json::to_string(&Verdict::GilBound).unwrap(), "\"gil-bound\"");
-        assert_eq!(serde_json::to_string(&Model::FreeThreaded).unwrap(), "\"free-threaded\"");
+        assert_eq!(
+            serde_json::to_string(&Verdict::GilBound).unwrap(),
+            "\"gil-bound\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Model::FreeThreaded).unwrap(),
+            "\"free-threaded\""
+        );
         assert_eq!(
             serde_json::to_string(&Verdict::SingleThreaded).unwrap(),
             "\"single-threaded\""

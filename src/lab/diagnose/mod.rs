@@ -59,7 +59,11 @@ pub struct Options {
 }
 
 /// Checks that `module` can be found by `facts`' interpreter from here, as `-m` would.
-pub fn check_module(facts: &InterpreterFacts, python_dir: &Path, module: &str) -> Result<(), UsageError> {
+pub fn check_module(
+    facts: &InterpreterFacts,
+    python_dir: &Path,
+    module: &str,
+) -> Result<(), UsageError> {
     let found = launcher::python(&facts.executable, python_dir)
         .args([
             "-c",

@@ -215,9 +215,10 @@ impl Sampler {
                 let mut state = classify(earlier, task, owns_gil, w.gil_lock, self.mode);
                 if state == ThreadState::WithoutGil
                     && gil_free
-                    && track.states.last().is_some_and(|(_, s)| {
-                        matches!(s, ThreadState::Waiting | ThreadState::Held)
-                    })
+                    && track
+                        .states
+                        .last()
+                        .is_some_and(|(_, s)| matches!(s, ThreadState::Waiting | ThreadState::Held))
                 {
                     // The GIL is between holders and this thread wanted it a
                     // tick ago: it has been woken to take it and waits for a
@@ -253,10 +254,7 @@ impl Sampler {
         Recording {
             rate_hz: self.rate_hz,
             sample_times_s: self.times,
-            threads: order
-                .iter()
-                .filter_map(|k| self.tracks.remove(k))
-                .collect(),
+            threads: order.iter().filter_map(|k| self.tracks.remove(k)).collect(),
             processes: self
                 .watched
                 .into_iter()
@@ -381,10 +379,22 @@ mod tests {
             number: 230,
             first_arg: 0x1800,
         });
-        assert_eq!(classify(None, &task('S', on_gil), Some(false), gil, GilMode::On), ThreadState::Waiting);
-        assert_eq!(classify(None, &task('S', elsewhere), Some(false), gil, GilMode::On), ThreadState::Blocked);
-        assert_eq!(classify(None, &task('S', sleep), Some(false), gil, GilMode::On), ThreadState::Blocked);
-        assert_eq!(classify(None, &task('S', on_gil), Some(true), gil, GilMode::On), ThreadState::Held);
+        assert_eq!(
+            classify(None, &task('S', on_gil), Some(false), gil, GilMode::On),
+            ThreadState::Waiting
+        );
+        assert_eq!(
+            classify(None, &task('S', elsewhere), Some(false), gil, GilMode::On),
+            ThreadState::Blocked
+        );
+        assert_eq!(
+            classify(None, &task('S', sleep), Some(false), gil, GilMode::On),
+            ThreadState::Blocked
+        );
+        assert_eq!(
+            classify(None, &task('S', on_gil), Some(true), gil, GilMode::On),
+            ThreadState::Held
+        );
     }
 
     #[test]
@@ -396,17 +406,41 @@ mod tests {
         });
         let ran = task('R', None);
         let waits = task('S', on_gil);
-        assert_eq!(classify(Some(&ran), &waits, Some(false), gil, GilMode::On), ThreadState::Waiting);
-        assert_eq!(classify(Some(&waits), &ran, Some(false), gil, GilMode::On), ThreadState::Waiting);
-        assert_eq!(classify(Some(&ran), &ran, Some(false), gil, GilMode::On), ThreadState::WithoutGil);
+        assert_eq!(
+            classify(Some(&ran), &waits, Some(false), gil, GilMode::On),
+            ThreadState::Waiting
+        );
+        assert_eq!(
+            classify(Some(&waits), &ran, Some(false), gil, GilMode::On),
+            ThreadState::Waiting
+        );
+        assert_eq!(
+            classify(Some(&ran), &ran, Some(false), gil, GilMode::On),
+            ThreadState::WithoutGil
+        );
     }
 
     #[test]
     fn a_running_thread_without_the_gil_runs_without_it_or_unknown() {
-        assert_eq!(classify(None, &task('R', None), Some(false), None, GilMode::On), ThreadState::WithoutGil);
-        assert_eq!(classify(None, &task('R', None), None, None, GilMode::On), ThreadState::Running);
-        assert_eq!(classify(None, &task('R', None), Some(true), None, GilMode::On), ThreadState::Held);
-        assert_eq!(classify(None, &task('R', None), None, None, GilMode::Off), ThreadState::WithoutGil);
-        assert_eq!(classify(None, &task('D', None), None, None, GilMode::Off), ThreadState::Blocked);
+        assert_eq!(
+            classify(None, &task('R', None), Some(false), None, GilMode::On),
+            ThreadState::WithoutGil
+        );
+        assert_eq!(
+            classify(None, &task('R', None), None, None, GilMode::On),
+            ThreadState::Running
+        );
+        assert_eq!(
+            classify(None, &task('R', None), Some(true), None, GilMode::On),
+            ThreadState::Held
+        );
+        assert_eq!(
+            classify(None, &task('R', None), None, None, GilMode::Off),
+            ThreadState::WithoutGil
+        );
+        assert_eq!(
+            classify(None, &task('D', None), None, None, GilMode::Off),
+            ThreadState::Blocked
+        );
     }
 }

@@ -194,7 +194,8 @@ fn compare(
         .reduce(f64::max);
     view.agree = view.max_abs_wait_difference.map(|d| d <= AGREEMENT);
     if view.threads.is_empty() {
-        view.unavailable = Some("Tachyon's profile names none of the threads gil-lab saw working".into());
+        view.unavailable =
+            Some("Tachyon's profile names none of the threads gil-lab saw working".into());
     }
     view
 }

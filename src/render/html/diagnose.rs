@@ -22,7 +22,10 @@ const STATES: [(char, &str, &str); 5] = [
 ];
 
 pub fn diagnose(d: &Value) -> String {
-    let mut out = format!("<h1>gil-lab diagnose {}</h1>\n", escape(&text(&d["program"])));
+    let mut out = format!(
+        "<h1>gil-lab diagnose {}</h1>\n",
+        escape(&text(&d["program"]))
+    );
     let _ = writeln!(
         out,
         "<p class=\"verdict\"><strong>{}</strong> — {}</p>",
@@ -80,7 +83,9 @@ pub fn diagnose(d: &Value) -> String {
     for p in list(&d["predictions"]) {
         let bound = p["speedup_bound"]
             .as_f64()
-            .map_or("no bound".to_string(), |b| format!("at most {b:.2}× faster"));
+            .map_or("no bound".to_string(), |b| {
+                format!("at most {b:.2}× faster")
+            });
         let caveat = p["caveat"]
             .as_str()
             .map_or(String::new(), |c| format!(" ({})", escape(c)));
@@ -102,7 +107,11 @@ pub fn diagnose(d: &Value) -> String {
         );
     }
     for m in list(&d["instrument"]["missing"]) {
-        let _ = writeln!(out, "<p class=\"warning\">Not observed: {}</p>", escape(&text(m)));
+        let _ = writeln!(
+            out,
+            "<p class=\"warning\">Not observed: {}</p>",
+            escape(&text(m))
+        );
     }
     out
 }
