@@ -66,6 +66,7 @@ fn spread(r: &DiagnoseReport) -> Option<f64> {
 /// The terminal report.
 pub fn table(r: &DiagnoseReport, fit: Fit) -> String {
     let mut out = header(r);
+    out += "shares: % of each thread's samples; noGIL: running without the GIL\n";
     let achieved = r.instrument.achieved_rate_hz;
     let slower = if achieved < 0.9 * r.instrument.sampling_rate_hz {
         format!(" (achieved {achieved:.0} Hz: a round over every thread took longer than a tick)")
@@ -89,22 +90,15 @@ pub fn table(r: &DiagnoseReport, fit: Fit) -> String {
             p.threads,
             if p.threads == 1 { "" } else { "s" },
             p.cpu_s,
-            shorten(&p.info.command, 40)
+            shorten(&p.info.command, 32)
         );
         let mut t = Table::new();
         t.load_style(presets::UTF8_FULL_CONDENSED).set_header([
-            "thread",
-            "tid",
-            "held %",
-            "wait %",
-            "no GIL %",
-            "blocked %",
-            "CPU s",
-            "wall s",
+            "thread", "tid", "held%", "wait%", "noGIL%", "block%", "CPU s", "wall s",
         ]);
         for th in threads.iter().take(MAX_ROWS) {
             let mut row = vec![
-                Cell::new(shorten(&th.name, 16)),
+                Cell::new(shorten(&th.name, 14)),
                 Cell::new(th.tid),
                 Cell::new(pct(th.gil_held_share)),
                 Cell::new(pct(th.gil_wait_share)),
@@ -178,7 +172,7 @@ fn busiest(r: &DiagnoseReport, n: usize) -> Vec<&ThreadRow> {
 /// A text strip per thread on one time axis.
 pub fn strips(r: &DiagnoseReport) -> String {
     let mut out = format!(
-        "\ntimeline, 0 – {:.2} s (H held, W waiting for the GIL, R running without it, . blocked):\n",
+        "\ntimeline, 0 – {:.2} s: H held, W waiting for the GIL, R running without\nit, . blocked\n",
         r.wall_s
     );
     for th in busiest(r, 12) {
@@ -208,7 +202,7 @@ fn resample(lane: &str, width: usize) -> String {
 
 fn bound_text(p: &Prediction) -> String {
     match (p.speedup_bound, p.predicted_wall_s) {
-        (Some(b), Some(w)) if b < 1.0 + 1e-9 => {
+        (Some(b), Some(w)) if b < 1.005 => {
             format!("no gain: at best {b:.2}× (wall ≥ {w:.2} s)")
         }
         (Some(b), Some(w)) => format!("at most {b:.2}× faster (wall ≥ {w:.2} s)"),
@@ -236,12 +230,15 @@ fn predictions(r: &DiagnoseReport) -> String {
     if let Some(c) = &r.check {
         let _ = writeln!(
             out,
-            "checked on {} (free-threaded): predicted wall ≥ {:.2} s, measured {:.2} s ({})",
+            "checked on {} (free-threaded): predicted wall ≥ {:.2} s, measured {:.2} s, measured/predicted {:.2} ({})",
             c.python,
             c.predicted_wall_s,
             c.measured_wall_s,
-            if c.bound_held {
+            c.measured_over_predicted,
+            if c.measured_over_predicted >= 1.0 {
                 "the bound held"
+            } else if c.bound_held {
+                "under the bound by less than the 10 % two runs differ"
             } else {
                 "faster than the bound: the prediction was wrong"
             }

@@ -268,7 +268,9 @@ pub struct PredictionCheck {
     pub predicted_wall_s: f64,
     pub measured_wall_s: f64,
     pub exit_code: i32,
-    /// The measured wall time is no shorter than the bound allows (within 10 %).
+    /// measured ÷ predicted: below 1, the run beat the bound.
+    pub measured_over_predicted: f64,
+    /// The measured wall time is no shorter than the bound, within 10 % for noise.
     pub bound_held: bool,
 }
 
@@ -511,7 +513,13 @@ fn verdict(
         })
         .collect();
     let contended = s.share(|i| s.contended[i]);
-    let parallel = s.share(|i| s.running[i] >= 2);
+    // Of the samples in which anything ran, the share in which two or more did.
+    let ran = s.share(|i| s.running[i] >= 1);
+    let parallel = if ran > 0.0 {
+        s.share(|i| s.running[i] >= 2) / ran
+    } else {
+        0.0
+    };
     let total_cpu: f64 = threads.iter().map(|t| t.cpu_s).sum();
     let busy = total_cpu / rec.wall_s.max(1e-9);
     let waiters = working.iter().filter(|t| t.gil_wait_share >= 0.1).count();
@@ -519,13 +527,13 @@ fn verdict(
         return (
             Verdict::GilBound,
             format!(
-                "gil-bound: {} threads want Python at once and take turns on the GIL; some thread waited for it in {:.0} % of samples",
+                "gil-bound: {} threads run Python and take turns on the GIL; in {:.0} % of samples one of them waited for it",
                 working.len(),
                 contended * 100.0
             ),
         );
     }
-    if working.len() >= 2 && (parallel >= 0.25 || busy >= 1.25) {
+    if working.len() >= 2 && ((parallel >= 0.25 && busy >= 0.3) || busy >= 1.25) {
         let how = if gil == Gil::Disabled {
             "no GIL (free-threaded build): threads run at once"
         } else {
@@ -534,7 +542,7 @@ fn verdict(
         return (
             Verdict::CpuParallel,
             format!(
-                "cpu-parallel: {how}; two or more threads ran in {:.0} % of samples, {busy:.1} CPUs busy on average of {cpus}",
+                "cpu-parallel: {how}; when anything ran, two or more threads did in {:.0} % of samples; {busy:.1} CPUs busy on average of {cpus}",
                 parallel * 100.0
             ),
         );
@@ -542,14 +550,14 @@ fn verdict(
     let threads_seen = threads.len();
     if busy < 0.5 {
         let who = if threads_seen == 1 {
-            "the one thread spends".to_string()
+            "the one thread spends most of its life".to_string()
         } else {
-            format!("{threads_seen} threads spend")
+            format!("{threads_seen} threads spend most of their life")
         };
         return (
             Verdict::Waiting,
             format!(
-                "waiting: {who} most of its life blocked (I/O, sleep, locks); {busy:.2} CPUs busy on average: the GIL is not the problem"
+                "waiting: {who} blocked (I/O, sleep, locks); {busy:.2} CPUs busy on average: the GIL is not the problem"
             ),
         );
     }

@@ -309,6 +309,10 @@ fn free_threaded_cost(
     })
 }
 
+/// How far under the bound a measured wall time may fall and still count as
+/// holding it: two runs of one program on a shared machine differ this much.
+const CHECK_NOISE: f64 = 0.10;
+
 /// Runs the program again, plainly, on the free-threaded build and times it.
 fn check_prediction(
     report: &DiagnoseReport,
@@ -334,7 +338,8 @@ fn check_prediction(
         predicted_wall_s: predicted,
         measured_wall_s: measured,
         exit_code: code_of(status),
-        bound_held: measured >= predicted * 0.9,
+        measured_over_predicted: measured / predicted.max(1e-9),
+        bound_held: measured >= predicted * (1.0 - CHECK_NOISE),
     }))
 }
 
