@@ -112,7 +112,10 @@ mod tests {
             parse_syscall("202 0x7f12345680 0x189 0x0 0x0 0x0 0xffffffff 0x7ffd 0x7f11\n").unwrap();
         assert_eq!(s.number, 202);
         assert_eq!(s.first_arg, 0x7f12345680);
-        assert_eq!(s.futex_within(0x007f_1234_5000, 0x007f_1234_6000), FUTEX == 202);
+        assert_eq!(
+            s.futex_within(0x007f_1234_5000, 0x007f_1234_6000),
+            FUTEX == 202
+        );
         assert_eq!(parse_syscall("running\n"), None);
         assert_eq!(parse_syscall("-1 0x7ffd 0x7f11\n"), None);
     }
