@@ -322,3 +322,45 @@ fn check_prediction_runs_the_program_again_on_the_free_threaded_build() {
     assert!(report["free_threaded_cost"]["slowdown"].as_f64().unwrap() > 0.0);
     assert!(stdout(&out).contains("predicted wall"));
 }
+
+#[test]
+fn memory_that_cannot_be_read_is_named_with_the_figures_it_costs() {
+    // Root reads any process (CAP_SYS_PTRACE): drop that capability first.
+    let root = unsafe { libc::geteuid() } == 0;
+    let setpriv = std::process::Command::new("setpriv")
+        .arg("--help")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if root && !setpriv {
+        eprintln!("skipped: running as root without setpriv to drop CAP_SYS_PTRACE");
+        return;
+    }
+    let _one_at_a_time = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let exe = assert_cmd::cargo::cargo_bin("gil-lab");
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace"])
+            .arg(&exe);
+        c
+    } else {
+        std::process::Command::new(&exe)
+    };
+    cmd.current_dir(fixtures())
+        .stdin(std::process::Stdio::null())
+        .args([
+            "diagnose",
+            "--json",
+            json.to_str().unwrap(),
+            "undumpable.py",
+        ]);
+    let out = run_cmd(&mut cmd, LIMIT);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let missing = report["instrument"]["missing"].to_string();
+    assert!(missing.contains("could"), "{missing}");
+    assert!(missing.contains("GIL held/waiting shares"), "{missing}");
+    assert!(stdout(&out).contains("not observed"), "{}", stdout(&out));
+    assert_ne!(report["verdict"], "cpu-parallel", "{report}");
+}

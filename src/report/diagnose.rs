@@ -347,16 +347,26 @@ pub fn build(rec: &Recording, ctx: Context) -> DiagnoseReport {
         })
         .collect();
     let per_sample = SampleSummary::of(rec);
-    let (verdict, verdict_reason) = verdict(rec, &threads, &per_sample, gil, ctx.cpus);
-    let predictions = predictions(
-        rec,
-        &threads,
-        &per_sample,
-        verdict,
-        gil,
-        ctx.cpus,
-        ctx.free_threaded_cost.as_ref(),
-    );
+    let (verdict, mut verdict_reason) = verdict(rec, &threads, &per_sample, gil, ctx.cpus);
+    if threads.iter().any(|t| t.running_gil_unknown_share > 0.05) {
+        verdict_reason.push_str(
+            " (some threads' GIL state could not be read: their held and waiting shares are missing, see \"not observed\")",
+        );
+    }
+    let predictions =
+        if gil == Gil::Enabled && threads.iter().any(|t| t.running_gil_unknown_share > 0.05) {
+            unpredictable()
+        } else {
+            predictions(
+                rec,
+                &threads,
+                &per_sample,
+                verdict,
+                gil,
+                ctx.cpus,
+                ctx.free_threaded_cost.as_ref(),
+            )
+        };
     DiagnoseReport {
         program: ctx.program,
         args: ctx.args,
@@ -453,6 +463,9 @@ impl SampleSummary {
     fn of(rec: &Recording) -> SampleSummary {
         let n = rec.sample_times_s.len();
         let mut want: Vec<HashMap<u32, usize>> = vec![HashMap::new(); n];
+        // Threads on a CPU whose GIL state could not be read: under a GIL at
+        // most one of a process's may be running Python, so they count once.
+        let mut unknown: Vec<HashMap<u32, usize>> = vec![HashMap::new(); n];
         let mut running = vec![0usize; n];
         let mut contended = vec![false; n];
         for t in &rec.threads {
@@ -469,10 +482,14 @@ impl SampleSummary {
                         *want[i].entry(t.pid).or_default() += 1;
                         contended[i] = true;
                     }
-                    ThreadState::WithoutGil | ThreadState::Running => running[i] += 1,
+                    ThreadState::WithoutGil => running[i] += 1,
+                    ThreadState::Running => *unknown[i].entry(t.pid).or_default() += 1,
                     ThreadState::Blocked => {}
                 }
             }
+        }
+        for (i, per_process) in unknown.iter().enumerate() {
+            running[i] += per_process.len();
         }
         SampleSummary {
             want_python: want
@@ -569,6 +586,21 @@ fn verdict(
             if working.len() > 1 { "s, one" } else { "" }
         ),
     )
+}
+
+/// No bounds: the GIL state of working threads could not be read, so the
+/// time they would save cannot be told from the time they ran.
+fn unpredictable() -> Vec<Prediction> {
+    [Model::FreeThreaded, Model::Processes, Model::MoreThreads]
+        .into_iter()
+        .map(|model| Prediction {
+            model,
+            speedup_bound: None,
+            predicted_wall_s: None,
+            basis: "not computed: the GIL state of working threads could not be read".into(),
+            caveat: None,
+        })
+        .collect()
 }
 
 fn predictions(
@@ -827,6 +859,22 @@ mod tests {
         assert_eq!(r.verdict, Verdict::CpuParallel);
         assert_eq!(r.gil, Gil::Disabled);
         assert!(r.verdict_reason.contains("no GIL"));
+    }
+
+    #[test]
+    fn threads_of_one_unreadable_gil_process_never_make_it_parallel() {
+        let rec = recording(
+            vec![
+                track(1, 2, "a", &[Running; 50], 0.5),
+                track(1, 3, "b", &[Running; 50], 0.5),
+            ],
+            50,
+            1.0,
+        );
+        let r = build(&rec, context(false));
+        assert_ne!(r.verdict, Verdict::CpuParallel, "{}", r.verdict_reason);
+        assert!(r.verdict_reason.contains("could not be read"));
+        assert!(r.predictions.iter().all(|p| p.speedup_bound.is_none()));
     }
 
     #[test]

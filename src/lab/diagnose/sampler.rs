@@ -88,7 +88,13 @@ struct Watched {
     last_attempt: Option<Instant>,
     gave_up: bool,
     names: HashMap<u32, String>,
+    /// Memory reads that failed in a row, and the last error.
+    failed_reads: usize,
+    last_error: Option<String>,
 }
+
+/// Failed reads in a row after which a live process's memory counts as unreadable.
+const UNREADABLE_AFTER: usize = 20;
 
 /// Samples a process tree until told to stop; produces the [`Recording`].
 pub struct Sampler {
@@ -145,6 +151,8 @@ impl Sampler {
             last_attempt: None,
             gave_up: self.mode == GilMode::Off,
             names: HashMap::new(),
+            failed_reads: 0,
+            last_error: None,
         });
         if self.mode == GilMode::Off
             && let Some(w) = self.watched.last_mut()
@@ -179,10 +187,27 @@ impl Sampler {
                 continue;
             }
             let traces = match w.spy.as_mut().map(|s| s.get_stack_traces()) {
-                Some(Ok(traces)) => Some(traces),
+                Some(Ok(traces)) => {
+                    w.failed_reads = 0;
+                    Some(traces)
+                }
                 // A torn read while the process changes (threads starting or
-                // ending): this sample has no Python view of it.
-                Some(Err(_)) | None => None,
+                // ending): this sample has no Python view of it. Many in a
+                // row: the memory cannot be read any more (the process made
+                // itself undumpable, or permission was withdrawn).
+                Some(Err(e)) => {
+                    w.failed_reads += 1;
+                    w.last_error = Some(format!("{e:#}"));
+                    if w.failed_reads == UNREADABLE_AFTER {
+                        w.info.not_observed_because = Some(format!(
+                            "its memory could no longer be read after {:.1} s ({}): GIL held/waiting shares and Python functions are missing from then on; CPU and blocking come from /proc",
+                            w.first_seen.elapsed().as_secs_f64(),
+                            shorten(w.last_error.as_deref().unwrap_or(""), 80)
+                        ));
+                    }
+                    None
+                }
+                None => None,
             };
             let mut by_tid: HashMap<u32, &py_spy::StackTrace> = HashMap::new();
             if let Some(traces) = &traces {
