@@ -322,6 +322,17 @@ pub fn build(rec: &Recording, ctx: Context) -> DiagnoseReport {
     } else {
         Gil::Enabled
     };
+    let smoothed;
+    let rec = if gil == Gil::Enabled {
+        let mut copy = rec.clone();
+        for t in &mut copy.threads {
+            count_handovers_as_waiting(&mut t.states);
+        }
+        smoothed = copy;
+        &smoothed
+    } else {
+        rec
+    };
     let dt = if rec.rate_hz > 0.0 {
         1.0 / rec.rate_hz
     } else {
@@ -383,6 +394,23 @@ pub fn build(rec: &Recording, ctx: Context) -> DiagnoseReport {
         predictions,
         free_threaded_cost: ctx.free_threaded_cost,
         check: None,
+    }
+}
+
+/// A single sample "on a CPU without the GIL" between two samples in which the
+/// thread held or waited for the GIL is the hand-over, not C code that released
+/// it: the thread was woken to take the GIL (or had just been made to drop it)
+/// and was waiting for a CPU to get on with it, which a busy machine makes
+/// common. C code that releases the GIL (hashing a buffer, compressing) runs
+/// for several samples at a time and is left as it is.
+fn count_handovers_as_waiting(states: &mut [(usize, ThreadState)]) {
+    let wants = |s: ThreadState| matches!(s, ThreadState::Held | ThreadState::Waiting);
+    for k in 1..states.len().saturating_sub(1) {
+        let (before, now, after) = (states[k - 1], states[k], states[k + 1]);
+        let consecutive = before.0 + 1 == now.0 && now.0 + 1 == after.0;
+        if consecutive && now.1 == ThreadState::WithoutGil && wants(before.1) && wants(after.1) {
+            states[k].1 = ThreadState::Waiting;
+        }
     }
 }
 
@@ -875,6 +903,21 @@ mod tests {
         assert_ne!(r.verdict, Verdict::CpuParallel, "{}", r.verdict_reason);
         assert!(r.verdict_reason.contains("could not be read"));
         assert!(r.predictions.iter().all(|p| p.speedup_bound.is_none()));
+    }
+
+    #[test]
+    fn one_sample_off_the_gil_between_turns_is_the_hand_over_but_a_long_run_is_c_code() {
+        let mut states: Vec<(usize, ThreadState)> =
+            [Held, WithoutGil, Waiting, WithoutGil, WithoutGil, Held]
+                .into_iter()
+                .enumerate()
+                .collect();
+        count_handovers_as_waiting(&mut states);
+        let after: Vec<ThreadState> = states.iter().map(|s| s.1).collect();
+        assert_eq!(
+            after,
+            vec![Held, Waiting, Waiting, WithoutGil, WithoutGil, Held]
+        );
     }
 
     #[test]
