@@ -91,7 +91,17 @@ struct Watched {
     /// Memory reads that failed in a row, and the last error.
     failed_reads: usize,
     last_error: Option<String>,
+    /// Fresh readers made to learn thread names, and when the last was made.
+    renamed: usize,
+    last_renamed: Option<Instant>,
 }
+
+/// py-spy looks a new thread's name up once and, if the thread was not yet
+/// registered with `threading`, not again for a second: long enough for a short
+/// program's threads to end nameless. A fresh reader looks them up at once;
+/// at most this many per process, this far apart.
+const RENAMES: usize = 5;
+const RENAME_EVERY: Duration = Duration::from_millis(250);
 
 /// Failed reads in a row after which a live process's memory counts as unreadable.
 const UNREADABLE_AFTER: usize = 20;
@@ -153,6 +163,8 @@ impl Sampler {
             names: HashMap::new(),
             failed_reads: 0,
             last_error: None,
+            renamed: 0,
+            last_renamed: None,
         });
         if self.mode == GilMode::Off
             && let Some(w) = self.watched.last_mut()
@@ -210,15 +222,22 @@ impl Sampler {
                 None => None,
             };
             let mut by_tid: HashMap<u32, &py_spy::StackTrace> = HashMap::new();
+            let mut nameless = false;
             if let Some(traces) = &traces {
                 for t in traces {
                     if let Some(tid) = t.os_thread_id {
                         by_tid.insert(tid as u32, t);
-                        if let Some(name) = &t.thread_name {
-                            w.names.insert(tid as u32, name.clone());
+                        match &t.thread_name {
+                            Some(name) => {
+                                w.names.insert(tid as u32, name.clone());
+                            }
+                            None => nameless |= !w.names.contains_key(&(tid as u32)),
                         }
                     }
                 }
+            }
+            if nameless {
+                renew_for_names(w);
             }
             let after = tasks::tasks(w.pid);
             let gil_free = traces
@@ -297,6 +316,28 @@ impl Sampler {
     }
 }
 
+/// Replaces the process's reader with a fresh one, whose first read looks every
+/// thread's name up again (see [`RENAMES`]).
+fn renew_for_names(w: &mut Watched) {
+    if w.renamed >= RENAMES || w.last_renamed.is_some_and(|t| t.elapsed() < RENAME_EVERY) {
+        return;
+    }
+    w.renamed += 1;
+    w.last_renamed = Some(Instant::now());
+    if let Ok(spy) = PythonSpy::new(w.pid as py_spy::Pid, &reader_config()) {
+        w.spy = Some(spy);
+    }
+}
+
+fn reader_config() -> Config {
+    Config {
+        blocking: LockingStrategy::NonBlocking,
+        native: false,
+        gil_only: false,
+        ..Config::default()
+    }
+}
+
 /// Reads the process's Python state once its interpreter is up; gives up after
 /// [`ATTACH_FOR`] (not a Python process, or its memory cannot be read).
 fn try_attach(w: &mut Watched) {
@@ -307,13 +348,7 @@ fn try_attach(w: &mut Watched) {
         return;
     }
     w.last_attempt = Some(Instant::now());
-    let config = Config {
-        blocking: LockingStrategy::NonBlocking,
-        native: false,
-        gil_only: false,
-        ..Config::default()
-    };
-    match PythonSpy::new(w.pid as py_spy::Pid, &config) {
+    match PythonSpy::new(w.pid as py_spy::Pid, &reader_config()) {
         Ok(spy) => {
             w.gil_lock = gil_lock_range(w.pid);
             w.spy = Some(spy);
