@@ -189,6 +189,8 @@ for i in range(3):
     subprocess.run([gl, "diagnose", lesson, "--json", out], stdout=subprocess.DEVNULL, check=True)
     d = json.load(open(out))
     diagnosed.append(d["wall_s"]); rate = d["instrument"]["sampling_rate_hz"]
+    share = d["instrument"]["sampler_cpu_s"] / d["wall_s"] * 100
+    print("  run %d: plain %.2f s, diagnosed %.2f s, sampler %.1f %% of one CPU" % (i + 1, plain[-1], d["wall_s"], share), file=sys.stderr)
 print(round(statistics.median(plain), 3), round(statistics.median(diagnosed), 3), rate)
 PY
 )

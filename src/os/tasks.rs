@@ -89,6 +89,37 @@ pub fn parse_syscall(text: &str) -> Option<Syscall> {
     Some(Syscall { number, first_arg })
 }
 
+/// Every descendant of `root`, children before grandchildren, read from each
+/// thread's `children` file: only the tree itself is read, not all of `/proc`.
+/// Falls back to a scan of `/proc` on kernels without those files.
+pub fn descendants(root: u32) -> Vec<u32> {
+    if !Path::new(&format!("/proc/{root}/task/{root}/children")).exists() {
+        return crate::os::processes::descendants(root);
+    }
+    let mut found = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(pid) = frontier.pop() {
+        let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for thread in threads.flatten() {
+            let Ok(text) = std::fs::read_to_string(thread.path().join("children")) else {
+                continue;
+            };
+            for child in text
+                .split_whitespace()
+                .filter_map(|c| c.parse::<u32>().ok())
+            {
+                if !found.contains(&child) {
+                    found.push(child);
+                    frontier.push(child);
+                }
+            }
+        }
+    }
+    found
+}
+
 /// Clock ticks per second (`_SC_CLK_TCK`).
 pub fn ticks_per_second() -> f64 {
     // SAFETY: sysconf has no preconditions.
@@ -118,6 +149,31 @@ mod tests {
         );
         assert_eq!(parse_syscall("running\n"), None);
         assert_eq!(parse_syscall("-1 0x7ffd 0x7f11\n"), None);
+    }
+
+    #[test]
+    fn finds_a_grandchild_through_the_children_files() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 5 & wait"])
+            .spawn()
+            .unwrap();
+        let mut found = Vec::new();
+        for _ in 0..100 {
+            found = descendants(std::process::id());
+            if found.len() >= 2 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let grandchildren = crate::os::processes::descendants(child.id());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        for g in grandchildren {
+            // SAFETY: kill(2) on the sleep this test started.
+            unsafe { libc::kill(g as libc::pid_t, libc::SIGKILL) };
+        }
+        assert!(found.contains(&child.id()), "{found:?}");
+        assert!(found.len() >= 2, "{found:?}");
     }
 
     #[test]

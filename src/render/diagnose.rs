@@ -75,8 +75,12 @@ pub fn table(r: &DiagnoseReport, fit: Fit) -> String {
     };
     let _ = writeln!(
         out,
-        "sampled at {:.0} Hz{slower}, {} samples: {}",
-        r.instrument.sampling_rate_hz, r.instrument.samples, r.instrument.sampler
+        "sampled at {:.0} Hz{slower}, {} samples, the sampler using {:.2} CPU s ({:.1} % of one CPU): {}",
+        r.instrument.sampling_rate_hz,
+        r.instrument.samples,
+        r.instrument.sampler_cpu_s,
+        100.0 * r.instrument.sampler_cpu_s / r.wall_s.max(1e-9),
+        r.instrument.sampler
     );
     for p in &r.processes {
         let threads = threads_of(r, p.info.pid);
@@ -206,6 +210,7 @@ fn bound_text(p: &Prediction) -> String {
             format!("no gain: at best {b:.2}× (wall ≥ {w:.2} s)")
         }
         (Some(b), Some(w)) => format!("at most {b:.2}× faster (wall ≥ {w:.2} s)"),
+        (Some(b), None) if b < 1.005 => format!("no gain: at best {b:.2}×"),
         (Some(b), None) => format!("at most {b:.2}× faster"),
         _ => "no bound".into(),
     }

@@ -185,6 +185,9 @@ pub struct Instrument {
     /// Samples taken per second of the program's life: below the asked rate
     /// when one round of reading every thread takes longer than a tick.
     pub achieved_rate_hz: f64,
+    /// CPU seconds the sampler itself used while the program ran (it runs
+    /// beside the program, in gil-lab's process): what watching cost the machine.
+    pub sampler_cpu_s: f64,
     /// Figures that are missing, and why (ptrace refused, free-threaded build …).
     pub missing: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -789,6 +792,7 @@ mod tests {
                 sampler: "test".into(),
                 sampling_rate_hz: 100.0,
                 achieved_rate_hz: 100.0,
+                sampler_cpu_s: 0.0,
                 samples: 0,
                 missing: vec![],
                 tachyon: None,

@@ -104,6 +104,7 @@ pub fn diagnose(
         GilMode::On
     };
     let tachyon_wanted = facts.tachyon_reason.is_none();
+    let own_cpu_before = own_cpu_s();
     let started = Instant::now();
     let mut child = launcher::python(&facts.executable, python_dir)
         .stdin(std::process::Stdio::inherit())
@@ -146,6 +147,7 @@ pub fn diagnose(
         }
     };
     let wall_s = started.elapsed().as_secs_f64();
+    let sampler_cpu_s = (own_cpu_s() - own_cpu_before).max(0.0);
     let exit_code = code_of(status);
     let left = linger(&mut sampler, root, tachyon.as_ref().and_then(|t| t.pid()));
     let recording = sampler.finish(wall_s, exit_code);
@@ -168,6 +170,7 @@ pub fn diagnose(
         sampler: sampler_label(mode),
         sampling_rate_hz: options.rate_hz,
         achieved_rate_hz: recording.sample_times_s.len() as f64 / wall_s.max(1e-9),
+        sampler_cpu_s,
         samples: recording.sample_times_s.len(),
         missing,
         tachyon: tachyon_view,
@@ -211,9 +214,9 @@ fn follow_tree(sampler: &mut Sampler, root: u32, skip: Option<u32>) {
     let me = std::process::id();
     let skipped: Vec<u32> = skip
         .into_iter()
-        .flat_map(|p| std::iter::once(p).chain(crate::os::processes::descendants(p)))
+        .flat_map(|p| std::iter::once(p).chain(crate::os::tasks::descendants(p)))
         .collect();
-    for pid in crate::os::processes::descendants(me) {
+    for pid in crate::os::tasks::descendants(me) {
         if skipped.contains(&pid) || pid == root {
             continue;
         }
@@ -234,7 +237,7 @@ fn follow_tree(sampler: &mut Sampler, root: u32, skip: Option<u32>) {
 fn linger(sampler: &mut Sampler, root: u32, skip: Option<u32>) -> usize {
     let until = Instant::now() + Duration::from_secs(2);
     let alive = |sampler: &Sampler| -> Vec<u32> {
-        let mine = crate::os::processes::descendants(std::process::id());
+        let mine = crate::os::tasks::descendants(std::process::id());
         sampler
             .pids()
             .into_iter()
@@ -260,6 +263,14 @@ fn linger(sampler: &mut Sampler, root: u32, skip: Option<u32>) -> usize {
         crate::os::processes::kill_descendants_except(&spare);
     }
     left.len()
+}
+
+/// CPU seconds this process has used (user + system, all its threads).
+fn own_cpu_s() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| crate::os::processes::parse_cpu_ticks(&s))
+        .map_or(0.0, |t| t as f64 / crate::os::tasks::ticks_per_second())
 }
 
 fn sampler_label(mode: GilMode) -> String {
