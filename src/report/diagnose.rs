@@ -548,6 +548,12 @@ fn verdict(
     gil: Gil,
     cpus: usize,
 ) -> (Verdict, String) {
+    if threads.is_empty() {
+        return (
+            Verdict::SingleThreaded,
+            "single-threaded, as far as can be told: the program ended before its interpreter could be read".into(),
+        );
+    }
     let run_samples = rec.sample_times_s.len().max(1) as f64;
     // Working: the thread wanted a CPU for a tenth of the run or more.
     let working: Vec<&ThreadRow> = threads

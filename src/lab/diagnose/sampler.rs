@@ -103,6 +103,9 @@ struct Watched {
 const RENAMES: usize = 5;
 const RENAME_EVERY: Duration = Duration::from_millis(250);
 
+/// Immediate retries of a memory read that failed (torn by the running program).
+const TORN_RETRIES: usize = 2;
+
 /// Failed reads in a row after which a live process's memory counts as unreadable.
 const UNREADABLE_AFTER: usize = 20;
 
@@ -194,11 +197,27 @@ impl Sampler {
         self.times.push(self.started.elapsed().as_secs_f64());
         for w in &mut self.watched {
             try_attach(w);
+            if w.spy.is_none() && !w.gave_up {
+                // Its interpreter is still starting: nothing to hold or wait
+                // for yet. Its threads are sampled from the first read on.
+                continue;
+            }
             let before = tasks::tasks(w.pid);
             if before.is_empty() {
                 continue;
             }
-            let traces = match w.spy.as_mut().map(|s| s.get_stack_traces()) {
+            let read = w.spy.as_mut().map(|spy| {
+                // A read races the running program: retry a torn one at once.
+                let mut result = spy.get_stack_traces();
+                for _ in 0..TORN_RETRIES {
+                    if result.is_ok() {
+                        break;
+                    }
+                    result = spy.get_stack_traces();
+                }
+                result
+            });
+            let traces = match read {
                 Some(Ok(traces)) => {
                     w.failed_reads = 0;
                     Some(traces)
@@ -216,6 +235,11 @@ impl Sampler {
                             w.first_seen.elapsed().as_secs_f64(),
                             shorten(w.last_error.as_deref().unwrap_or(""), 80)
                         ));
+                    }
+                    if w.failed_reads < UNREADABLE_AFTER {
+                        // Transient: this tick has no view of the process
+                        // rather than a view without its GIL holder.
+                        continue;
                     }
                     None
                 }
