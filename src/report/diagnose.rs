@@ -325,17 +325,7 @@ pub fn build(rec: &Recording, ctx: Context) -> DiagnoseReport {
     } else {
         Gil::Enabled
     };
-    let smoothed;
-    let rec = if gil == Gil::Enabled {
-        let mut copy = rec.clone();
-        for t in &mut copy.threads {
-            count_handovers_as_waiting(&mut t.states);
-        }
-        smoothed = copy;
-        &smoothed
-    } else {
-        rec
-    };
+
     let dt = if rec.rate_hz > 0.0 {
         1.0 / rec.rate_hz
     } else {
@@ -397,6 +387,15 @@ pub fn build(rec: &Recording, ctx: Context) -> DiagnoseReport {
         predictions,
         free_threaded_cost: ctx.free_threaded_cost,
         check: None,
+    }
+}
+
+/// Counts the GIL's hand-overs in every thread of a recording made under a GIL
+/// as waiting (see [`count_handovers_as_waiting`]); every figure, gil-lab's and
+/// the comparison with Tachyon, is read after it.
+pub fn count_handovers(rec: &mut Recording) {
+    for t in &mut rec.threads {
+        count_handovers_as_waiting(&mut t.states);
     }
 }
 

@@ -150,7 +150,10 @@ pub fn diagnose(
     let sampler_cpu_s = (own_cpu_s() - own_cpu_before).max(0.0);
     let exit_code = code_of(status);
     let left = linger(&mut sampler, root, tachyon.as_ref().and_then(|t| t.pid()));
-    let recording = sampler.finish(wall_s, exit_code);
+    let mut recording = sampler.finish(wall_s, exit_code);
+    if mode == GilMode::On {
+        diagnose::count_handovers(&mut recording);
+    }
     let tachyon_view = tachyon.map(|t| t.finish(&recording));
     let mut missing: Vec<String> = recording
         .processes
