@@ -218,6 +218,28 @@ def once():
 print(min(once() for _ in range(5)))")
 figure "pickling 16 MB: reported / plain dumps+loads" "$(python3 -c "print(round($reported/$plain_pickle, 3))")" ">=" 0.8
 figure "pickling 16 MB: reported / plain dumps+loads" "$(python3 -c "print(round($reported/$plain_pickle, 3))")" "<=" 1.2
+# diagnose: what sampling from outside costs the program. The GIL proof's wall
+# time plain and under `diagnose` at the default rate, interleaved, median of 3.
+EXE=$($GL info --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["executable"])')
+read -r plain diagnosed rate < <(python3 - "$GL" "$EXE" python/lessons/gil_proof.py "$T" <<'PY'
+import json, statistics, subprocess, sys, time
+gl, exe, lesson, tmp = sys.argv[1:]
+plain, diagnosed, rate = [], [], 0
+for i in range(3):
+    t = time.perf_counter()
+    subprocess.run([exe, lesson], stdout=subprocess.DEVNULL, check=True)
+    plain.append(time.perf_counter() - t)
+    out = "%s/diag%d.json" % (tmp, i)
+    subprocess.run([gl, "diagnose", lesson, "--json", out], stdout=subprocess.DEVNULL, check=True)
+    d = json.load(open(out))
+    diagnosed.append(d["wall_s"]); rate = d["instrument"]["sampling_rate_hz"]
+    share = d["instrument"]["sampler_cpu_s"] / d["wall_s"] * 100
+    print("  run %d: plain %.2f s, diagnosed %.2f s, sampler %.1f %% of one CPU" % (i + 1, plain[-1], d["wall_s"], share), file=sys.stderr)
+print(round(statistics.median(plain), 3), round(statistics.median(diagnosed), 3), rate)
+PY
+)
+echo "diagnose on the GIL proof: plain ${plain} s, diagnosed ${diagnosed} s (median of 3, sampling at ${rate} Hz)"
+figure "diagnose: GIL proof wall time overhead at ${rate} Hz (%)" "$(python3 -c "print(round(($diagnosed/$plain-1)*100, 1))")" "<=" 3 %
 
 echo "== $passes PASS, $misses MISS"
 echo "-- the threading table these figures come from:"

@@ -45,7 +45,7 @@ python3 -m pytest -q python/tests
 pythons=${GIL_LAB_PYTHONS:-$HOME/.cache/gil-lab/pythons}
 for v in 3.13 3.13t; do
   echo "== the host embedding CPython $v"
-  tests=(--test core --test compare --test convoy --test live --test pythons --test verify --test cli_properties)
+  tests=(--test core --test compare --test convoy --test live --test pythons --test verify --test cli_properties --test yourcode)
   [ "$v" = 3.13t ] && tests+=(--test robust)
   PYO3_PYTHON="$pythons/$v/bin/python3" cargo test --release --target-dir "target/py$v" "${tests[@]}" -- \
     --skip every_process_lesson_runs_under_each_start_method --skip sweep_

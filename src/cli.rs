@@ -53,6 +53,11 @@ pub enum Command {
     },
     /// Measure one workload under every concurrency model, in one table
     Compare(Box<CompareArgs>),
+    /// Run your program and show what the GIL does to it, per thread, and what each model would gain
+    #[command(
+        after_help = "e.g. gil-lab diagnose service.py -- --port 8000 · gil-lab diagnose -m pytest -- -x · gil-lab diagnose gil-proof --check-prediction"
+    )]
+    Diagnose(Box<DiagnoseArgs>),
     /// Watch the GIL at work: a progress bar per worker, group after group
     Live(LiveArgs),
     /// One figure across a range: speedup by workers, IPC cost by payload, memory by worker kind
@@ -292,6 +297,34 @@ pub struct CompareArgs {
     /// Run py-dask on this existing dask scheduler (tcp://HOST:PORT) instead of a LocalCluster
     #[arg(long, value_name = "ADDRESS")]
     pub dask: Option<String>,
+}
+
+/// `gil-lab diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// The .py file to run (or a lesson name, as `run` takes)
+    #[arg(required_unless_present = "module", conflicts_with = "module")]
+    pub script: Option<String>,
+    /// Run a module as a script, as `python -m MODULE` does
+    #[arg(short = 'm', value_name = "MODULE")]
+    pub module: Option<String>,
+    /// Run it with this interpreter instead of the embedded one (path or version such as 3.14, 3.13t)
+    #[arg(long, value_name = "SPEC")]
+    pub python: Option<String>,
+    /// Samples per second (each costs the program a little; the rate is printed)
+    #[arg(long, value_name = "HZ", default_value_t = 100.0)]
+    pub rate: f64,
+    /// Run the program again on an installed free-threaded build and print predicted vs measured wall time
+    #[arg(long)]
+    pub check_prediction: bool,
+    /// End the program and all its child processes after this many seconds (exit 124)
+    #[arg(long, allow_negative_numbers = true, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    #[command(flatten)]
+    pub exports: ExportArgs,
+    /// Arguments for the program, after --
+    #[arg(last = true)]
+    pub args: Vec<String>,
 }
 
 /// The exports every measuring command writes: the same data as the table.

@@ -173,5 +173,13 @@ def main(argv=None):
     return 0
 
 
+def gil_shares_file(path):
+    """:func:`gil_shares` of the gecko profile at ``path``, as JSON text keyed by thread id."""
+    with open(path, encoding="utf-8") as f:
+        shares = gil_shares(json.load(f))
+    return json.dumps({str(tid): value for tid, value in shares.items()})
+
+
 if __name__ == "__main__":
     sys.exit(main())
+

@@ -4,6 +4,7 @@
 
 mod compare;
 mod convoy;
+mod diagnose;
 mod exports;
 mod info;
 mod lessons;
@@ -123,6 +124,7 @@ fn dispatch(command: Command) -> Result<i32> {
             let (options, exports) = compare_plan.expect("planned above");
             compare::run(&python, &options, &exports, args.timeline_strip, args.wide)
         }
+        Command::Diagnose(args) => diagnose::run(&python, &args),
         Command::Live(args) => live::run(&python, &args),
         Command::Sweep(args) => sweep::run(&python, &args),
         Command::Verify(args) => verify::run(&python, &args),

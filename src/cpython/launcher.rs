@@ -1,6 +1,7 @@
 //! The one place that starts another Python process: harness processes, the
-//! convoy experiment, `live` groups in another interpreter, interpreter probes
-//! and lessons run with `--python`.
+//! convoy experiment, `live` groups in another interpreter, interpreter probes,
+//! lessons run with `--python`, and the program `diagnose` watches (with
+//! Tachyon beside it on 3.15).
 //!
 //! Every such process finds `gil_lab` on its path, reads nothing from the
 //! terminal, and is killed by the kernel if this process dies first, however

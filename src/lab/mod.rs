@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod convoy;
+pub mod diagnose;
 pub mod live;
 pub mod sweep;
 pub mod verify;

@@ -8,6 +8,7 @@ pub mod output;
 pub mod processes;
 pub mod serve;
 pub mod signals;
+pub mod tasks;
 pub mod terminal;
 pub mod threads;
 pub mod unpack;

@@ -135,7 +135,7 @@ pub fn install() -> std::io::Result<()> {
                 // Written, not eprintln!: a closed stderr must not stop this thread.
                 let _ = writeln!(
                     std::io::stderr(),
-                    "\ngil-lab: the lesson handles {} itself; send it again (Ctrl-C) or wait {} s and every child process ends",
+                    "\ngil-lab: the program may handle {} itself; send it again (Ctrl-C) or wait {} s and every child process ends",
                     name(signal),
                     GRACE.as_secs()
                 );
@@ -143,7 +143,7 @@ pub fn install() -> std::io::Result<()> {
                     .name("gil-lab-grace".into())
                     .spawn(move || {
                         std::thread::sleep(GRACE);
-                        exit_now(128 + signal, "the lesson did not end in time");
+                        exit_now(128 + signal, "the program did not end in time");
                     });
             }
         })?;

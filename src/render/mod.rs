@@ -3,6 +3,7 @@
 pub mod chart;
 pub mod convoy;
 pub mod csv;
+pub mod diagnose;
 pub mod fit;
 pub mod html;
 pub mod json;

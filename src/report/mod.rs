@@ -5,6 +5,7 @@ pub mod answer;
 pub mod compare;
 pub mod convoy;
 pub mod dask;
+pub mod diagnose;
 pub mod free_threading;
 pub mod live;
 pub mod sweep;

@@ -27,12 +27,14 @@ use serde_json::Value;
 
 mod compare;
 pub mod data;
+mod diagnose;
 mod live;
 mod sweep;
 mod timelines;
 mod verify;
 
 use compare::*;
+use diagnose::*;
 use live::*;
 pub use live::{live_page, live_table};
 use sweep::*;
@@ -135,12 +137,15 @@ pub enum Kind {
     /// `sweep ipc` and `sweep memory`: `{"interpreter", "rows": [...]}`.
     SweepRows,
     Live,
+    Diagnose,
     Unknown,
 }
 
 pub fn kind(data: &Value) -> Kind {
     let has = |k: &str| data.get(k).is_some();
-    if has("reports") {
+    if has("verdict") && has("threads") && has("predictions") {
+        Kind::Diagnose
+    } else if has("reports") {
         Kind::CompareAll
     } else if has("results") {
         Kind::Compare
@@ -166,6 +171,7 @@ pub fn title(data: &Value) -> String {
         Kind::SweepWorkers => "gil-lab sweep workers".into(),
         Kind::SweepRows => "gil-lab sweep".into(),
         Kind::Live => format!("gil-lab live {}", text(&data["scenario"])),
+        Kind::Diagnose => format!("gil-lab diagnose {}", text(&data["program"])),
         Kind::Unknown => "gil-lab report".into(),
     }
 }
@@ -185,6 +191,7 @@ pub fn body(data: &Value) -> String {
         Kind::SweepWorkers => sweep_workers(data),
         Kind::SweepRows => sweep_rows(data),
         Kind::Live => live(data),
+        Kind::Diagnose => diagnose(data),
         Kind::Unknown => "<p>This page holds data gil-lab does not recognise.</p>".into(),
     }
 }
