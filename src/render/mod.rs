@@ -292,6 +292,11 @@ pub(crate) mod fixture {
             error: None,
             note: None,
             cluster: None,
+            cannot_run: None,
+            results_check: None,
+            costs: None,
+            output: None,
+            gil_reenabled_by: None,
             verdict: format!("{strategy} verdict"),
         }
     }
@@ -355,6 +360,8 @@ pub(crate) mod fixture {
                 interleaved: true,
             },
             free_threading: Vec::new(),
+            function: None,
+            answer: None,
             results: vec![
                 row("py-sequential", Implementation::Python, 0.5, 1.0),
                 row("py-threads", Implementation::Python, 0.52, 0.96),

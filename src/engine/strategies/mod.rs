@@ -169,10 +169,11 @@ pub fn why_not(strategy: &dyn Strategy, setup: &Setup) -> Option<String> {
             kernel.python_name()
         ));
     }
-    if model.uses_python() && strategy.runs_in().is_none() {
-        if let Some(why) = python_harness::kernel_reason(kernel) {
-            return Some(why);
-        }
+    if model.uses_python()
+        && strategy.runs_in().is_none()
+        && let Some(why) = python_harness::kernel_reason(kernel)
+    {
+        return Some(why);
     }
     strategy.unavailable(setup)
 }
