@@ -374,3 +374,30 @@ fn importing_a_legacy_extension_on_313t_says_it_re_enabled_the_gil() {
         "{table}"
     );
 }
+
+#[test]
+fn a_function_that_never_returns_is_ended_by_the_timeout_in_every_row() {
+    let dir = project();
+    let (out, report) = compare_in(
+        dir.path(),
+        &[
+            "work.py:forever",
+            "--tasks",
+            "2",
+            "--strategies",
+            "py-threads,py-process-pool",
+            "--timeout",
+            "2",
+        ],
+    );
+    // py-sequential never finished: the function fails on its own.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = report.expect("the report is written even so");
+    for strategy in ["py-sequential", "py-threads", "py-process-pool"] {
+        assert_eq!(
+            rows(&report, strategy)[0]["status"],
+            "timed out",
+            "{strategy}"
+        );
+    }
+}

@@ -176,9 +176,14 @@ def _call(function, arg, no_argument):
     return function() if no_argument else function(arg)
 
 
+def _stopped():
+    """The host's --timeout has passed (see ``harness._STOP_FILE``)."""
+    return bool(harness._STOP_FILE) and os.path.exists(harness._STOP_FILE)
+
+
 def timed_call(function, arg, no_argument, worker, sink=None):
     """Runs one task; returns a dict: result (or the error), its chunk, CPU, output."""
-    if harness._STOP_FILE and os.path.exists(harness._STOP_FILE):
+    if _stopped():
         raise TimeoutError("the run's --timeout passed")
     start, tcpu, pcpu = time.monotonic_ns(), time.thread_time_ns(), time.process_time()
     ident = threading.get_ident()
@@ -187,6 +192,8 @@ def timed_call(function, arg, no_argument, worker, sink=None):
     try:
         answer["result"] = _call(function, arg, no_argument)
     except Exception as exc:  # noqa: BLE001 - the row reports it
+        if isinstance(exc, TimeoutError) and _stopped():
+            raise  # the run's --timeout, raised into this thread: the row is timed out
         answer["raised"] = user_frames(exc)
     finally:
         harness._running_tasks.discard(ident)

@@ -85,12 +85,12 @@ impl Deadline {
                 }
                 // Again: a pool that was starting may have forked since.
                 kill_descendants_except(&spare);
-                interrupt_python_threads(Threads::RunningTasks);
+                interrupt_soon(Threads::RunningTasks, &done2);
                 if wait_done(&done2, TASKS_NOTICE) {
                     return;
                 }
                 kill_descendants_except(&spare);
-                interrupt_python_threads(Threads::Only(caller));
+                interrupt_soon(Threads::Only(caller), &done2);
                 if !wait_done(&done2, GRACE) {
                     exit_now(
                         124,
@@ -181,10 +181,25 @@ enum Threads {
     Only(u64),
 }
 
+/// [`interrupt_python_threads`] from a thread of its own: taking the GIL may
+/// never succeed (3.11's subinterpreters share one GIL, and one that loops in a
+/// subinterpreter never hears the main interpreter ask for it), and the deadline
+/// must still end the process after [`GRACE`]. An interrupt that gets the GIL
+/// only after the run returned does nothing.
+fn interrupt_soon(which: Threads, done: &Arc<(Mutex<bool>, Condvar)>) {
+    let done = done.clone();
+    let _ = std::thread::Builder::new()
+        .name("gil-lab-interrupt".into())
+        .spawn(move || interrupt_python_threads(which, &done));
+}
+
 /// Raises `TimeoutError` at the next bytecode in the chosen threads of the main
-/// interpreter (a thread blocked in C sees it on return).
-fn interrupt_python_threads(which: Threads) {
+/// interpreter (a thread blocked in C sees it on return), unless the run is done.
+fn interrupt_python_threads(which: Threads, done: &(Mutex<bool>, Condvar)) {
     let _ = Python::attach(|py| -> PyResult<()> {
+        if done.0.lock().map_or(true, |d| *d) {
+            return Ok(());
+        }
         let me: u64 = py
             .import("threading")?
             .call_method0("get_ident")?
