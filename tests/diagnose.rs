@@ -52,22 +52,6 @@ fn share(thread: &Value, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {key} in {thread}"))
 }
 
-/// The installed interpreter `version`, or `None` with the reason printed.
-fn installed(version: &str) -> Option<PathBuf> {
-    let exe = gil_lab::testing::install_dir()
-        .join(version)
-        .join("bin/python3");
-    if exe.exists() {
-        Some(exe)
-    } else {
-        eprintln!(
-            "skipped: no CPython {version} at {} (scripts/install-pythons.sh --only {version})",
-            exe.display()
-        );
-        None
-    }
-}
-
 fn assert_gil_bound(report: &Value, out: &std::process::Output) {
     assert_eq!(report["verdict"], "gil-bound", "{report}\n{}", stderr(out));
     let math = threads_named(report, "math-");

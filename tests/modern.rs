@@ -6,26 +6,8 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::*;
 use serde_json::Value;
-
-/// The installed interpreter `version`, or `None` with the reason printed.
-fn installed(version: &str) -> Option<PathBuf> {
-    let exe = gil_lab::testing::install_dir()
-        .join(version)
-        .join("bin/python3");
-    if exe.exists() {
-        Some(exe)
-    } else {
-        eprintln!(
-            "skipped: no CPython {version} at {} (scripts/install-pythons.sh --only {version})",
-            exe.display()
-        );
-        None
-    }
-}
 
 fn json_of(args: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();

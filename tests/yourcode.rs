@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use common::*;
@@ -258,26 +258,6 @@ fn hashing_and_compress_give_the_same_checksum_in_every_row_native_included() {
                 .is_some_and(|l| !l.is_empty())
         );
     }
-}
-
-/// The installed interpreter `version`, or `None` with the reason printed.
-fn installed(version: &str) -> Option<PathBuf> {
-    let exe = gil_lab::testing::install_dir()
-        .join(version)
-        .join("bin/python3");
-    if exe.exists() {
-        return Some(exe);
-    }
-    let why = format!(
-        "no CPython {version} at {} (scripts/install-pythons.sh)",
-        exe.display()
-    );
-    assert!(
-        std::env::var_os("GIL_LAB_REQUIRE_ALL").is_none(),
-        "GIL_LAB_REQUIRE_ALL: {why}"
-    );
-    eprintln!("skipped: {why}");
-    None
 }
 
 /// Compiles `legacy.c` in `dir` for `python`, with its headers (Debian's need both include folders).

@@ -2,6 +2,7 @@
 //! thread, the verdict and the bounds), Markdown, and the HTML page's body.
 //! Formats only: every figure comes from the [`DiagnoseReport`].
 
+use crate::report::shorten;
 use std::fmt::Write;
 
 use comfy_table::{Cell, CellAlignment, Table, presets};
@@ -18,16 +19,6 @@ const STRIP: usize = 60;
 
 fn pct(share: f64) -> String {
     format!("{:.0}", share * 100.0)
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
 }
 
 /// The threads of `pid`, busiest first.

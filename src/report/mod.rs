@@ -12,3 +12,14 @@ pub mod sweep;
 pub mod verify;
 
 pub use compare::*;
+
+/// `text` cut to at most `max` characters, an ellipsis marking the cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}

@@ -199,3 +199,24 @@ pub fn one_quick_compare<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     args.extend_from_slice(extra);
     args
 }
+
+/// The interpreter `version` that scripts/install-pythons.sh installs, or `None`
+/// with the reason printed; with `GIL_LAB_REQUIRE_ALL` set a missing one fails the test.
+pub fn installed(version: &str) -> Option<std::path::PathBuf> {
+    let exe = gil_lab::testing::install_dir()
+        .join(version)
+        .join("bin/python3");
+    if exe.exists() {
+        return Some(exe);
+    }
+    let why = format!(
+        "no CPython {version} at {} (scripts/install-pythons.sh --only {version})",
+        exe.display()
+    );
+    assert!(
+        std::env::var_os("GIL_LAB_REQUIRE_ALL").is_none(),
+        "GIL_LAB_REQUIRE_ALL: {why}"
+    );
+    eprintln!("skipped: {why}");
+    None
+}

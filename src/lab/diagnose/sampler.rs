@@ -11,6 +11,7 @@
 //!   every CPython from 3.11 on) waits for the GIL; asleep anywhere else, it
 //!   is blocked on I/O, a sleep, a lock or a join.
 
+use crate::report::shorten;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -421,16 +422,6 @@ fn command_label(command: &str) -> String {
 
 fn basename(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_string()
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
 }
 
 #[cfg(test)]
