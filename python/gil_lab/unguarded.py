@@ -146,6 +146,9 @@ def exception_lines(stderr):
         if not message:  # the bootstrapping error's sentence spans the next lines
             words = []
             for rest in lines[i + 1:i + 5]:
+                if rest.startswith(("Traceback (most recent call last)", "  File ")):
+                    # Another child's traceback, interleaved on the shared stderr.
+                    continue
                 if rest.strip():
                     words.append(rest.strip())
                 elif words:
