@@ -9,7 +9,7 @@ processes scale (and pay for pickling the records they are sent).
 import random
 
 
-def batches(count=4, lines=60_000):
+def batches(count=4, lines=150_000):
     """``count`` batches of access-log lines, made the same on every run."""
     rng = random.Random(42)
     paths = ["/", "/login", "/api/items", "/api/orders", "/static/app.js", "/health"]
