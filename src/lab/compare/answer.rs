@@ -211,6 +211,10 @@ fn why(report: &Report, row: &Row) -> String {
             }
             text
         }
+        Gil::OneInterpreter if row.gil_reenabled_by.is_some() => format!(
+            "importing your code re-enabled the GIL (module '{}'): threads take turns ({overlap:.2} at once)",
+            row.gil_reenabled_by.as_deref().unwrap_or_default()
+        ),
         Gil::OneInterpreter if speedup >= 1.2 => format!(
             "threads scale: the work released the GIL ({overlap:.2} tasks at once, GIL wait {gil_wait})"
         ),
