@@ -33,16 +33,22 @@ def karmic_debt(n):
 
 
 def sequential_and_threaded(n, rounds, threads=2, control=None):
-    """Paired rounds of the same work: ``threads`` calls in a row, then one per thread
+    """Paired rounds of the GIL proof: ``threads`` calls in a row, then one per thread
     (and, with a :class:`processes.process_control`, one per process)."""
     karmic_debt(n // 10)  # warm-up
+    return paired_rounds(karmic_debt, (n,), rounds, threads, control)
+
+
+def paired_rounds(function, args, rounds, threads=2, control=None):
+    """Paired rounds of ``function(*args)``: ``threads`` calls in a row, then one per
+    thread (and, with a :class:`processes.process_control`, one per process)."""
     sequential, threaded, in_processes = [], [], []
     for _ in range(rounds):
         start = time.perf_counter()
         for _ in range(threads):
-            karmic_debt(n)
+            function(*args)
         sequential.append(time.perf_counter() - start)
-        workers = [threading.Thread(target=karmic_debt, args=(n,)) for _ in range(threads)]
+        workers = [threading.Thread(target=function, args=args) for _ in range(threads)]
         start = time.perf_counter()
         for worker in workers:
             worker.start()
@@ -50,7 +56,7 @@ def sequential_and_threaded(n, rounds, threads=2, control=None):
             worker.join()
         threaded.append(time.perf_counter() - start)
         if control is not None:
-            in_processes.append(control.seconds(karmic_debt, [(n,)] * threads))
+            in_processes.append(control.seconds(function, [args] * threads))
     return (sequential, threaded, in_processes) if control is not None else (sequential, threaded)
 
 

@@ -4,11 +4,10 @@ side by side and processes only add the cost of pickling the data they are sent.
 
 import hashlib
 import pickle
-import threading
-import time
 
 from gil_lab import blocks, machine, processes
 from gil_lab.claims import measure
+from gil_lab.claims.gil import paired_rounds
 from gil_lab.harness import sum_squares
 
 # Two tasks on two free cores approach 2×; under one GIL they stay near 1×.
@@ -26,23 +25,6 @@ def hash_buffer(buffer, rounds):
     for _ in range(rounds):
         digest = hashlib.sha256(buffer).digest()
     return digest
-
-
-def _rounds(function, args, rounds, control):
-    """Seconds for 2 calls in a row, in 2 threads, and in 2 (warm) processes, per round."""
-    function(*args)  # warm-up
-    seq, thr, proc = [], [], []
-    for _ in range(rounds):
-        seq.append(processes.timed(lambda: [function(*args) for _ in range(2)]))
-        workers = [threading.Thread(target=function, args=args) for _ in range(2)]
-        start = time.perf_counter()
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        thr.append(time.perf_counter() - start)
-        proc.append(control.seconds(function, [args] * 2))
-    return seq, thr, proc
 
 
 def _pickle_seconds(obj, rounds=3):
@@ -63,8 +45,10 @@ def cpu_bound_needs_processes(quick, interpreters):
     if machine.usable_cpus() < 2:
         return measure.cannot_test(experiment, "this machine gives gil-lab 1 CPU: nothing can run side by side")
     with processes.process_control() as control, machine.machine_load() as load:
-        py_seq, py_thr, py_proc = _rounds(pure_python, (n,), rounds, control)
-        h_seq, h_thr, h_proc = _rounds(hash_buffer, (buffer, hash_rounds), rounds, control)
+        pure_python(n)  # warm-up
+        py_seq, py_thr, py_proc = paired_rounds(pure_python, (n,), rounds, control=control)
+        hash_buffer(buffer, 1)  # warm-up
+        h_seq, h_thr, h_proc = paired_rounds(hash_buffer, (buffer, hash_rounds), rounds, control=control)
     pickle_s = _pickle_seconds(buffer)
     speed = lambda seq, other: [s / o for s, o in zip(seq, other)]  # noqa: E731
     py_t, py_p = speed(py_seq, py_thr), speed(py_seq, py_proc)
