@@ -9,6 +9,7 @@ use crate::engine::probe::Probe;
 use crate::os::deadline::Deadline;
 
 use crate::engine::kernels::Value;
+pub use crate::engine::outcome::Outcome;
 use crate::engine::strategies::dask::DaskRun;
 use crate::engine::strategies::{RunReport, Sample, Strategy};
 use crate::engine::timeline::{Chunk, TimelineStats, analyse, now_ns, renumber_workers};
@@ -53,17 +54,11 @@ pub struct Run {
 pub struct Measured {
     pub strategy: &'static str,
     pub runs: Vec<Run>,
-    pub unavailable: Option<String>,
-    /// The error that stopped this strategy (its runs are then dropped).
-    pub failed: Option<String>,
-    /// Why this model cannot run the user's function, in Python's words: a finding, not a failure.
-    pub cannot_run: Option<String>,
+    /// Measured, or why not (a strategy that stopped has its runs dropped).
+    pub outcome: Outcome,
     /// Passes per measured run (see [`MIN_RUN_S`]).
     pub repeats: usize,
 }
-
-/// How a row that overran `--timeout` is marked.
-pub const TIMED_OUT: &str = "timed out";
 
 /// A run shorter than this is repeated, and its figures divided by the passes:
 /// a 1 ms native pass would otherwise measure thread start-up and timer noise.
@@ -112,18 +107,19 @@ pub fn measure(
         .map(|s| Measured {
             strategy: s.id(),
             runs: Vec::new(),
-            unavailable: crate::engine::strategies::why_not(*s, setup),
-            failed: None,
-            cannot_run: None,
+            outcome: match crate::engine::strategies::why_not(*s, setup) {
+                Some(why) => Outcome::Unavailable(why),
+                None => Outcome::Ok,
+            },
             repeats: 0,
         })
         .collect();
-    let active = measured.iter().filter(|m| m.unavailable.is_none()).count();
+    let active = measured.iter().filter(|m| m.outcome.is_ok()).count();
     progress.start(active * (plan.warmup + plan.runs));
     let mut reference: Option<(&'static str, Value)> = None;
     for round in 0..plan.warmup + plan.runs {
         for (strategy, slot) in strategies.iter().zip(measured.iter_mut()) {
-            if slot.unavailable.is_some() || slot.failed.is_some() || slot.cannot_run.is_some() {
+            if !slot.outcome.is_ok() {
                 continue;
             }
             let phase = if round < plan.warmup {
@@ -146,10 +142,9 @@ pub fn measure(
             let run = match outcome {
                 Ok(run) if !timed_out => run,
                 Ok(_) | Err(_) if timed_out => {
-                    slot.failed = Some(format!(
-                        "{TIMED_OUT} after {} s",
-                        plan.timeout_s.unwrap_or(0.0)
-                    ));
+                    slot.outcome = Outcome::TimedOut {
+                        budget_s: plan.timeout_s.unwrap_or(0.0),
+                    };
                     slot.runs.clear();
                     continue;
                 }
@@ -157,19 +152,19 @@ pub fn measure(
                 Err(e) => {
                     // One broken strategy (a killed pool worker, a raising kernel)
                     // must not take the other rows down with it.
-                    slot.failed = Some(format!("{e:#}"));
+                    slot.outcome = Outcome::Failed(format!("{e:#}"));
                     slot.runs.clear();
                     continue;
                 }
             };
             // A user's function that this model cannot run, or that raised: the row says so.
-            if run.report.cannot_run.is_some() {
-                slot.cannot_run = run.report.cannot_run;
+            if let Some(why) = run.report.cannot_run.clone() {
+                slot.outcome = Outcome::CannotRun(why);
                 slot.runs.clear();
                 continue;
             }
-            if run.report.raised.is_some() {
-                slot.failed = run.report.raised;
+            if let Some(error) = run.report.raised.clone() {
+                slot.outcome = Outcome::Failed(error);
                 slot.runs.clear();
                 continue;
             }
@@ -407,8 +402,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            out[0].failed.as_deref(),
-            Some("BrokenProcessPool: a worker was killed")
+            out[0].outcome,
+            Outcome::Failed("BrokenProcessPool: a worker was killed".into())
         );
         assert!(out[0].runs.is_empty());
         assert_eq!(out[1].runs.len(), 2);

@@ -5,6 +5,7 @@ pub mod chunking;
 pub mod guard;
 pub mod kernels;
 pub mod measure;
+pub mod outcome;
 pub mod probe;
 pub mod stats;
 pub mod strategies;

@@ -10,7 +10,7 @@ use crate::cpython::interpreter::{Embedded, call_json};
 use crate::cpython::pythons::Found;
 use crate::os::deadline::Deadline;
 use crate::os::machine::Machine;
-pub use crate::report::verify::{Checked, Claim, TIMED_OUT, VerifyReport};
+pub use crate::report::verify::{Checked, Claim, Verdict, VerifyReport};
 
 /// Told before and after each claim.
 pub trait VerifyProgress {
@@ -52,7 +52,7 @@ fn timed_out_check(claim: &Claim, limit: Duration) -> Checked {
         interpreter: String::new(),
         figures: Vec::new(),
         evidence: format!("nothing measured: timed out after {seconds} s"),
-        verdict: TIMED_OUT.into(),
+        verdict: Verdict::TimedOut,
         explanation: format!(
             "the experiment took longer than --timeout {seconds} s and was ended with its child processes; rerun with a larger --timeout"
         ),
@@ -134,12 +134,12 @@ mod tests {
         }
     }
 
-    fn report(verdicts: &[&str]) -> VerifyReport {
+    fn report(verdicts: &[Verdict]) -> VerifyReport {
         let claims = verdicts
             .iter()
             .enumerate()
             .map(|(i, v)| Checked {
-                verdict: v.to_string(),
+                verdict: *v,
                 ..timed_out_check(&claim(i as u32 + 1), Duration::from_secs(1))
             })
             .collect();
@@ -156,19 +156,20 @@ mod tests {
 
     #[test]
     fn counts_name_timed_out_claims_only_when_there_are_some() {
-        let r = report(&["holds", "holds", "depends"]);
+        use Verdict::*;
+        let r = report(&[Holds, Holds, Depends]);
         assert_eq!(
             r.counts(),
             vec![
-                ("holds", 2),
-                ("does not hold", 0),
-                ("depends", 1),
-                ("cannot test here", 0)
+                (Holds, 2),
+                (DoesNotHold, 0),
+                (Depends, 1),
+                (CannotTestHere, 0)
             ]
         );
         assert_eq!(r.timed_out(), 0);
-        let r = report(&["holds", TIMED_OUT]);
-        assert_eq!(r.counts().last(), Some(&(TIMED_OUT, 1)));
+        let r = report(&[Holds, TimedOut]);
+        assert_eq!(r.counts().last(), Some(&(TimedOut, 1)));
         assert_eq!(r.timed_out(), 1);
     }
 
@@ -176,7 +177,7 @@ mod tests {
     fn a_timed_out_claim_keeps_its_identity_and_no_figure() {
         let c = timed_out_check(&claim(7), Duration::from_millis(1500));
         assert_eq!((c.id.as_str(), c.number), ("claim-7", 7));
-        assert_eq!(c.verdict, TIMED_OUT);
+        assert_eq!(c.verdict, Verdict::TimedOut);
         assert!(c.figures.is_empty());
         assert!(c.evidence.contains("1.5 s"), "{}", c.evidence);
     }

@@ -69,7 +69,7 @@ pub fn render(reports: &[Report]) -> anyhow::Result<String> {
                 num(r.handoffs),
                 num(r.gil_contention),
                 r.checksum.map(|c| c.to_string()).unwrap_or_default(),
-                r.status.clone(),
+                r.status.word().to_string(),
                 r.available.to_string(),
                 r.note.clone().unwrap_or_default(),
                 r.verdict.clone(),

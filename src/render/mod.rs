@@ -92,7 +92,7 @@ pub fn matrix(r: &Report) -> Option<Vec<Vec<String>>> {
             line.push(match cell {
                 Some(row) => match (row.speedup, row.wall_s) {
                     (Some(x), Some(w)) => format!("{x:.2}× ({:.3} s)", w.median),
-                    _ => row.status.clone(),
+                    _ => row.status.word().to_string(),
                 },
                 None => "–".into(),
             });
@@ -253,6 +253,7 @@ pub fn workload_line(r: &Report) -> String {
 #[cfg(test)]
 pub(crate) mod fixture {
     use crate::cpython::interpreter::InterpreterFacts;
+    use crate::engine::outcome::Outcome;
     use crate::engine::stats::Spread;
     use crate::engine::strategies::Implementation;
     use crate::engine::workload::{Kernel, Scenario};
@@ -287,7 +288,7 @@ pub(crate) mod fixture {
             api: None,
             tachyon: None,
             checksum: Some(crate::engine::kernels::Value::Int(21333325333334000000)),
-            status: "ok".into(),
+            status: Outcome::Ok,
             available: true,
             error: None,
             note: None,
@@ -305,7 +306,7 @@ pub(crate) mod fixture {
     pub fn report() -> Report {
         let mut unavailable = row("py-interpreter-pool", Implementation::Python, 0.0, 0.0);
         unavailable.available = false;
-        unavailable.status = "unavailable".into();
+        unavailable.status = Outcome::Unavailable("needs CPython 3.14".into());
         unavailable.runs = 0;
         unavailable.wall_s = None;
         unavailable.cpu_s = None;

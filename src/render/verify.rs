@@ -51,7 +51,7 @@ pub fn table(r: &VerifyReport, fit: Fit) -> String {
         t.add_row([
             c.number.to_string(),
             format!("{}\n{}", c.id, c.claim),
-            c.verdict.clone(),
+            c.verdict.word().to_string(),
             c.evidence.clone(),
         ]);
     }

@@ -7,7 +7,7 @@ pub use crate::report::free_threading::{FreeThreadingCost, free_threading_costs}
 
 use crate::cpython::interpreter::{InterpreterFacts, InterpreterRef};
 use crate::engine::kernels::Value;
-use crate::engine::measure::{Measured, Plan, Run, TIMED_OUT};
+use crate::engine::measure::{Measured, Outcome, Plan, Run};
 use crate::engine::stats::{Spread, median};
 use crate::engine::strategies::{Implementation, Strategy};
 use crate::engine::tachyon::TachyonCheck;
@@ -104,8 +104,9 @@ pub struct Row {
     /// 3.15: Tachyon's per-worker GIL shares over the same work, beside gil-lab's.
     pub tachyon: Option<TachyonCheck>,
     pub checksum: Option<Value>,
-    /// "ok", "unavailable", "failed" or "timed out".
-    pub status: String,
+    /// How the row ended; `--json` writes its word ("ok", "unavailable",
+    /// "failed", "timed out", "cannot run").
+    pub status: Outcome,
     pub available: bool,
     /// Why this row failed while running (e.g. a killed pool worker), if it did.
     pub error: Option<String>,
@@ -344,12 +345,18 @@ fn row(
         api: None,
         tachyon: None,
         checksum: None,
-        status: status(m).into(),
-        available: m.unavailable.is_none(),
-        error: m.failed.clone(),
-        note: m.unavailable.clone().or_else(|| s.note(setup)),
+        status: m.outcome.clone(),
+        available: !matches!(m.outcome, Outcome::Unavailable(_)),
+        error: m.outcome.error(),
+        note: match &m.outcome {
+            Outcome::Unavailable(why) => Some(why.clone()),
+            _ => s.note(setup),
+        },
         cluster: ClusterInfo::of(&m.runs),
-        cannot_run: m.cannot_run.clone(),
+        cannot_run: match &m.outcome {
+            Outcome::CannotRun(why) => Some(why.clone()),
+            _ => None,
+        },
         results_check: None,
         costs: None,
         output: None,
@@ -357,17 +364,14 @@ fn row(
         verdict: String::new(),
     };
     let Some(wall) = Spread::of(&walls(&m.runs)) else {
-        row.verdict = match (&m.unavailable, &m.failed) {
-            _ if m.cannot_run.is_some() => {
-                format!(
-                    "cannot run: {}",
-                    m.cannot_run.as_deref().unwrap_or_default()
-                )
+        row.verdict = match &m.outcome {
+            Outcome::CannotRun(why) => format!("cannot run: {why}"),
+            Outcome::Unavailable(_) => {
+                "not measured: unavailable in this interpreter (see note)".into()
             }
-            (Some(_), _) => "not measured: unavailable in this interpreter (see note)".into(),
-            (None, Some(error)) if error.starts_with(TIMED_OUT) => error.clone(),
-            (None, Some(error)) => format!("failed: {}", last_line(error)),
-            (None, None) => "not measured".into(),
+            Outcome::TimedOut { .. } => m.outcome.reason().unwrap_or_default(),
+            Outcome::Failed(error) => format!("failed: {}", last_line(error)),
+            Outcome::Ok => "not measured".into(),
         };
         return row;
     };
@@ -488,18 +492,6 @@ fn user_function_notes(row: &Row) -> Vec<String> {
         notes.push(format!("printed: \"{}\"{more}", out.first));
     }
     notes
-}
-
-fn status(m: &Measured) -> &'static str {
-    if m.cannot_run.is_some() {
-        return "cannot run";
-    }
-    match (&m.unavailable, &m.failed) {
-        (Some(_), _) => "unavailable",
-        (None, Some(e)) if e.starts_with(TIMED_OUT) => TIMED_OUT,
-        (None, Some(_)) => "failed",
-        (None, None) => "ok",
-    }
 }
 
 /// The last non-empty line of an error: for a Python error, the exception itself.

@@ -4,12 +4,43 @@ use serde::{Deserialize, Serialize};
 
 use crate::os::machine::Machine;
 
-/// The four verdicts a claim can get.
-pub const VERDICTS: [&str; 4] = ["holds", "does not hold", "depends", "cannot test here"];
+/// What a claim gets. The experiments (Python) write the same words, which
+/// deserialize into this; anything else is refused there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+    #[serde(rename = "holds")]
+    Holds,
+    #[serde(rename = "does not hold")]
+    DoesNotHold,
+    #[serde(rename = "depends")]
+    Depends,
+    #[serde(rename = "cannot test here")]
+    CannotTestHere,
+    /// `--timeout` ended the experiment: the same word as a timed-out row of `compare`.
+    #[serde(rename = "timed out")]
+    TimedOut,
+}
 
-/// What a claim gets instead of a verdict when `--timeout` ended its
-/// experiment: the same word as a timed-out row of `compare`.
-pub use crate::engine::measure::TIMED_OUT;
+impl Verdict {
+    /// Every verdict, in the order reports count them.
+    pub const ALL: [Verdict; 5] = [
+        Verdict::Holds,
+        Verdict::DoesNotHold,
+        Verdict::Depends,
+        Verdict::CannotTestHere,
+        Verdict::TimedOut,
+    ];
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::DoesNotHold => "does not hold",
+            Verdict::Depends => "depends",
+            Verdict::CannotTestHere => "cannot test here",
+            Verdict::TimedOut => "timed out",
+        }
+    }
+}
 
 /// A claim as the documents state it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,7 +73,7 @@ pub struct Checked {
     pub interpreter: String,
     pub figures: Vec<Figure>,
     pub evidence: String,
-    pub verdict: String,
+    pub verdict: Verdict,
     pub explanation: String,
     /// Seconds the experiment took.
     #[serde(default)]
@@ -62,23 +93,28 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// How many claims got each verdict, in [`VERDICTS`] order, then the timed
-    /// out ones if any.
-    pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        let mut counts: Vec<(&'static str, usize)> =
-            VERDICTS.iter().map(|v| (*v, self.count(v))).collect();
-        if self.timed_out() > 0 {
-            counts.push((TIMED_OUT, self.timed_out()));
-        }
-        counts
+    /// How many claims got each verdict, in [`Verdict::ALL`] order; the timed
+    /// out ones only if any.
+    pub fn counts(&self) -> Vec<(Verdict, usize)> {
+        Verdict::ALL
+            .iter()
+            .map(|v| (*v, self.count(*v)))
+            .filter(|(v, n)| *v != Verdict::TimedOut || *n > 0)
+            .collect()
     }
 
     /// Claims whose experiment `--timeout` ended.
     pub fn timed_out(&self) -> usize {
-        self.count(TIMED_OUT)
+        self.count(Verdict::TimedOut)
     }
 
-    fn count(&self, verdict: &str) -> usize {
+    fn count(&self, verdict: Verdict) -> usize {
         self.claims.iter().filter(|c| c.verdict == verdict).count()
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
     }
 }

@@ -79,7 +79,7 @@ pub fn sweep(
             ..CompareOptions::default()
         };
         for outcome in compare(python, &compare_options, &mut Silent)? {
-            for row in outcome.report.results.iter().filter(|r| r.status == "ok") {
+            for row in outcome.report.results.iter().filter(|r| r.status.is_ok()) {
                 let (Some(curve), Some(speedup)) = (
                     curves.iter_mut().find(|c| c.model == row.strategy),
                     row.speedup,

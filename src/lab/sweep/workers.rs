@@ -64,7 +64,7 @@ pub fn sweep(
                 let Some(model) = swept().into_iter().find(|m| m.id == row.strategy) else {
                     continue;
                 };
-                if row.status != "ok" {
+                if !row.status.is_ok() {
                     continue;
                 }
                 // Subinterpreters sharing one GIL are threads by another name: not swept.
