@@ -1,5 +1,6 @@
 //! The command-line parser. It only describes arguments; `app` turns them into options.
 
+use crate::render::export::Export;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -342,12 +343,12 @@ pub struct ExportArgs {
 }
 
 impl ExportArgs {
-    /// `(flag, path)` of each export, for `Exports::plan`.
-    pub fn flags(&self) -> [(&'static str, Option<&str>); 3] {
+    /// `(format, path)` of each export, for `Exports::plan`.
+    pub fn flags(&self) -> [(Export, Option<&str>); 3] {
         [
-            ("--json", self.json.as_deref()),
-            ("--markdown", self.markdown.as_deref()),
-            ("--html", self.html.as_deref()),
+            (Export::Json, self.json.as_deref()),
+            (Export::Markdown, self.markdown.as_deref()),
+            (Export::Html, self.html.as_deref()),
         ]
     }
 }

@@ -10,7 +10,7 @@ use crate::engine::user_function::{Callable, Inputs, UserFunction};
 use crate::engine::workload::Scenario;
 use crate::error::UsageError;
 use crate::lab::compare::{CompareOptions, compare};
-use crate::render::{self, Format};
+use crate::render::{self, export::Export};
 
 /// Checks the arguments and the export destinations before anything runs.
 pub fn plan(args: &CompareArgs) -> Result<(CompareOptions, Exports), UsageError> {
@@ -96,13 +96,13 @@ fn options_and_exports(
     };
     options.validate(crate::os::machine::cpus())?;
     let [json, markdown, html] = args.exports.flags();
-    let exports = Exports::plan(&[
+    let exports = Exports::plan::<render::Compared>(&[
         json,
-        ("--csv", args.csv.as_deref()),
+        (Export::Csv, args.csv.as_deref()),
         markdown,
         html,
-        ("--timeline", args.timeline.as_deref()),
-        ("--svg", args.svg.as_deref()),
+        (Export::Timeline, args.timeline.as_deref()),
+        (Export::Svg, args.svg.as_deref()),
     ])?;
     Ok((options, exports))
 }
@@ -124,30 +124,9 @@ pub fn run(
         }
     }
     exports.show(&table)?;
-    exports.write("--svg", || {
-        let panels: Vec<_> = outcomes
-            .iter()
-            .map(|o| (&o.report, o.timelines.as_slice()))
-            .collect();
-        Ok(render::timeline::svg(&panels))
-    })?;
-    for (flag, format) in [
-        ("--json", Format::Json),
-        ("--csv", Format::Csv),
-        ("--markdown", Format::Markdown),
-    ] {
-        exports.write(flag, || render::render(format, &reports))?;
-    }
-    exports.write("--html", || {
-        let timelines: Vec<_> = outcomes.iter().map(|o| o.timelines.as_slice()).collect();
-        render::html::data::compare(&reports, &timelines)
-    })?;
-    exports.write("--timeline", || {
-        let all: Vec<_> = outcomes
-            .iter()
-            .map(|o| serde_json::json!({"scenario": o.report.scenario, "timelines": o.timelines}))
-            .collect();
-        Ok(serde_json::to_string(&all)? + "\n")
+    exports.write_all(&render::Compared {
+        reports: &reports,
+        timelines: outcomes.iter().map(|o| o.timelines.as_slice()).collect(),
     })?;
     if options.user.is_some() {
         return Ok(function_exit_code(&reports));

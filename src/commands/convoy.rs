@@ -8,6 +8,7 @@ use crate::cpython::interpreter::Embedded;
 use crate::engine::guard::check_start_method;
 use crate::error::UsageError;
 use crate::render;
+use crate::report::convoy::ConvoyReport;
 
 /// Convoy measures latency, not a workload split in tasks: the workload flags do not apply.
 pub fn check_args(args: &CompareArgs) -> Result<Exports, UsageError> {
@@ -30,7 +31,7 @@ pub fn check_args(args: &CompareArgs) -> Result<Exports, UsageError> {
         );
     }
     check_start_method(args.start_method.as_deref())?;
-    Exports::plan(&args.exports.flags())
+    Exports::plan::<ConvoyReport>(&args.exports.flags())
 }
 
 pub fn run(python: &Embedded, args: &CompareArgs) -> Result<i32> {
@@ -39,9 +40,6 @@ pub fn run(python: &Embedded, args: &CompareArgs) -> Result<i32> {
     let report =
         crate::lab::convoy::convoy(python, &others, args.quick, args.start_method.as_deref())?;
     exports.show(&render::convoy::render(&report))?;
-    exports.write("--json", || {
-        Ok(serde_json::to_string_pretty(&report)? + "\n")
-    })?;
-    exports.write("--markdown", || Ok(render::convoy::markdown(&report)))?;
+    exports.write_all(&report)?;
     Ok(0)
 }

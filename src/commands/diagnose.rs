@@ -11,6 +11,7 @@ use crate::cpython::lessons::{self, catalog};
 use crate::error::UsageError;
 use crate::lab::diagnose::{self, Options, Program};
 use crate::render;
+use crate::report::diagnose::DiagnoseReport;
 
 /// Sampling rates outside this range are refused: below, too few samples;
 /// above, the sampler itself would cost the program a core.
@@ -30,7 +31,7 @@ pub fn run(python: &Embedded, args: &DiagnoseArgs) -> Result<i32> {
                 .into(),
         );
     }
-    let exports = Exports::plan(&args.exports.flags())?;
+    let exports = Exports::plan::<DiagnoseReport>(&args.exports.flags())?;
     let facts = match &args.python {
         Some(spec) => one_python(python, spec)?,
         None => python.facts()?,
@@ -56,12 +57,6 @@ pub fn run(python: &Embedded, args: &DiagnoseArgs) -> Result<i32> {
     };
     let report = diagnose::diagnose(&facts, python.python_dir(), &program, &args.args, &options)?;
     exports.show(&render::diagnose::table(&report, exports.fit()))?;
-    exports.write("--json", || {
-        Ok(serde_json::to_string_pretty(&report)? + "\n")
-    })?;
-    exports.write("--markdown", || Ok(render::diagnose::markdown(&report)))?;
-    exports.write("--html", || {
-        Ok(render::html::report_page(&serde_json::to_value(&report)?))
-    })?;
+    exports.write_all(&report)?;
     Ok(report.exit_code)
 }

@@ -12,8 +12,10 @@ use crate::cli::{LiveArgs, LiveScenario};
 use crate::cpython::interpreter::Embedded;
 use crate::engine::guard::check_start_method;
 use crate::engine::workload::Scenario;
-use crate::lab::live::{LiveOptions, group::TIMELINE_S, live};
+use crate::lab::live::{LiveOptions, live};
 use crate::render;
+use crate::render::export::Export;
+use crate::report::live::LiveReport;
 
 pub fn run(python: &Embedded, args: &LiveArgs) -> Result<i32> {
     let scenario = match args.scenario {
@@ -39,7 +41,8 @@ pub fn run(python: &Embedded, args: &LiveArgs) -> Result<i32> {
     options.validate(crate::os::machine::cpus())?;
     check_start_method(args.start_method.as_deref())?;
     let [json, markdown, html] = args.exports.flags();
-    let exports = Exports::plan(&[json, markdown, html, ("--svg", args.svg.as_deref())])?;
+    let exports =
+        Exports::plan::<LiveReport>(&[json, markdown, html, (Export::Svg, args.svg.as_deref())])?;
     let server = args
         .serve
         .as_deref()
@@ -62,31 +65,7 @@ pub fn run(python: &Embedded, args: &LiveArgs) -> Result<i32> {
     let report = live(python, &options, view.as_mut())?;
     drop(view);
     exports.show(&render::live::render_fit(&report, exports.fit()))?;
-    exports.write("--svg", || {
-        let timelines = report.timelines();
-        let captions = vec![
-            format!(
-                "gil-lab live {}: Python in {} · {} CPUs · the first {} s of each group",
-                report.scenario.id(),
-                report.python.version,
-                report.machine.cpus,
-                TIMELINE_S
-            ),
-            format!("chunks of {}", report.workload),
-        ];
-        Ok(render::timeline::svg_sections(&[
-            render::timeline::Section {
-                captions,
-                cpu_bound: scenario.kernel().is_cpu_bound(),
-                timelines: &timelines,
-            },
-        ]))
-    })?;
-    exports.write("--json", || {
-        Ok(serde_json::to_string_pretty(&report)? + "\n")
-    })?;
-    exports.write("--markdown", || Ok(render::live::markdown(&report)))?;
-    exports.write("--html", || render::html::data::live(&report))?;
+    exports.write_all(&report)?;
     let failed: Vec<&str> = report
         .groups
         .iter()

@@ -9,20 +9,13 @@ use crate::cpython::interpreter::Embedded;
 use crate::engine::guard::MAX_WORKERS_PER_CPU;
 use crate::error::UsageError;
 use crate::lab::sweep::{self, chunk, workers};
-use crate::os::output::Destination;
-use crate::render::sweep as draw;
-
-/// What a sweep shows: table, Markdown, chart and JSON.
-struct Shown {
-    table: String,
-    markdown: String,
-    chart: String,
-    json: String,
-}
+use crate::render::export::Export;
+use crate::render::sweep::{self as draw, Drawn};
 
 pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
     let [json, markdown, html] = args.exports.flags();
-    let exports = Exports::plan(&[json, markdown, html, ("--svg", args.svg.as_deref())])?;
+    let exports =
+        Exports::plan::<Drawn>(&[json, markdown, html, (Export::Svg, args.svg.as_deref())])?;
     let most = MAX_WORKERS_PER_CPU * crate::os::machine::cpus();
     if let Some(n) = args.max_workers
         && (n == 0 || n > most)
@@ -66,13 +59,10 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
             .into());
     }
     // Reports name their chart by its file name when both are written.
-    let chart_name = match exports.get("--svg") {
-        Some(Destination::File(p)) => p.file_name().map(|n| n.to_string_lossy().into_owned()),
-        _ => None,
-    };
+    let chart_name = exports.destinations().file_name(Export::Svg);
     let chart_name = chart_name.as_deref();
     let fit = exports.fit();
-    let shown = match args.kind {
+    let drawn = match args.kind {
         SweepKind::Workers => {
             let options = workers::WorkersOptions {
                 quick: args.quick,
@@ -80,7 +70,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
                 max_workers: args.max_workers,
             };
             let s = workers::sweep(python, &options, &mut Bar::new())?;
-            Shown {
+            Drawn {
                 table: draw::workers_table(&s, fit),
                 markdown: draw::workers_markdown(&s, chart_name),
                 chart: draw::workers_chart(&s),
@@ -90,7 +80,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
         SweepKind::Chunk => {
             let options = chunk::ChunkOptions { quick: args.quick };
             let s = chunk::sweep(python, &options, &mut Bar::new())?;
-            Shown {
+            Drawn {
                 table: draw::chunk_table(&s, fit),
                 markdown: draw::chunk_markdown(&s, chart_name),
                 chart: draw::chunk_chart(&s),
@@ -99,7 +89,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
         }
         SweepKind::Ipc => {
             let s = sweep::ipc(args.quick, other)?;
-            Shown {
+            Drawn {
                 table: draw::rows_table(&s, fit),
                 markdown: draw::rows_markdown(&s, chart_name),
                 chart: draw::ipc_chart(&s),
@@ -108,7 +98,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
         }
         SweepKind::Dask => {
             let s = sweep::dask::overhead(args.quick, args.dask.as_deref())?;
-            Shown {
+            Drawn {
                 table: draw::rows_table(&s, fit),
                 markdown: draw::rows_markdown(&s, chart_name),
                 chart: crate::render::sweep_dask::chart(&s),
@@ -117,7 +107,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
         }
         SweepKind::Memory => {
             let s = sweep::memory(args.quick, args.preload_mb, other)?;
-            Shown {
+            Drawn {
                 table: draw::rows_table(&s, fit),
                 markdown: draw::rows_markdown(&s, chart_name),
                 chart: draw::memory_chart(&s),
@@ -125,12 +115,7 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
             }
         }
     };
-    exports.show(&shown.table)?;
-    exports.write("--html", || {
-        crate::render::html::data::from_json(&shown.json)
-    })?;
-    exports.write("--json", || Ok(shown.json + "\n"))?;
-    exports.write("--markdown", || Ok(shown.markdown))?;
-    exports.write("--svg", || Ok(shown.chart))?;
+    exports.show(&drawn.table)?;
+    exports.write_all(&drawn)?;
     Ok(0)
 }

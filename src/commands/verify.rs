@@ -8,8 +8,8 @@ use crate::cpython::interpreter::Embedded;
 use crate::cpython::pythons::{Found, discover, resolve};
 use crate::error::UsageError;
 use crate::lab::verify::{Checked, Claim, VerifyProgress, claims, verify};
-use crate::os::output::Destination;
 use crate::render;
+use crate::report::verify::VerifyReport;
 
 /// Progress of `verify` on stderr, one line per claim.
 struct ClaimLines;
@@ -63,7 +63,7 @@ fn others(python: &Embedded, specs: &[String]) -> Result<Vec<Found>> {
 
 pub fn run(python: &Embedded, args: &VerifyArgs) -> Result<i32> {
     let timeout = crate::os::deadline::check_timeout(args.timeout)?;
-    let exports = Exports::plan(&args.exports.flags())?;
+    let exports = Exports::plan::<VerifyReport>(&args.exports.flags())?;
     let known = claims()?;
     if let Some(bad) = args.claims.iter().find(|c| {
         !known
@@ -98,46 +98,7 @@ pub fn run(python: &Embedded, args: &VerifyArgs) -> Result<i32> {
         &mut ClaimLines,
     )?;
     exports.show(&render::verify::table(&report, exports.fit()))?;
-    exports.write("--json", || {
-        Ok(serde_json::to_string_pretty(&report)? + "\n")
-    })?;
-    exports.write("--html", || {
-        render::html::data::from_json(&serde_json::to_string(&report)?)
-    })?;
-    if let Some(d) = exports.get("--markdown") {
-        // Charts go beside a Markdown file, named after it and the claim; each is drawn once.
-        let charts: Vec<(u32, String, String)> = match d {
-            Destination::File(path) => {
-                let stem = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                report
-                    .claims
-                    .iter()
-                    .filter_map(|c| {
-                        let svg = render::verify::chart(c)?;
-                        Some((c.number, format!("{stem}-claim-{:02}.svg", c.number), svg))
-                    })
-                    .collect()
-            }
-            Destination::Stdout => Vec::new(),
-        };
-        if let Destination::File(path) = d {
-            for (_, name, svg) in &charts {
-                Destination::File(path.with_file_name(name)).write(svg)?;
-            }
-        }
-        let name = |c: &Checked| {
-            charts
-                .iter()
-                .find(|(n, _, _)| *n == c.number)
-                .map(|(_, name, _)| name.clone())
-        };
-        exports.write("--markdown", || {
-            Ok(render::verify::markdown(&report, &name))
-        })?;
-    }
+    exports.write_all(&report)?;
     if report.timed_out() > 0 {
         eprintln!(
             "error: {} claim(s) timed out; the others are reported",

@@ -8,7 +8,7 @@
 //! with a regular file. A folder is refused.
 
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::FileTypeExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::UsageError;
@@ -18,6 +18,30 @@ use crate::error::UsageError;
 pub enum Destination {
     Stdout,
     File(PathBuf),
+}
+
+/// Where an export lands, by what the file system says rather than by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// Something that exists: its device and inode. `discards` for the null
+    /// device, where any number of exports may go without harm.
+    Node { dev: u64, ino: u64, discards: bool },
+    /// A file not made yet: its folder's device and inode, and its name.
+    InFolder {
+        dev: u64,
+        ino: u64,
+        name: std::ffi::OsString,
+    },
+}
+
+/// `(major, minor)` of the null device and of the full one (every write fails).
+const NULL_DEVICE: (u32, u32) = (1, 3);
+const FULL_DEVICE: (u32, u32) = (1, 7);
+
+fn is_device(m: &std::fs::Metadata, (major, minor): (u32, u32)) -> bool {
+    m.file_type().is_char_device()
+        && libc::major(m.rdev()) == major
+        && libc::minor(m.rdev()) == minor
 }
 
 /// What is at an export's path, and so how it is written.
@@ -58,6 +82,12 @@ impl Destination {
                     .map_err(|e| refuse(e.to_string()))
             }
             Target::Stream(file) => {
+                if std::fs::metadata(&file).is_ok_and(|m| is_device(&m, FULL_DEVICE)) {
+                    return Err(refuse(
+                        "it is the full device: every write to it fails (No space left on device)"
+                            .into(),
+                    ));
+                }
                 let c = std::ffi::CString::new(file.as_os_str().as_encoded_bytes())
                     .map_err(|e| refuse(e.to_string()))?;
                 // SAFETY: `c` is a valid NUL-terminated path.
@@ -70,18 +100,35 @@ impl Destination {
         }
     }
 
-    /// The file the export really lands in (symlinks followed), to tell two
-    /// exports to the same place apart from two different ones.
-    pub fn identity(&self) -> Option<PathBuf> {
-        let Destination::File(path) = self else {
-            return None;
+    /// The place the export really lands in, the same for every name of it:
+    /// `-` and `/dev/stdout`, `a.json` and `../here/a.json`, a symlink and its
+    /// target. `None` where it cannot be told (a closed stdout, a bad path).
+    pub fn place(&self) -> Option<Place> {
+        let path = match self {
+            Destination::Stdout => PathBuf::from("/dev/stdout"),
+            Destination::File(path) => match target(path).ok()? {
+                Target::Replace(p) | Target::Stream(p) => p,
+            },
         };
-        Some(match target(path) {
-            Ok(Target::Replace(p) | Target::Stream(p)) => {
-                std::fs::canonicalize(&p).unwrap_or_else(|_| absolute(&p))
+        match std::fs::metadata(&path) {
+            Ok(m) => Some(Place::Node {
+                dev: m.dev(),
+                ino: m.ino(),
+                discards: is_device(&m, NULL_DEVICE),
+            }),
+            Err(_) => {
+                let folder = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                let m = std::fs::metadata(folder).ok()?;
+                Some(Place::InFolder {
+                    dev: m.dev(),
+                    ino: m.ino(),
+                    name: path.file_name()?.to_os_string(),
+                })
             }
-            Err(_) => absolute(path),
-        })
+        }
     }
 
     /// Writes `text`: stdout, a stream as it is, or a file whole or not at all.
@@ -159,10 +206,6 @@ fn target(path: &Path) -> std::io::Result<Target> {
     }
 }
 
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
 fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
@@ -221,7 +264,7 @@ mod tests {
         d.write("new").unwrap();
         assert!(link.is_symlink());
         assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
-        assert_eq!(d.identity(), Destination::File(real).identity());
+        assert_eq!(d.place(), Destination::File(real).place());
     }
 
     #[test]
@@ -240,6 +283,25 @@ mod tests {
         d.write("{\"a\": 1}").unwrap();
         assert_eq!(reader.join().unwrap(), "{\"a\": 1}");
         assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+
+    #[test]
+    fn one_file_named_two_ways_is_one_place_and_the_full_device_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let direct = Destination::File(dir.path().join("a.json"));
+        let around = Destination::File(dir.path().join("sub/../a.json"));
+        assert_eq!(direct.place(), around.place());
+        assert!(direct.place().is_some());
+        assert_ne!(
+            direct.place(),
+            Destination::File(dir.path().join("b.json")).place()
+        );
+        assert!(
+            Destination::parse("/dev/full")
+                .check_writable("--json")
+                .is_err()
+        );
     }
 
     #[test]

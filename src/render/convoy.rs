@@ -2,7 +2,21 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
+use crate::render::export::{Destinations, Export, Exporter, Rendered, json, not_written};
 use crate::report::convoy::{ConvoyReport, baseline, verdict};
+
+/// The convoy writes its JSON and Markdown; its figure is the table itself.
+impl Exporter for ConvoyReport {
+    const FORMATS: &'static [Export] = &[Export::Json, Export::Markdown];
+
+    fn render(&self, format: Export, _: &Destinations) -> anyhow::Result<Rendered> {
+        match format {
+            Export::Json => Ok(json(self)?.into()),
+            Export::Markdown => Ok(markdown(self).into()),
+            other => Err(not_written(other)),
+        }
+    }
+}
 
 pub fn render(r: &ConvoyReport) -> String {
     let mut out = String::new();

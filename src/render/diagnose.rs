@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use comfy_table::{Cell, CellAlignment, Table, presets};
 
+use crate::render::export::{Destinations, Export, Exporter, Rendered, json, not_written};
 use crate::render::fit::Fit;
 use crate::report::diagnose::{
     DiagnoseReport, Gil, LANE_CELLS, Prediction, ThreadRow, ThreadState,
@@ -341,6 +342,21 @@ pub fn markdown(r: &DiagnoseReport) -> String {
 /// The CSS class of a lane cell's state.
 pub fn state_of(code: char) -> Option<ThreadState> {
     ThreadState::ALL.into_iter().find(|s| s.code() == code)
+}
+
+impl Exporter for DiagnoseReport {
+    const FORMATS: &'static [Export] = &[Export::Json, Export::Markdown, Export::Html];
+
+    fn render(&self, format: Export, _: &Destinations) -> anyhow::Result<Rendered> {
+        match format {
+            Export::Json => Ok(json(self)?.into()),
+            Export::Markdown => Ok(markdown(self).into()),
+            Export::Html => {
+                Ok(crate::render::html::report_page(&serde_json::to_value(self)?).into())
+            }
+            other => Err(not_written(other)),
+        }
+    }
 }
 
 #[cfg(test)]

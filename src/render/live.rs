@@ -3,8 +3,9 @@
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
 use crate::engine::stats::Spread;
+use crate::render::export::{Destinations, Export, Exporter, Rendered, json, not_written};
 use crate::render::fit::Fit;
-use crate::report::live::{GroupResult, LiveReport};
+use crate::report::live::{GroupResult, LiveReport, TIMELINE_S};
 
 fn spread(s: Option<Spread>, decimals: usize) -> String {
     match s {
@@ -188,4 +189,38 @@ pub fn markdown(r: &LiveReport) -> String {
         r.scenario.id(),
         render(r)
     )
+}
+
+impl Exporter for LiveReport {
+    const FORMATS: &'static [Export] = &[Export::Json, Export::Markdown, Export::Html, Export::Svg];
+
+    fn render(&self, format: Export, _: &Destinations) -> anyhow::Result<Rendered> {
+        Ok(match format {
+            Export::Json => json(self)?.into(),
+            Export::Markdown => markdown(self).into(),
+            Export::Html => crate::render::html::data::live(self)?.into(),
+            Export::Svg => svg(self).into(),
+            other => return Err(not_written(other)),
+        })
+    }
+}
+
+/// Each group's first seconds of chunks, one lane per worker.
+fn svg(r: &LiveReport) -> String {
+    let timelines = r.timelines();
+    let captions = vec![
+        format!(
+            "gil-lab live {}: Python in {} · {} CPUs · the first {} s of each group",
+            r.scenario.id(),
+            r.python.version,
+            r.machine.cpus,
+            TIMELINE_S
+        ),
+        format!("chunks of {}", r.workload),
+    ];
+    crate::render::timeline::svg_sections(&[crate::render::timeline::Section {
+        captions,
+        cpu_bound: r.scenario.kernel().is_cpu_bound(),
+        timelines: &timelines,
+    }])
 }

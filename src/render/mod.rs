@@ -4,6 +4,7 @@ pub mod chart;
 pub mod convoy;
 pub mod csv;
 pub mod diagnose;
+pub mod export;
 pub mod fit;
 pub mod html;
 pub mod json;
@@ -16,7 +17,8 @@ pub mod table;
 pub mod timeline;
 pub mod verify;
 
-use crate::report::Report;
+use crate::report::{Report, Timeline};
+use export::{Destinations, Export, Exporter, Rendered};
 
 /// Output formats of `compare`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,51 @@ pub fn render(format: Format, reports: &[Report]) -> anyhow::Result<String> {
         Format::Json => json::render(reports),
         Format::Csv => csv::render(reports),
         Format::Markdown => Ok(markdown::render(reports)),
+    }
+}
+
+/// What `compare` exports: its reports (one per scenario) and their timelines.
+pub struct Compared<'a> {
+    pub reports: &'a [Report],
+    pub timelines: Vec<&'a [Timeline]>,
+}
+
+impl Exporter for Compared<'_> {
+    const FORMATS: &'static [Export] = &[
+        Export::Json,
+        Export::Csv,
+        Export::Markdown,
+        Export::Html,
+        Export::Svg,
+        Export::Timeline,
+    ];
+
+    fn render(&self, format: Export, _: &Destinations) -> anyhow::Result<Rendered> {
+        let text = match format {
+            Export::Json => render(Format::Json, self.reports)?,
+            Export::Csv => render(Format::Csv, self.reports)?,
+            Export::Markdown => render(Format::Markdown, self.reports)?,
+            Export::Html => html::data::compare(self.reports, &self.timelines)?,
+            Export::Svg => {
+                let panels: Vec<_> = self
+                    .reports
+                    .iter()
+                    .zip(&self.timelines)
+                    .map(|(r, t)| (r, *t))
+                    .collect();
+                timeline::svg(&panels)
+            }
+            Export::Timeline => {
+                let all: Vec<_> = self
+                    .reports
+                    .iter()
+                    .zip(&self.timelines)
+                    .map(|(r, t)| serde_json::json!({"scenario": r.scenario, "timelines": t}))
+                    .collect();
+                serde_json::to_string(&all)? + "\n"
+            }
+        };
+        Ok(text.into())
     }
 }
 

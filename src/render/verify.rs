@@ -4,6 +4,7 @@
 use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::render::chart::bars;
+use crate::render::export::{Destinations, Export, Exporter, Rendered, json, not_written};
 use crate::render::fit::Fit;
 use crate::report::verify::{Checked, VerifyReport};
 
@@ -147,4 +148,62 @@ pub fn markdown(r: &VerifyReport, chart_file: &dyn Fn(&Checked) -> Option<String
 
 fn num(v: f64) -> String {
     crate::render::rows::number(v)
+}
+
+/// Claim numbers have two digits in a chart's file name.
+const MOST_CLAIMS: u32 = 99;
+
+/// `{stem}-claim-NN.svg` beside a Markdown report at `file`.
+fn chart_path(file: &std::path::Path, number: u32) -> std::path::PathBuf {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    file.with_file_name(format!("{stem}-claim-{number:02}.svg"))
+}
+
+impl Exporter for VerifyReport {
+    const FORMATS: &'static [Export] = &[Export::Json, Export::Markdown, Export::Html];
+
+    /// A Markdown file gets a chart per claim beside it.
+    fn beside(format: Export, file: &std::path::Path) -> Vec<std::path::PathBuf> {
+        match format {
+            Export::Markdown => (1..=MOST_CLAIMS).map(|n| chart_path(file, n)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn render(&self, format: Export, to: &Destinations) -> anyhow::Result<Rendered> {
+        match format {
+            Export::Json => Ok(json(self)?.into()),
+            Export::Html => {
+                Ok(crate::render::html::data::from_json(&serde_json::to_string(self)?)?.into())
+            }
+            Export::Markdown => {
+                // Charts go beside a Markdown file, named after it and the claim; none on stdout.
+                let beside: Vec<(u32, std::path::PathBuf, String)> = match to.file(Export::Markdown)
+                {
+                    Some(file) => self
+                        .claims
+                        .iter()
+                        .filter_map(|c| Some((c.number, chart_path(file, c.number), chart(c)?)))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let name = |c: &Checked| {
+                    beside
+                        .iter()
+                        .find(|(n, _, _)| *n == c.number)
+                        .and_then(|(_, p, _)| {
+                            p.file_name().map(|n| n.to_string_lossy().into_owned())
+                        })
+                };
+                Ok(Rendered {
+                    text: markdown(self, &name),
+                    beside: beside.into_iter().map(|(_, p, svg)| (p, svg)).collect(),
+                })
+            }
+            other => Err(not_written(other)),
+        }
+    }
 }

@@ -11,6 +11,10 @@ use crate::os::machine::Machine;
 use crate::report::Timeline;
 
 /// One group's result.
+/// Seconds of chunk timeline a worker keeps (the first of each group), as
+/// `gil_lab.live.TIMELINE_S` in Python.
+pub const TIMELINE_S: f64 = 1.5;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct GroupResult {
     pub id: String,

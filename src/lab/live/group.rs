@@ -173,8 +173,7 @@ fn other_python(
         .chunks)
 }
 
-/// Seconds of chunk timeline a worker keeps, as `gil_lab.live.TIMELINE_S` in Python.
-pub const TIMELINE_S: f64 = 1.5;
+pub use crate::report::live::TIMELINE_S;
 const TIMELINE_NS: u64 = (TIMELINE_S * 1e9) as u64;
 
 /// One worker's loop: `step` runs a chunk; progress goes to `slots`.

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::os::machine::Machine;
 use crate::render::chart::{Chart, Series, bars};
+use crate::render::export::{Destinations, Export, Exporter, Rendered, not_written};
 use crate::render::fit::Fit;
 use crate::render::rows;
 use crate::report::sweep::{IpcSweep, MemorySweep, WorkersSweep};
@@ -76,6 +77,28 @@ fn workers_heading(s: &WorkersSweep) -> String {
         "gil-lab sweep workers: {} · {} CPUs · {} · speedup = sequential fastest ÷ model fastest of {} runs, same total work",
         s.interpreter, s.machine.cpus, s.workload, s.runs
     )
+}
+
+/// A sweep drawn from its typed report: the table, the Markdown, the chart and the JSON.
+pub struct Drawn {
+    pub table: String,
+    pub markdown: String,
+    pub chart: String,
+    pub json: String,
+}
+
+impl Exporter for Drawn {
+    const FORMATS: &'static [Export] = &[Export::Json, Export::Markdown, Export::Html, Export::Svg];
+
+    fn render(&self, format: Export, _: &Destinations) -> anyhow::Result<Rendered> {
+        Ok(match format {
+            Export::Json => format!("{}\n", self.json).into(),
+            Export::Markdown => self.markdown.clone().into(),
+            Export::Html => crate::render::html::data::from_json(&self.json)?.into(),
+            Export::Svg => self.chart.clone().into(),
+            other => return Err(not_written(other)),
+        })
+    }
 }
 
 /// A table's header and lines: the first column a label, the others figures.
