@@ -35,29 +35,116 @@ pub fn host_port(address: &str) -> Result<(String, u16), UsageError> {
     Ok((host.to_string(), port))
 }
 
-/// Checks that something accepts a TCP connection at `address` within `timeout`;
-/// otherwise a usage error that names the address.
-pub fn check_listening(address: &str, timeout: Duration) -> Result<(), UsageError> {
+/// Checks that a dask scheduler answers at `address` within `timeout`, before
+/// anything is measured; otherwise a usage error that names the address.
+///
+/// Accepting a connection is not enough: an HTTP server or a silent listener
+/// accepts too, and dask's client then waits on it forever or reads its bytes
+/// as a frame length. A scheduler speaks first: on every new connection it
+/// sends its handshake, one length-prefixed msgpack frame that holds
+/// `pickle-protocol`. Over `tcp://` that frame is read here; `tls://` hides
+/// it, so there only the connection is checked.
+pub fn check_scheduler(address: &str, timeout: Duration) -> Result<(), UsageError> {
     let (host, port) = host_port(address)?;
-    let unreachable = |why: String| {
-        UsageError::new(format!(
-            "no dask scheduler answered at {address} within {} s ({why})",
-            timeout.as_secs_f64()
-        ))
-        .with_hint(HINT)
+    let started = std::time::Instant::now();
+    let refuse = |why: String| {
+        UsageError::new(format!("no dask scheduler answered at {address} ({why})")).with_hint(HINT)
     };
     let targets: Vec<SocketAddr> = (host.as_str(), port)
         .to_socket_addrs()
-        .map_err(|e| unreachable(format!("{host} does not resolve: {e}")))?
+        .map_err(|e| refuse(format!("{host} does not resolve: {e}")))?
         .collect();
     let mut last = String::from("no address");
+    let mut stream = None;
     for target in targets {
         match TcpStream::connect_timeout(&target, timeout) {
-            Ok(_) => return Ok(()),
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
             Err(e) => last = e.to_string(),
         }
     }
-    Err(unreachable(last))
+    let Some(mut stream) = stream else {
+        return Err(refuse(format!(
+            "nothing accepted a connection within {} s: {last}",
+            timeout.as_secs_f64()
+        )));
+    };
+    if address.starts_with("tls://") {
+        return Ok(());
+    }
+    let left = timeout
+        .saturating_sub(started.elapsed())
+        .max(Duration::from_secs(1));
+    read_handshake(&mut stream, left).map_err(|why| {
+        refuse(format!(
+            "something listens there but is not a dask scheduler: {why}"
+        ))
+    })
+}
+
+/// How long a scheduler may take to send its handshake (it sends it at once).
+const HANDSHAKE_WAIT: Duration = Duration::from_secs(5);
+
+/// Most bytes a scheduler's handshake takes (it is under a hundred).
+const MOST_HANDSHAKE_BYTES: u64 = 64 * 1024;
+
+/// Reads dask's first frame from `stream` within `wait`: its 8-byte
+/// little-endian length, then that many bytes, which must hold the handshake's
+/// `pickle-protocol` key.
+fn read_handshake(stream: &mut TcpStream, wait: Duration) -> Result<(), String> {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + wait;
+    let mut read_exact = |buf: &mut [u8]| -> Result<(), String> {
+        let mut got = 0;
+        while got < buf.len() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(format!(
+                    "no dask handshake within {:.0} s",
+                    wait.as_secs_f64()
+                ));
+            }
+            stream
+                .set_read_timeout(Some(left))
+                .map_err(|e| e.to_string())?;
+            match stream.read(&mut buf[got..]) {
+                Ok(0) => return Err("it closed the connection without a dask handshake".into()),
+                Ok(n) => got += n,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(format!(
+                        "no dask handshake within {:.0} s",
+                        wait.as_secs_f64()
+                    ));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(())
+    };
+    let mut length = [0u8; 8];
+    read_exact(&mut length)?;
+    let length = u64::from_le_bytes(length);
+    if !(16..=MOST_HANDSHAKE_BYTES).contains(&length) {
+        return Err(format!(
+            "its first message is not a dask frame (length field {length})"
+        ));
+    }
+    let mut frame = vec![0u8; length as usize];
+    read_exact(&mut frame)?;
+    let key = b"pickle-protocol";
+    if frame.windows(key.len()).any(|w| w == key) {
+        Ok(())
+    } else {
+        Err("its first message is not a dask handshake".into())
+    }
 }
 
 #[cfg(test)]
@@ -79,17 +166,59 @@ mod tests {
 
     #[test]
     fn a_closed_port_is_unreachable_and_named() {
-        let err = check_listening("tcp://127.0.0.1:1", Duration::from_secs(2)).unwrap_err();
+        let err = check_scheduler("tcp://127.0.0.1:1", Duration::from_secs(2)).unwrap_err();
         assert!(
             err.message
-                .starts_with("no dask scheduler answered at tcp://127.0.0.1:1")
+                .starts_with("no dask scheduler answered at tcp://127.0.0.1:1"),
+            "{}",
+            err.message
         );
     }
 
-    #[test]
-    fn a_listening_port_is_reachable() {
+    /// A listener on a free port that, on its first connection, sends `greeting` and holds on.
+    fn listener_sending(greeting: Vec<u8>) -> (u16, std::thread::JoinHandle<()>) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        assert!(check_listening(&format!("tcp://127.0.0.1:{port}"), CONNECT_TIMEOUT).is_ok());
+        let server = std::thread::spawn(move || {
+            use std::io::Write;
+            let (mut conn, _) = listener.accept().unwrap();
+            conn.write_all(&greeting).unwrap();
+            // Held open until the client gives up, as a silent server would.
+            let _ = std::io::Read::read(&mut conn, &mut [0u8; 1]);
+        });
+        (port, server)
+    }
+
+    #[test]
+    fn a_listener_that_is_not_a_scheduler_is_refused_within_the_timeout() {
+        for greeting in [Vec::new(), b"HTTP/1.0 400 Bad request\r\n\r\n".to_vec()] {
+            let (port, server) = listener_sending(greeting);
+            let started = std::time::Instant::now();
+            let err = check_scheduler(&format!("tcp://127.0.0.1:{port}"), Duration::from_secs(1))
+                .unwrap_err();
+            assert!(
+                err.message.contains("not a dask scheduler"),
+                "{}",
+                err.message
+            );
+            assert!(started.elapsed() < Duration::from_secs(30), "a hang bound");
+            server.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_scheduler_handshake_is_accepted() {
+        // The frame layout a distributed scheduler sends first: total length,
+        // frame count, frame length, then the msgpack handshake.
+        let body = b"\x83\xabcompression\xc0\xa6python\x93\x03\x0b\x07\xafpickle-protocol\x05";
+        let mut frame = Vec::new();
+        frame.extend_from_slice(&1u64.to_le_bytes());
+        frame.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        frame.extend_from_slice(body);
+        let mut greeting = (frame.len() as u64).to_le_bytes().to_vec();
+        greeting.extend_from_slice(&frame);
+        let (port, server) = listener_sending(greeting);
+        check_scheduler(&format!("tcp://127.0.0.1:{port}"), CONNECT_TIMEOUT).unwrap();
+        server.join().unwrap();
     }
 }

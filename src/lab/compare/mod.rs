@@ -241,7 +241,7 @@ pub fn compare(
     options.validate(crate::os::machine::cpus())?;
     if let Some(address) = &options.dask {
         // Before anything is measured: a wrong address is the user's to fix (exit 2).
-        crate::os::net::check_listening(address, crate::os::net::CONNECT_TIMEOUT)?;
+        crate::os::net::check_scheduler(address, crate::os::net::CONNECT_TIMEOUT)?;
     }
     let facts = python.facts()?;
     let ids = options.selected_ids()?;

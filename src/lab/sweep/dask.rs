@@ -15,7 +15,7 @@ pub const WORKERS: usize = 2;
 /// Measures dask's per-task overhead on a LocalCluster, or on the scheduler at `address`.
 pub fn overhead(quick: bool, address: Option<&str>) -> Result<OverheadSweep> {
     if let Some(address) = address {
-        crate::os::net::check_listening(address, crate::os::net::CONNECT_TIMEOUT)?;
+        crate::os::net::check_scheduler(address, crate::os::net::CONNECT_TIMEOUT)?;
     }
     if let Some(why) = dask::reason(&MODEL, address) {
         bail!("{why}");
