@@ -84,6 +84,11 @@ def run_main(path, args):
         runpy.run_path(path, run_name="__main__")
     except SystemExit:
         raise
+    except BrokenPipeError:
+        # The reader went away (`gil-lab run X | head -1`): not the script's
+        # fault, nothing to report. Exit as a program killed by SIGPIPE would.
+        _drop_closed_stdout()
+        return 141
     except BaseException as exc:  # noqa: BLE001 - reported like the interpreter does
         tb = exc.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename != path:
@@ -91,6 +96,16 @@ def run_main(path, args):
         traceback.print_exception(type(exc), exc, tb)
         return 1
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BrokenPipeError:
+            _drop_closed_stdout()
     return 0
+
+
+def _drop_closed_stdout():
+    """Points stdout at /dev/null, so that no later flush meets the closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

@@ -61,8 +61,26 @@ pub fn run(
     if let Some(seconds) = timeout {
         crate::os::signals::watchdog(seconds, target.to_string())?;
     }
-    match other {
+    let code = match other {
         Some(facts) => lessons::run_file_with(&facts.executable, python.python_dir(), &path, args),
         None => lessons::run_file(python, &path, args),
+    };
+    end_leftovers();
+    code
+}
+
+/// Ends the processes the program left running, and says so in one line.
+fn end_leftovers() {
+    let left = crate::os::processes::end_leftovers();
+    if !left.is_empty() {
+        let named: Vec<String> = left
+            .iter()
+            .map(|(pid, cmd)| format!("{pid} {}", crate::report::shorten(cmd, 40)))
+            .collect();
+        eprintln!(
+            "gil-lab: the program left {} process(es) running; ended them: {}",
+            left.len(),
+            named.join(", ")
+        );
     }
 }

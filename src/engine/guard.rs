@@ -27,6 +27,36 @@ pub const PYTHON_SECONDS_PER_ITERATION: f64 = 40e-9;
 /// One sequential Python run longer than this is refused without `--force`.
 pub const MAX_SEQUENTIAL_RUN_S: f64 = 600.0;
 
+/// Tasks per run without `--force`: every task's results, chunks and timeline
+/// are kept in memory for the report (100,000 small tasks took 2.2 GB here).
+pub const MAX_TASKS: usize = 10_000;
+
+/// Measured and warm-up runs per row without `--force`: every run of every
+/// row is timed one after another, so a run count also multiplies the wait.
+pub const MAX_RUNS: usize = 100;
+
+/// No row is run more often than this, `--force` or not.
+pub const MOST_RUNS_FORCED: usize = 100_000;
+
+/// Refuses a `--runs` or `--warmup` count beyond [`MAX_RUNS`] (without
+/// `force`) or [`MOST_RUNS_FORCED`] (at all).
+pub fn check_runs(flag: &str, value: Option<usize>, force: bool) -> Result<(), UsageError> {
+    let Some(n) = value else { return Ok(()) };
+    if n > MOST_RUNS_FORCED {
+        return Err(UsageError::new(format!(
+            "{flag} {n} is more than gil-lab runs a row even with --force ({MOST_RUNS_FORCED})"
+        ))
+        .with_hint("5 measured runs after 1 warm-up are the default; the spread shows whether more are needed"));
+    }
+    if n > MAX_RUNS && !force {
+        return Err(UsageError::new(format!(
+            "{flag} {n} is more than {MAX_RUNS}: every run of every row is timed one after another"
+        ))
+        .with_hint("use fewer, or add --force if you really mean it"));
+    }
+    Ok(())
+}
+
 /// `MemAvailable` from /proc/meminfo.
 pub fn available_memory_bytes() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -44,6 +74,12 @@ pub fn check_work(
     tasks: usize,
 ) -> Result<(), UsageError> {
     let force_hint = "make it smaller, or add --force if you really mean it";
+    if tasks > MAX_TASKS {
+        return Err(UsageError::new(format!(
+            "--tasks {tasks} is more than {MAX_TASKS}: every task's results and timeline are kept for the report"
+        ))
+        .with_hint("fewer, larger tasks measure the same thing (raise --size), or add --force"));
+    }
     let needed = (workers as u64).saturating_mul(PROCESS_WORKER_BYTES);
     if let Some(available) = available_memory_bytes()
         && needed > available

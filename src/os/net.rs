@@ -76,7 +76,7 @@ pub fn check_scheduler(address: &str, timeout: Duration) -> Result<(), UsageErro
     }
     let left = timeout
         .saturating_sub(started.elapsed())
-        .max(Duration::from_secs(1));
+        .clamp(Duration::from_secs(1), HANDSHAKE_WAIT);
     read_handshake(&mut stream, left).map_err(|why| {
         refuse(format!(
             "something listens there but is not a dask scheduler: {why}"

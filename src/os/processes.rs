@@ -92,6 +92,56 @@ pub fn kill_descendants() {
     }
 }
 
+/// Ends what a program left running when it exited normally (a `Popen` it never
+/// waited for, a forked child, an `mp.Process` it walked away from): every
+/// descendant, as the signal path does. Returns the `(pid, command)` of those
+/// worth telling the user about: multiprocessing's own helpers (its resource
+/// tracker and forkserver, which live until the interpreter exits) are ended
+/// without a word.
+pub fn end_leftovers() -> Vec<(u32, String)> {
+    let me = std::process::id();
+    let all: Vec<(u32, String)> = descendants_in(&process_table(), me)
+        .into_iter()
+        .filter(|p| p.state != 'Z' && p.state != 'X')
+        .map(|p| (p.pid, command_line(p.pid)))
+        .collect();
+    kill_descendants();
+    // The program is done: nobody else will wait for them, and a zombie still
+    // answers `kill -0` until init gets round to it.
+    let pids: Vec<u32> = all.iter().map(|(pid, _)| *pid).collect();
+    let begun = Instant::now();
+    while !pids.iter().all(|&pid| reaped(pid)) && begun.elapsed() < KILL_FOR {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    all.into_iter()
+        .filter(|(_, cmd)| !is_multiprocessing_helper(cmd))
+        .collect()
+}
+
+/// Reaps `pid` if it has ended; true once it is gone or not ours to wait for.
+fn reaped(pid: u32) -> bool {
+    // SAFETY: non-blocking waitpid on one PID.
+    let r = unsafe { libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), libc::WNOHANG) };
+    r != 0
+}
+
+/// `/proc/PID/cmdline` with spaces between the arguments ("" once it is gone).
+fn command_line(pid: u32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|raw| {
+            raw.split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+fn is_multiprocessing_helper(cmd: &str) -> bool {
+    cmd.contains("multiprocessing.resource_tracker") || cmd.contains("multiprocessing.forkserver")
+}
+
 /// Like [`kill_descendants`], sparing the processes in `spare` and their own
 /// descendants (e.g. idle harness processes of other rows).
 pub fn kill_descendants_except(spare: &[u32]) {

@@ -121,6 +121,8 @@ impl CompareOptions {
                     .with_hint("leave it out for the scenario's default"));
             }
         }
+        guard::check_runs("--runs", self.runs, self.force)?;
+        guard::check_runs("--warmup", self.warmup, self.force)?;
         crate::os::deadline::check_timeout(self.timeout_s)?;
         if !self.force {
             self.check_resources(cpus)?;
@@ -379,6 +381,23 @@ mod tests {
             .validate(workers)
             .unwrap_err();
         assert!(err.message.contains("MiB are available"), "{}", err.message);
+    }
+
+    #[test]
+    fn many_tasks_or_runs_are_refused_and_absurd_run_counts_even_when_forced() {
+        let err = with(|o| o.tasks = Some(100_000)).validate(2).unwrap_err();
+        assert!(err.message.starts_with("--tasks 100000"), "{}", err.message);
+        assert!(with(|o| o.runs = Some(1000)).validate(2).is_err());
+        assert!(with(|o| o.warmup = Some(1000)).validate(2).is_err());
+        let forced = |n| {
+            with(|o| {
+                o.runs = Some(n);
+                o.force = true
+            })
+            .validate(2)
+        };
+        assert!(forced(1000).is_ok());
+        assert!(forced(4_294_967_296).is_err());
     }
 
     #[test]
