@@ -39,7 +39,7 @@ pub fn run(python: &Embedded, args: &CompareArgs) -> Result<i32> {
     let others = crate::cpython::pythons::resolve(&args.pythons, python.python_dir())?;
     let report =
         crate::lab::convoy::convoy(python, &others, args.quick, args.start_method.as_deref())?;
-    exports.show(&render::convoy::render(&report))?;
+    exports.show(&render::convoy::render(&report, exports.fit()))?;
     exports.write_all(&report)?;
     Ok(0)
 }

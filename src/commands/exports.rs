@@ -115,9 +115,12 @@ impl Exports {
         }))
     }
 
-    /// Prints `table` on stdout, or on stderr when an export takes stdout.
+    /// Prints `table` on stdout, or on stderr when an export takes stdout; on
+    /// a terminal, its prose lines are wrapped to the width (tables are drawn
+    /// to it already).
     pub fn show(&self, table: &str) -> Result<()> {
         use std::io::Write;
+        let table = &self.fit().wrap(table);
         if self.takes_stdout() {
             eprint!("{table}");
             Ok(())

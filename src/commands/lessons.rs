@@ -42,7 +42,8 @@ pub fn list(python: &Embedded, json: bool, spec: Option<&str>) -> Result<i32> {
         ]);
     }
     print(&format!(
-        "{table}\nrun one: gil-lab run NAME [-- --quick] · process lessons take -- --start-method fork|spawn|forkserver\n"
+        "{}\nrun one: gil-lab run NAME [-- --quick] · process lessons take -- --start-method fork|spawn|forkserver\n",
+        super::stdout_fit().draw(&mut table)
     ))?;
     Ok(0)
 }

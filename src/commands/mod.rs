@@ -134,15 +134,27 @@ fn dispatch(command: Command) -> Result<i32> {
 
 /// Prints `text` on stdout; a closed stdout comes back as an error, not a panic.
 fn print(text: &str) -> Result<()> {
+    print_raw(&stdout_fit().wrap(text))
+}
+
+/// Prints `text` on stdout as it is (JSON: a line break inside it would change it).
+fn print_raw(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
 }
 
+/// The width of stdout, where it is a terminal.
+fn stdout_fit() -> crate::render::fit::Fit {
+    crate::render::fit::Fit(crate::os::terminal::width(
+        crate::os::terminal::Stream::Stdout,
+    ))
+}
+
 /// Prints `value` as pretty JSON on stdout.
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    print(&(serde_json::to_string_pretty(value)? + "\n"))
+    print_raw(&(serde_json::to_string_pretty(value)? + "\n"))
 }
 
 /// The one interpreter a `--python` on `run`, `lessons` or `live` names.

@@ -91,7 +91,8 @@ pub fn list(python: &Embedded, json: bool) -> Result<i32> {
         ]);
     }
     let mut text = format!(
-        "{table}\nsearched: the embedded interpreter, {}, python3.X[t] on PATH\n",
+        "{}\nsearched: the embedded interpreter, {}, python3.X[t] on PATH\n",
+        super::stdout_fit().draw(&mut table),
         install_dir().display()
     );
     if let Some(command) = install {

@@ -10,7 +10,7 @@ use crate::cli::Cli;
 pub fn completions(shell: clap_complete::Shell) -> Result<()> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "gil-lab", &mut out);
-    super::print(&String::from_utf8_lossy(&out))
+    super::print_raw(&String::from_utf8_lossy(&out))
 }
 
 /// The manual page in roff: `gil-lab man | man -l -`. Each subcommand has
@@ -38,7 +38,7 @@ pub fn man() -> Result<()> {
         out.extend_from_slice(as_subsections(&String::from_utf8_lossy(&section)).as_bytes());
     }
     page.render_version_section(&mut out)?;
-    super::print(&String::from_utf8_lossy(&out))
+    super::print_raw(&String::from_utf8_lossy(&out))
 }
 
 /// clap_mangen renders a command's parts as sections (`.SH`); under a

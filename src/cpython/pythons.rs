@@ -178,8 +178,13 @@ pub fn discover(python_dir: &Path) -> Vec<Found> {
             continue;
         }
         seen.push(real);
+        // `--python 3.11` names the first 3.11 found; another one is named by its path.
+        let spec = match spec_of(&facts) {
+            spec if all.iter().any(|f: &Found| f.spec == spec) => facts.executable.clone(),
+            spec => spec,
+        };
         all.push(Found {
-            spec: spec_of(&facts),
+            spec,
             source,
             facts,
         });

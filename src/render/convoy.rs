@@ -18,7 +18,7 @@ impl Exporter for ConvoyReport {
     }
 }
 
-pub fn render(r: &ConvoyReport) -> String {
+pub fn render(r: &ConvoyReport, fit: crate::render::fit::Fit) -> String {
     let mut out = String::new();
     for run in &r.runs {
         let mut table = Table::new();
@@ -54,8 +54,12 @@ pub fn render(r: &ConvoyReport) -> String {
             ]);
         }
         out += &format!(
-            "gil-lab compare convoy: {} · {} CPUs, {} {}\n{}\n{table}\n\n",
-            run.interpreter, r.machine.cpus, r.machine.os, r.machine.arch, run.setup
+            "{}{}\n\n",
+            fit.wrap(&format!(
+                "gil-lab compare convoy: {} · {} CPUs, {} {}\n{}\n",
+                run.interpreter, r.machine.cpus, r.machine.os, r.machine.arch, run.setup
+            )),
+            fit.draw(&mut table)
         );
     }
     out

@@ -110,8 +110,7 @@ pub fn table(r: &DiagnoseReport, fit: Fit) -> String {
             }
             t.add_row(row);
         }
-        fit.arrange(&mut t);
-        let _ = writeln!(out, "{t}");
+        let _ = writeln!(out, "{}", fit.draw(&mut t));
         if threads.len() > MAX_ROWS {
             let _ = writeln!(
                 out,

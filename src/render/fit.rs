@@ -16,12 +16,24 @@ impl Fit {
         self.0.is_some_and(|w| w < below)
     }
 
+    /// `table` drawn to the width: wrapped headers first, so that each cell
+    /// stays on one line where the cells alone fit; where even they do not, one
+    /// block per row (see [`records`]) instead of numbers broken mid-token.
+    /// Without a width the table stays whole.
+    pub fn draw(self, table: &mut Table) -> String {
+        match self.0 {
+            Some(width) if !self.arrange(table) => records(table, width),
+            _ => table.to_string(),
+        }
+    }
+
     /// Lets `table` wrap to the width: the headers first, so that each cell
     /// stays on one line where the cells alone fit. A full table stays as it is.
-    pub fn arrange(self, table: &mut Table) {
+    /// False where not even the cells fit.
+    fn arrange(self, table: &mut Table) -> bool {
         let Some(width) = self.0 else {
             table.set_content_arrangement(ContentArrangement::Disabled);
-            return;
+            return true;
         };
         table
             .set_content_arrangement(ContentArrangement::Dynamic)
@@ -62,13 +74,14 @@ impl Fit {
         } else if fits(&cells) {
             cells
         } else {
-            return;
+            return false;
         };
         // A constraint's width counts the padding.
         table.set_constraints(
             keep.iter()
                 .map(|&w| ColumnConstraint::LowerBoundary(Width::Fixed(w as u16 + 2))),
         );
+        true
     }
 
     /// `text` with every line wider than the width broken at spaces; each
@@ -88,6 +101,48 @@ impl Fit {
         }
         out
     }
+}
+
+/// A table too wide for `width` as one block per row: the row's first cell as
+/// its title, then `header  value` lines, wrapped under the value.
+///
+/// ```text
+/// 3.13t
+///   version          3.13.5t
+///   GIL              off (free-threaded)
+/// ```
+fn records(table: &Table, width: usize) -> String {
+    let headers: Vec<String> = table
+        .header()
+        .map(|h| {
+            h.cell_iter()
+                .map(|c| c.content().replace('\n', " "))
+                .collect()
+        })
+        .unwrap_or_default();
+    let label_width = headers
+        .iter()
+        .skip(1)
+        .map(|h| h.chars().count())
+        .max()
+        .unwrap_or(0);
+    let fit = Fit(Some(width));
+    let mut out = String::new();
+    for row in table.row_iter() {
+        let cells: Vec<String> = row
+            .cell_iter()
+            .map(|c| c.content().replace('\n', " "))
+            .collect();
+        let Some((first, rest)) = cells.split_first() else {
+            continue;
+        };
+        out += &fit.wrap(&format!("{first}\n"));
+        for (i, value) in rest.iter().enumerate() {
+            let label = headers.get(i + 1).map_or("", String::as_str);
+            out += &fit.wrap(&format!("  {label:<label_width$}  {value}\n"));
+        }
+    }
+    out.trim_end().to_string()
 }
 
 fn wrap_line(line: &str, width: usize, out: &mut String) {
@@ -149,6 +204,31 @@ fn wrap_line(line: &str, width: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_too_wide_for_its_cells_becomes_one_block_per_row_within_the_width() {
+        let mut t = Table::new();
+        t.set_header(["name", "a long header", "path"]);
+        t.add_row([
+            "3.13t",
+            "0.06",
+            "/a/very/long/path/to/some/python/interpreter/bin/python3",
+        ]);
+        t.add_row(["3.11", "4", "/usr/bin/python3.11"]);
+        let drawn = Fit(Some(40)).draw(&mut t);
+        assert!(drawn.lines().all(|l| l.chars().count() <= 40), "{drawn}");
+        assert!(
+            drawn.starts_with("3.13t\n  a long header  0.06\n"),
+            "{drawn}"
+        );
+        assert!(drawn.contains("3.11\n  a long header  4\n"), "{drawn}");
+        let whole = Fit::FULL.draw(&mut t);
+        assert!(
+            whole
+                .lines()
+                .any(|l| l.contains("0.06") && l.contains("3.13t"))
+        );
+    }
 
     #[test]
     fn long_lines_break_at_spaces_and_short_ones_stay() {

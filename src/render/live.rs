@@ -144,12 +144,12 @@ fn summary_table(r: &LiveReport, spreads: bool) -> Table {
 /// not fit, cells wrapped and lines broken to the width.
 pub fn render_fit(r: &LiveReport, fit: Fit) -> String {
     let mut table = summary_table(r, true);
-    if let Some(width) = fit.0 {
-        if table.lines().next().map_or(0, |l| l.chars().count()) > width {
-            table = summary_table(r, false);
-        }
-        fit.arrange(&mut table);
+    if let Some(width) = fit.0
+        && table.lines().next().map_or(0, |l| l.chars().count()) > width
+    {
+        table = summary_table(r, false);
     }
+    let table = fit.draw(&mut table);
     let mut out = format!(
         "gil-lab live {}: Python in {} · {} CPUs, {} {}\n",
         r.scenario.id(),

@@ -67,14 +67,29 @@ fn lookup<'a>(row: &'a Value, column: &str) -> &'a Value {
     }
 }
 
-/// The cells of every row, column by column.
+/// A column name as a heading people read: `after_touch.pss_kb` → "after touch
+/// PSS kB", `wall_s` → "wall s".
+pub fn heading(column: &str) -> String {
+    column
+        .split(['.', '_'])
+        .map(|word| match word {
+            "pss" | "rss" | "uss" | "cpu" | "gil" | "ipc" => word.to_uppercase(),
+            "kb" => "kB".into(),
+            "mb" => "MB".into(),
+            _ => word.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The headings and the cells of every row, column by column.
 pub fn grid(rows: &[Value]) -> (Vec<String>, Vec<Vec<String>>) {
     let cols = columns(rows);
     let cells = rows
         .iter()
         .map(|r| cols.iter().map(|c| cell(lookup(r, c))).collect())
         .collect();
-    (cols, cells)
+    (cols.iter().map(|c| heading(c)).collect(), cells)
 }
 
 /// The rows as a table arranged to `fit` (a terminal's width), or whole.
@@ -94,8 +109,7 @@ pub fn table(rows: &[Value], fit: Fit) -> String {
             }
         }));
     }
-    fit.arrange(&mut t);
-    t.to_string()
+    fit.draw(&mut t)
 }
 
 pub fn markdown(rows: &[Value]) -> String {
@@ -111,6 +125,12 @@ pub fn markdown(rows: &[Value]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_names_become_headings() {
+        assert_eq!(heading("after_touch.pss_kb"), "after touch PSS kB");
+        assert_eq!(heading("workers"), "workers");
+    }
     use serde_json::json;
 
     #[test]

@@ -53,13 +53,12 @@ fn render_one(r: &Report, fit: Fit, wide: bool) -> String {
             table = results(r, &COMPACT);
             left_out = "(--wide shows every column: workers, start ms, CPU s, vs py-seq, overlap, handoffs)\n";
         }
-        fit.arrange(&mut table);
     }
+    let table = fit.draw(&mut table);
     let mut out = format!("{}\n{}\n{table}\n{left_out}", title(r), workload_line(r));
     if let Some(grid) = matrix(r) {
         let mut m = Table::new();
         m.load_style(presets::UTF8_FULL_CONDENSED);
-        fit.arrange(&mut m);
         let mut lines = grid.into_iter();
         if let Some(header) = lines.next() {
             m.set_header(header);
@@ -67,7 +66,10 @@ fn render_one(r: &Report, fit: Fit, wide: bool) -> String {
         for line in lines {
             m.add_row(line);
         }
-        out += &format!("speedup (best) and median wall time, per interpreter:\n{m}\n");
+        out += &format!(
+            "speedup (best) and median wall time, per interpreter:\n{}\n",
+            fit.draw(&mut m)
+        );
     }
     for line in crate::render::free_threading_lines(r) {
         out += &format!("{line}\n");

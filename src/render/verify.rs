@@ -56,9 +56,7 @@ pub fn table(r: &VerifyReport, fit: Fit) -> String {
             c.evidence.clone(),
         ]);
     }
-    if fit.0.is_some() {
-        fit.arrange(&mut t);
-    }
+    let t = fit.draw(&mut t);
     let mut out = format!("{}\n{t}\n{}\n", fit.wrap(&heading(r)), tally(r));
     if let Some(warning) = crate::render::machine_busy(&r.machine, "figures") {
         out += &fit.wrap(&format!("{warning}\n"));

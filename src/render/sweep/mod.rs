@@ -125,7 +125,7 @@ pub(super) fn grid_text(
             }
         }));
     }
-    fit.arrange(&mut t);
+    let t = fit.draw(&mut t);
     let mut out = format!("{}\n{t}\n", fit.wrap(heading));
     for note in notes {
         out += &fit.wrap(&format!("  {note}\n"));
