@@ -17,6 +17,7 @@ pub mod table;
 pub mod timeline;
 pub mod verify;
 
+use crate::cpython::interpreter::InterpreterRef;
 use crate::report::{Report, Timeline};
 use export::{Destinations, Export, Exporter, Rendered};
 
@@ -98,7 +99,7 @@ pub fn fmt_spread(report_row: &crate::report::Row) -> String {
 }
 
 /// The interpreters that ran the rows (path order of first appearance).
-pub fn interpreters(r: &Report) -> Vec<&crate::cpython::interpreter::InterpreterRef> {
+pub fn interpreters(r: &Report) -> Vec<&InterpreterRef> {
     r.interpreters()
 }
 
@@ -205,18 +206,14 @@ pub fn cells(row: &crate::report::Row) -> [String; 10] {
 /// "gil-lab compare threading: CPython 3.11.7 (GIL) · 2 CPUs, linux x86_64"
 pub fn title(r: &Report) -> String {
     let host = r.interpreter.as_ref();
-    let others: Vec<&str> = r
-        .interpreters()
-        .into_iter()
-        .filter(|i| **i != host)
-        .map(|i| i.version.as_str())
-        .collect();
-    let python = if others.is_empty() {
+    let ran: Vec<&InterpreterRef> = r.interpreters();
+    let python = if ran.iter().all(|i| **i == host) {
         format!("{} at {}", r.interpreter.label(), r.interpreter.executable)
     } else {
+        let versions: Vec<&str> = ran.iter().map(|i| i.version.as_str()).collect();
         format!(
             "Python rows in {} (host: {} at {})",
-            others.join(", "),
+            versions.join(" and "),
             r.interpreter.label(),
             r.interpreter.executable
         )

@@ -247,11 +247,14 @@ pub fn compare(
     }
     let facts = python.facts()?;
     let ids = options.selected_ids()?;
-    let mut interpreters = if options.pythons.is_empty() {
-        vec![facts.clone()]
-    } else {
-        pythons::resolve(&options.pythons, python.python_dir())?
-    };
+    // `--python` runs the Python rows in those interpreters too: the embedded
+    // one's rows stay, first, and every row names its interpreter.
+    let mut interpreters = vec![facts.clone()];
+    for other in pythons::resolve(&options.pythons, python.python_dir())? {
+        if !interpreters.iter().any(|i| same_executable(i, &other)) {
+            interpreters.push(other);
+        }
+    }
     if let Some(address) = &options.dask
         && let Some(theirs) =
             check_cluster_python(address, &interpreters, !options.pythons.is_empty(), python)?

@@ -38,6 +38,7 @@ pub fn sweep(
     let total: u64 = if options.quick { 6_000_000 } else { 24_000_000 };
     let runs = if options.quick { 2 } else { 5 };
     let mut curves: Vec<Curve> = Vec::new();
+    let mut ran_in: Vec<String> = Vec::new();
     progress.start(max + 2);
     for n in 1..=max {
         progress.step(&format!("{n} worker(s)"));
@@ -60,6 +61,12 @@ pub fn sweep(
             &compare_options,
             &mut crate::engine::measure::Silent,
         )? {
+            for i in outcome.report.interpreters() {
+                let label = format!("CPython {}", i.version);
+                if !ran_in.contains(&label) {
+                    ran_in.push(label);
+                }
+            }
             for row in &outcome.report.results {
                 let Some(model) = swept().into_iter().find(|m| m.id == row.strategy) else {
                     continue;
@@ -120,7 +127,12 @@ pub fn sweep(
     Ok(WorkersSweep {
         sweep: "workers",
         machine: Machine::this(),
-        interpreter: facts.label(),
+        // Every interpreter whose rows are in the curves ("CPython 3.11.7 and CPython 3.13.5").
+        interpreter: if ran_in.len() > 1 {
+            ran_in.join(" and ")
+        } else {
+            facts.label()
+        },
         workload: format!("sum(i*i for i in range({total})) split into one task per worker"),
         total_iterations: total,
         runs,
