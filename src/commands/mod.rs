@@ -36,10 +36,7 @@ pub fn main() -> ! {
 pub fn run(args: impl IntoIterator<Item = String>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return e.exit_code();
-        }
+        Err(e) => return argument_error(&e),
     };
     let _private_dir = match crate::os::signals::private_temp_dir() {
         Ok(dir) => dir,
@@ -143,6 +140,36 @@ fn print_raw(text: &str) -> Result<()> {
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
+}
+
+/// clap's answer to a bad command line, as every other usage error is said:
+/// one `error:` line and a `hint:` (clap's own tip where it has one), exit 2.
+/// `--help` and `--version` print as clap prints them.
+fn argument_error(e: &clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return e.exit_code();
+    }
+    let text = e.to_string();
+    let error = text
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or("error: the command line could not be read");
+    let hint = text
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("tip:"))
+        .map(str::trim)
+        .unwrap_or("add --help to the command to see what it takes");
+    eprintln!("{error}");
+    eprintln!("  hint: {hint}");
+    EXIT_USAGE
 }
 
 /// The width of stdout, where it is a terminal.

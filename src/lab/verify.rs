@@ -60,6 +60,34 @@ fn timed_out_check(claim: &Claim, limit: Duration) -> Checked {
     }
 }
 
+/// Labels of the other interpreters whose figures or verdicts the claims report
+/// (their version is named in a claim's or a figure's interpreter); one that
+/// was offered but not used is not listed.
+fn used_by(others: &[Found], checked: &[Checked]) -> Vec<String> {
+    let named = |version: &str| {
+        checked.iter().any(|c| {
+            mentions(&c.interpreter, version)
+                || c.figures.iter().any(|f| {
+                    f.interpreter
+                        .as_deref()
+                        .is_some_and(|i| mentions(i, version))
+                })
+        })
+    };
+    others
+        .iter()
+        .filter(|f| named(&f.facts.python_version))
+        .map(|f| f.facts.label())
+        .collect()
+}
+
+/// Whether `text` names `version` as a whole: "3.13.5" is not in "3.13.5t".
+fn mentions(text: &str, version: &str) -> bool {
+    text.match_indices(version).any(|(at, _)| {
+        !text[at + version.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.')
+    })
+}
+
 /// Checks `only` (ids or numbers; empty = every claim), using `others` where a
 /// claim needs them; `timeout` ends an experiment that overruns it.
 pub fn verify(
@@ -114,7 +142,7 @@ pub fn verify(
         gil_lab_version: env!("CARGO_PKG_VERSION"),
         machine,
         interpreter: python.facts()?.label(),
-        others: others.iter().map(|f| f.facts.label()).collect(),
+        others: used_by(others, &checked),
         quick,
         seconds: begun.elapsed().as_secs_f64(),
         claims: checked,
@@ -171,6 +199,13 @@ mod tests {
         let r = report(&[Holds, TimedOut]);
         assert_eq!(r.counts().last(), Some(&(TimedOut, 1)));
         assert_eq!(r.timed_out(), 1);
+    }
+
+    #[test]
+    fn a_version_is_named_only_as_a_whole() {
+        assert!(mentions("CPython 3.13.5 (GIL)", "3.13.5"));
+        assert!(!mentions("CPython 3.13.5t (free-threaded)", "3.13.5"));
+        assert!(mentions("CPython 3.13.5t", "3.13.5t"));
     }
 
     #[test]

@@ -129,7 +129,19 @@ impl CompareOptions {
         }
         guard::check_start_method(self.start_method.as_deref())?;
         self.check_dask()?;
-        self.selected_ids().map(|_| ())
+        let ids = self.selected_ids()?;
+        if let Some(method) = &self.start_method
+            && !ids
+                .iter()
+                .filter_map(|id| strategies::model(id))
+                .any(|m| m.gil == Gil::PerProcess)
+        {
+            return Err(UsageError::new(format!(
+                "--start-method {method} applies to process pools, which --strategies leaves out"
+            ))
+            .with_hint("add py-process-pool to --strategies, or leave out --start-method"));
+        }
+        Ok(())
     }
 
     /// `--dask` names a scheduler for `py-dask`: a selection without it would not use it.
@@ -401,6 +413,19 @@ mod tests {
         };
         assert!(forced(1000).is_ok());
         assert!(forced(4_294_967_296).is_err());
+    }
+
+    #[test]
+    fn a_start_method_without_a_process_pool_is_refused() {
+        let o = |ids: &str| {
+            with(|o| {
+                o.strategies = Some(vec![ids.into()]);
+                o.start_method = Some("spawn".into())
+            })
+            .validate(2)
+        };
+        assert!(o("rayon").is_err());
+        assert!(o("py-process-pool").is_ok());
     }
 
     #[test]
