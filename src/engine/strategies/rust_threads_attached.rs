@@ -36,7 +36,7 @@ impl Strategy for RustThreadsAttached {
         let results = spread_tasks(setup.workers, w.tasks, |worker, _| {
             Python::attach(
                 |py| -> PyResult<(Value, Vec<crate::engine::timeline::Chunk>)> {
-                    let answer = py.import("gil_lab.harness")?.getattr("run_task")?.call1((
+                    let answer = py.import("gil_lab.kernels.tasks")?.getattr("run_task")?.call1((
                         w.kernel.python_name(),
                         w.size,
                         w.chunk,
