@@ -206,15 +206,18 @@ pub fn note(model: &Model, setup: &Setup) -> String {
 pub fn run(model: &Model, setup: &Setup) -> Result<Sample> {
     let (kernel, size, tasks, chunk) = workload_args(setup);
     let (checksum, chunks, details) = Python::attach(|py| -> PyResult<_> {
-        let answer = py.import("gil_lab.dask.strategies")?.getattr("run")?.call1((
-            model.id,
-            kernel,
-            size,
-            tasks,
-            chunk,
-            setup.workers,
-            address(model, setup),
-        ))?;
+        let answer = py
+            .import("gil_lab.dask.strategies")?
+            .getattr("run")?
+            .call1((
+                model.id,
+                kernel,
+                size,
+                tasks,
+                chunk,
+                setup.workers,
+                address(model, setup),
+            ))?;
         let (checksum, chunks, _) = parse_answer(&answer)?;
         let details: String = answer.call_method0("details_json")?.extract()?;
         Ok((checksum, chunks, details))

@@ -49,15 +49,18 @@ pub fn call_user(model: &Model, setup: &Setup, user: &UserFunction) -> Result<Sa
         let report = PyDict::new(py);
         let kwargs = PyDict::new(py);
         kwargs.set_item("report", &report)?;
-        let answer = py.import("gil_lab.harness.user_function")?.getattr("run")?.call(
-            (
-                name,
-                user.spec(),
-                setup.workers,
-                setup.start_method.as_deref(),
-            ),
-            Some(&kwargs),
-        )?;
+        let answer = py
+            .import("gil_lab.harness.user_function")?
+            .getattr("run")?
+            .call(
+                (
+                    name,
+                    user.spec(),
+                    setup.workers,
+                    setup.start_method.as_deref(),
+                ),
+                Some(&kwargs),
+            )?;
         sample_with_report(py, &answer, &report)
     })
     .map_err(|e| anyhow!("{} failed:\n{}", model.id, format_py_err(&e)))

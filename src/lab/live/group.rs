@@ -211,7 +211,10 @@ fn rust_attached(group: &Group, work: &Work, slots: &Slots) -> Result<Vec<Chunk>
             .map(|w| {
                 spawn_scoped(scope, format!("gil-lab-live-{w}"), move || {
                     let step = Python::attach(|py| -> PyResult<Py<PyAny>> {
-                        Ok(py.import("gil_lab.experiments.live")?.getattr("one_chunk")?.unbind())
+                        Ok(py
+                            .import("gil_lab.experiments.live")?
+                            .getattr("one_chunk")?
+                            .unbind())
                     })?;
                     worker_loop(w, slots, || {
                         Python::attach(|py| step.call1(py, (kernel, chunk)).map(|_| ())).map_err(

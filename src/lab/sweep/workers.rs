@@ -103,7 +103,11 @@ pub fn sweep(
             .map(|p| (p.workers, p.speedup))
             .unzip();
         if workers.len() >= 2 {
-            curve.fit = Some(call_json("gil_lab.experiments.amdahl", "fit", (workers, speedups))?);
+            curve.fit = Some(call_json(
+                "gil_lab.experiments.amdahl",
+                "fit",
+                (workers, speedups),
+            )?);
         }
     }
     progress.step("headroom probe");
