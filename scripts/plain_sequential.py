@@ -10,7 +10,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 
-from gil_lab.harness import sequential  # noqa: E402
+from gil_lab.harness.models import sequential  # noqa: E402
 
 kernel, size, tasks, chunk, runs = sys.argv[1], *map(int, sys.argv[2:6])
 sequential(kernel, size, tasks, chunk)  # warm-up, as gil-lab does

@@ -9,7 +9,7 @@ Every lesson imports it the same way:
 so it is found whether the lesson is started as `python3 lesson.py`, through
 `runpy.run_path` by the gil-lab host, or re-imported by a spawn/forkserver child.
 It puts python/ on sys.path too, so lessons reach `_lab.interpreters`
-(gil_lab.interpreters: the subinterpreter APIs of every Python version).
+(gil_lab.runtime.interpreters: the subinterpreter APIs of every Python version).
 """
 
 import argparse
@@ -23,7 +23,8 @@ PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if PYTHON_DIR not in sys.path:
     sys.path.append(PYTHON_DIR)
 
-from gil_lab import interpreters, machine, memory  # noqa: E402,F401  (after the path above)
+from gil_lab.experiments import memory  # noqa: E402,F401  (after the path above)
+from gil_lab.runtime import interpreters, machine  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------
@@ -115,7 +116,7 @@ cpu_count = machine.usable_cpus
 
 
 # --------------------------------------------------------------------------
-# Memory (Linux /proc): gil_lab.memory reads it
+# Memory (Linux /proc): gil_lab.experiments.memory reads it
 # --------------------------------------------------------------------------
 
 def memory_mb(pid="self"):

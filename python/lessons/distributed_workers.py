@@ -44,7 +44,7 @@ def import_dask():
     # whose forced unwinding Rust's thread wrapper stops, and the process dies
     # printing "FATAL: exception not rethrown".
     os.environ.setdefault("DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__GIL__ENABLED", "False")
-    from gil_lab.dask_env import import_dask as find_dask
+    from gil_lab.runtime.dask_env import import_dask as find_dask
 
     why = find_dask()
     if why is not None:

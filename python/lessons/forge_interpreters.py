@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _lab
-from gil_lab import forge
+from gil_lab.lessons_support import forge
 
 # The Python this lesson is about (gil-lab lessons reads it); older ones run a fallback.
 BEST_PYTHON = ("3.14", 'InterpreterPoolExecutor and interpreters queues in the stdlib')

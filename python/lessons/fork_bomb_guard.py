@@ -30,7 +30,8 @@ import textwrap
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _lab
-from gil_lab import pythons, unguarded
+from gil_lab.lessons_support import unguarded
+from gil_lab.runtime import pythons
 
 MAX_DEPTH = 2  # hard cap: a script at this depth refuses to start anything
 DEPTH_VAR = "GIL_LAB_BOMB_DEPTH"

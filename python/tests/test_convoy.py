@@ -1,4 +1,4 @@
-"""Tests for gil_lab.convoy: shapes and invariants only, never timing thresholds.
+"""Tests for gil_lab.experiments.convoy: shapes and invariants only, never timing thresholds.
 
 Latencies depend on the machine; what must always hold is the JSON shape, the
 order of the percentiles, the switch interval put back, and no process or
@@ -22,7 +22,7 @@ import pytest
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PYTHON_DIR))
 
-from gil_lab import convoy  # noqa: E402
+from gil_lab.experiments import convoy  # noqa: E402
 
 PYTHONS = Path("/root/.cache/gil-lab/pythons")
 ODD_INTERVAL = 0.0123  # no default and no experiment uses it, so a restore is visible
@@ -176,7 +176,7 @@ def test_a_worker_that_dies_fails_fast(monkeypatch):
 
 ORPHAN_SCRIPT = """
 import multiprocessing, os, sys
-from gil_lab import convoy
+from gil_lab.experiments import convoy
 context = multiprocessing.get_context(sys.argv[1])
 with convoy.echo_responder(context), convoy.cpu_processes(1, context):
     print(*(p.pid for p in multiprocessing.active_children()), flush=True)
@@ -247,7 +247,7 @@ def test_module_cli_on_another_interpreter(version):
         pytest.skip(f"{python} is not installed")
     env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR), PYTHONDONTWRITEBYTECODE="1")
     done = subprocess.run(
-        [str(python), "-m", "gil_lab.convoy", "--quick"],
+        [str(python), "-m", "gil_lab.experiments.convoy", "--quick"],
         env=env,
         capture_output=True,
         text=True,

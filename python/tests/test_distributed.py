@@ -1,8 +1,8 @@
-"""Tests for gil_lab.dask_harness: py-dask and py-dask-threads on real dask clusters.
+"""Tests for gil_lab.dask.strategies: py-dask and py-dask-threads on real dask clusters.
 
 They need the private environment that scripts/install-dask.sh makes for this
 interpreter ($HOME/.cache/gil-lab/dask/<version>) and are skipped without it.
-Every run goes through `python -m gil_lab.dask_harness` in a process of its own
+Every run goes through `python -m gil_lab.dask.strategies` in a process of its own
 session, so the test can see every process a run started (scheduler threads,
 nannies, workers, the resource tracker) and check that none outlives it. The
 existing cluster is a real `dask scheduler` and two `dask worker --nthreads 1`
@@ -25,7 +25,8 @@ import pytest
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PYTHON_DIR))
 
-from gil_lab import dask_env, harness  # noqa: E402
+from gil_lab.harness import models  # noqa: E402
+from gil_lab.runtime import dask_env  # noqa: E402
 
 DASK = Path(dask_env.venv_dir()) / "bin" / "dask"
 ENV = dict(os.environ, PYTHONPATH=str(PYTHON_DIR), PYTHONDONTWRITEBYTECODE="1")
@@ -106,17 +107,17 @@ def kill_session(sid):
             return
 
 
-# `python -m gil_lab.dask_harness run ...`, which first prints "submitted" once
+# `python -m gil_lab.dask.strategies run ...`, which first prints "submitted" once
 # the tasks are on their way, so that a test acts on a run's workers only then.
 DRIVER = """
 import sys
-from gil_lab import dask_harness
-wait = dask_harness._wait
+from gil_lab.dask import strategies
+wait = strategies._wait
 def announced(*args):
     print("submitted", flush=True)
     return wait(*args)
-dask_harness._wait = announced
-sys.exit(dask_harness.main(["run"] + sys.argv[1:]))
+strategies._wait = announced
+sys.exit(strategies.main(["run"] + sys.argv[1:]))
 """
 
 
@@ -157,7 +158,7 @@ def sequential_checksum(kernel, size, tasks):
     """The harness's sequential checksum (for a large sum of squares, its closed form)."""
     if kernel == "sum_squares" and size > 1_000_000:
         return repr(tasks * ((size - 1) * size * (2 * size - 1) // 6))
-    return repr(harness.sequential(kernel, size, tasks, max(1, size // 100))[0])
+    return repr(models.sequential(kernel, size, tasks, max(1, size // 100))[0])
 
 
 # --------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def sequential_checksum(kernel, size, tasks):
 # --------------------------------------------------------------------------
 
 def test_without_an_environment_dask_is_unavailable_with_the_install_command(tmp_path):
-    code = ("import json, sys\nsys.path.insert(0, %r)\nfrom gil_lab import dask_env\n"
+    code = ("import json, sys\nsys.path.insert(0, %r)\nfrom gil_lab.runtime import dask_env\n"
             "print(json.dumps([dask_env.availability(), dask_env.reason('py-dask')]))" % str(PYTHON_DIR))
     env = dict(ENV, GIL_LAB_DASK_HOME=str(tmp_path))
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
@@ -216,8 +217,8 @@ def test_py_dask_threads_runs_every_task_in_one_worker_process_and_says_where_da
 
 @needs_dask
 def test_the_harness_answers_a_tuple_with_details_as_other_models_do():
-    code = ("import json, sys\nsys.path.insert(0, %r)\nfrom gil_lab import harness\n"
-            "r = harness.dask('py-dask', 'sum_squares', 50_000, 2, 5_000, 2)\n"
+    code = ("import json, sys\nsys.path.insert(0, %r)\nfrom gil_lab.dask import strategies\n"
+            "r = strategies.run('py-dask', 'sum_squares', 50_000, 2, 5_000, 2)\n"
             "value, chunks, cpu = r\n"
             "print(json.dumps([repr(value), len(chunks), isinstance(r, tuple), json.loads(r.details_json())]))"
             % str(PYTHON_DIR))

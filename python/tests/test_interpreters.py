@@ -1,4 +1,4 @@
-"""Tests for gil_lab.interpreters, gil_lab.gil_probe and gil_lab.tachyon on whichever
+"""Tests for gil_lab.runtime.interpreters, gil_lab.harness.gil_probe and gil_lab.harness.tachyon on whichever
 interpreter runs them (3.11 through 3.15, with or without the GIL): what each version
 offers, and that what it offers works. Shapes and exact values only, never timing
 thresholds.
@@ -17,8 +17,12 @@ import pytest
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PYTHON_DIR))
 
-from gil_lab import catalog, gil_probe, harness, interpreters, tachyon  # noqa: E402
-from gil_lab.subinterp import run_task_json  # noqa: E402
+from gil_lab.harness import gil_probe, models, tachyon  # noqa: E402
+from gil_lab.lessons_support import catalog  # noqa: E402
+from gil_lab.runtime import interpreters  # noqa: E402
+from gil_lab.runtime.facts import tachyon_reason  # noqa: E402
+from gil_lab.runtime.gil import gil_is_off_now  # noqa: E402
+from gil_lab.harness.subinterp import run_task_json  # noqa: E402
 
 needs_calls = pytest.mark.skipif(interpreters.reason() is not None, reason=str(interpreters.reason()))
 VERSION = sys.version_info[:2]
@@ -70,7 +74,7 @@ def test_a_reason_is_given_exactly_where_calls_cannot_run():
 
 
 def test_parallel_means_own_gils_or_no_gil():
-    expected = interpreters.has_own_gil() or (interpreters.free_threaded() and interpreters.module_name() is not None)
+    expected = interpreters.has_own_gil() or (gil_is_off_now() and interpreters.module_name() is not None)
     assert interpreters.parallel() == expected
 
 
@@ -133,12 +137,12 @@ def test_in_threads_gives_each_thread_its_own_interpreter_and_raises_the_first_f
 @needs_calls
 def test_the_harness_models_say_which_api_ran():
     report = {}
-    total, chunks, _ = harness.subinterpreters("sum_squares", 20_000, 2, 10_000, 2, report=report)
+    total, chunks, _ = models.subinterpreters("sum_squares", 20_000, 2, 10_000, 2, report=report)
     assert total == 2 * sum(i * i for i in range(20_000))
     assert report["api"] == interpreters.label()
     if interpreters.pool()[1] is not None:
         report = {}
-        total, _, _ = harness.interpreter_pool("sum_squares", 20_000, 2, 10_000, 2, report=report)
+        total, _, _ = models.interpreter_pool("sum_squares", 20_000, 2, 10_000, 2, report=report)
         assert total == 2 * sum(i * i for i in range(20_000))
         assert report["api"] == interpreters.pool()[0]
 
@@ -147,10 +151,10 @@ def test_a_process_pool_uses_this_interpreters_default_unless_told():
     import multiprocessing
 
     report = {}
-    harness.process_pool("sum_squares", 10_000, 2, 10_000, 2, None, report=report)
+    models.process_pool("sum_squares", 10_000, 2, 10_000, 2, None, report=report)
     assert report["start_method"] == multiprocessing.get_start_method()
     report = {}
-    harness.process_pool("sum_squares", 10_000, 2, 10_000, 2, "spawn", "pool", report=report)
+    models.process_pool("sum_squares", 10_000, 2, 10_000, 2, "spawn", "pool", report=report)
     assert report["start_method"] == "spawn" and report["api"] == "multiprocessing.Pool"
     assert isinstance(report["notes"], list)
 
@@ -164,7 +168,7 @@ def test_a_warning_about_forking_with_threads_is_noted_once():
     bystander.start()
     report = {}
     try:
-        harness.process_pool("sum_squares", 10_000, 4, 10_000, 2, "fork", report=report)
+        models.process_pool("sum_squares", 10_000, 4, 10_000, 2, "fork", report=report)
     finally:
         release.set()
         bystander.join()
@@ -179,7 +183,7 @@ def test_a_warning_about_forking_with_threads_is_noted_once():
 
 def test_the_probe_reports_a_share_or_why_there_is_none():
     with gil_probe.Probe() as probe:
-        harness.threads("sum_squares", 200_000, 2, 10_000, 2)
+        models.threads("sum_squares", 200_000, 2, 10_000, 2)
     result = probe.result()
     assert set(result) == {"gil_contention", "gil_contention_reason", "gil_probe"}
     assert result["gil_probe"]["interval_s"] == gil_probe.DEFAULT_INTERVAL_S
@@ -197,9 +201,9 @@ def test_the_probe_reports_a_share_or_why_there_is_none():
 # --------------------------------------------------------------------------
 
 def test_tachyon_is_offered_only_from_3_15():
-    assert (tachyon.reason() is None) == (VERSION >= (3, 15))
+    assert (tachyon_reason() is None) == (VERSION >= (3, 15))
     if VERSION < (3, 15):
-        assert tachyon.compare({"of": "threads"}) == {"tachyon": {"available": False, "reason": tachyon.reason()}}
+        assert tachyon.compare({"of": "threads"}) == {"tachyon": {"available": False, "reason": tachyon_reason()}}
 
 
 def test_timeline_shares_split_each_workers_span_into_running_and_waiting():
@@ -228,7 +232,7 @@ def test_workers_are_matched_with_tachyon_threads_and_their_difference_reported(
     assert "tachyon_gil_wait_share" not in second
 
 
-@pytest.mark.skipif(tachyon.reason() is not None, reason=str(tachyon.reason()))
+@pytest.mark.skipif(tachyon_reason() is not None, reason=str(tachyon_reason()))
 def test_tachyon_samples_a_threads_run_here():
     found = tachyon.compare({"of": "threads", "kernel": "sum_squares", "size": 3_000_000, "tasks": 2,
                              "chunk": 100_000, "workers": 2})
@@ -264,7 +268,7 @@ needs_pool = pytest.mark.skipif(interpreters.pool_reason() is not None, reason=s
 
 @needs_pool
 def test_pool_workers_import_gil_lab():
-    from gil_lab import machine
+    from gil_lab.runtime import machine
 
     with interpreters.pool_executor(1) as pool:
         assert pool.submit(machine.usable_cpus).result(60) == machine.usable_cpus()
@@ -276,7 +280,7 @@ def test_pool_queues_need_3_14():
 
 @pytest.mark.skipif(interpreters.pool_queue_reason() is not None, reason=str(interpreters.pool_queue_reason()))
 def test_a_queue_streams_from_pool_workers():
-    from gil_lab import forge
+    from gil_lab.lessons_support import forge
 
     queue = interpreters.Queue()
     try:

@@ -57,21 +57,42 @@ def uses_processes(path):
     return metadata(path)[2].get("Start methods") == "yes"
 
 
-def missing_dask(path):
-    """Why a lesson built on dask cannot run in this interpreter, or None (also for the others)."""
-    if "gil_lab.dask_harness" not in path.read_text(encoding="utf-8"):
-        return None
-    sys.path.insert(0, str(LESSONS_DIR.parent))
-    from gil_lab import dask_harness
+def imports_dask(path):
+    """The lesson imports ``distributed`` or ``dask`` itself (at any depth of its code)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+            [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        if any(name.partition(".")[0] in ("dask", "distributed") for name in names):
+            return True
+    return False
 
-    return dask_harness.reason() if not (Path(dask_harness.venv_dir()) / "bin" / "dask").exists() else None
+
+def missing_dask(path):
+    """Why a lesson built on dask cannot run in this interpreter, or None (also for the others).
+
+    What such a lesson needs is ``distributed`` importable in the interpreter that
+    runs it, which it gets from ``gil_lab.runtime.dask_env.import_dask`` (this
+    interpreter's private environment if need be). The same function answers
+    here, in a child of this interpreter, so the tests' own ``sys.path`` and
+    modules stay untouched by dask.
+    """
+    if not imports_dask(path):
+        return None
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); "
+            "from gil_lab.runtime.dask_env import import_dask; print(import_dask() or '')")
+    done = subprocess.run([sys.executable, "-c", code, str(LESSONS_DIR.parent)],
+                          capture_output=True, text=True, timeout=TIMEOUT, env=ENV)
+    if done.returncode != 0:
+        return "could not ask for dask: " + (done.stderr.strip().splitlines() or ["no output"])[-1]
+    return done.stdout.strip() or None
 
 
 def run_lesson(path, *args):
     if sys.version_info[:2] < requires(path):
         pytest.skip(f"{lesson_name(path)} requires Python {'.'.join(map(str, requires(path)))}")
-    if missing_dask(path):
-        pytest.skip(missing_dask(path))
+    why = missing_dask(path)
+    if why:
+        pytest.skip(why)
     return subprocess.run([sys.executable, str(path), "--quick", *args],
                           capture_output=True, text=True, timeout=TIMEOUT, env=ENV)
 

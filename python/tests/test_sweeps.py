@@ -1,4 +1,4 @@
-"""Tests for gil_lab.amdahl, gil_lab.memory and gil_lab.sweeps.
+"""Tests for gil_lab.experiments.amdahl, gil_lab.experiments.memory and gil_lab.experiments.sweeps.
 
 The fit and the smaps_rollup parser are checked exactly on fixed inputs; the
 sweeps only for their shape and for orderings no noise can flip.
@@ -15,9 +15,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gil_lab import amdahl, memory, sweeps  # noqa: E402
-from gil_lab import interpreters  # noqa: E402
-from gil_lab.interpreters import module_name as api_name  # noqa: E402
+from gil_lab.experiments import amdahl, memory, sweeps  # noqa: E402
+from gil_lab.runtime import interpreters  # noqa: E402
+from gil_lab.runtime.interpreters import module_name as api_name  # noqa: E402
 
 # /proc/self/smaps_rollup of `cat` on Linux 6.x, captured as it was.
 SMAPS_ROLLUP = """\
@@ -164,10 +164,10 @@ def test_memory_sweep_shape():
 
 
 def test_memory_sweep_runs_as_a_module():
-    """How the host runs it in another interpreter: `python -m gil_lab.sweeps memory --quick`."""
+    """How the host runs it in another interpreter: `python -m gil_lab.experiments.sweeps memory --quick`."""
     import subprocess
 
-    done = subprocess.run([sys.executable, "-m", "gil_lab.sweeps", "memory", "--quick", "--preload-mb", "4"],
+    done = subprocess.run([sys.executable, "-m", "gil_lab.experiments.sweeps", "memory", "--quick", "--preload-mb", "4"],
                           capture_output=True, text=True, timeout=300, cwd=str(Path(__file__).resolve().parents[1]))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

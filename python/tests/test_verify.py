@@ -1,4 +1,4 @@
-"""Tests for gil_lab.verify and the claim experiments behind it.
+"""Tests for gil_lab.claims.verify and the claim experiments behind it.
 
 Every claim is checked once in quick mode, with the other interpreters this
 machine has (3.13 and 3.13t from scripts/install-pythons.sh) when they exist.
@@ -9,6 +9,7 @@ exercised on fixed figures.
 Run:  python3 -m pytest python/tests -q
 """
 
+import dataclasses
 import json
 import math
 import os
@@ -21,7 +22,10 @@ import pytest
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PYTHON_DIR))
 
-from gil_lab import unguarded, verify  # noqa: E402
+from gil_lab.claims import registry, verify  # noqa: E402
+from gil_lab.lessons_support import unguarded  # noqa: E402
+from gil_lab.runtime.gil import build_is_free_threaded  # noqa: E402
+from gil_lab.runtime.machine import usable_cpus  # noqa: E402
 from gil_lab.claims import forkbomb, gil, interpreters, measure, ram  # noqa: E402
 
 PYTHONS = Path(os.environ.get("GIL_LAB_PYTHONS", Path.home() / ".cache" / "gil-lab" / "pythons"))
@@ -105,15 +109,27 @@ def test_a_failing_experiment_is_reported_not_raised(monkeypatch):
     def broken(quick, interpreters):
         raise OSError("no such thing")
 
-    monkeypatch.setattr(gil, "shared_counter", broken)
+    # The registry holds the claim's function itself: swap the entry, not the module's name.
+    swapped = tuple(dataclasses.replace(c, run=broken) if c.id == "shared-counter-needs-lock" else c
+                    for c in registry.CLAIMS)
+    monkeypatch.setattr(registry, "CLAIMS", swapped)
     result = json.loads(verify.check("shared-counter-needs-lock", True, "[]"))
     assert_well_formed(result, "shared-counter-needs-lock")
     assert result["verdict"] == "cannot test here"
     assert "OSError: no such thing" in result["explanation"]
 
 
+def test_the_registry_numbers_each_claim_once_and_runs_a_claims_function():
+    ids = [c.id for c in registry.CLAIMS]
+    assert len(set(ids)) == len(ids)
+    assert [c.number for c in registry.CLAIMS] == list(range(1, len(ids) + 1))
+    for claim in registry.CLAIMS:
+        assert callable(claim.run) and claim.run.__module__.startswith("gil_lab.claims."), claim.id
+        assert any(doc in claim.source for doc in DOCUMENTS), claim.id
+
+
 def test_missing_interpreter_says_how_to_get_one():
-    if measure.free_threaded_build():
+    if build_is_free_threaded():
         pytest.skip("this interpreter is itself free-threaded")
     result = json.loads(verify.check("free-threaded-build", True, "[]"))
     assert result["verdict"] == "cannot test here"
@@ -122,11 +138,11 @@ def test_missing_interpreter_says_how_to_get_one():
 
 def test_command_line_prints_the_check():
     env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR))
-    done = subprocess.run([sys.executable, "-m", "gil_lab.verify", "--check", "shared-counter-needs-lock", "--quick"],
+    done = subprocess.run([sys.executable, "-m", "gil_lab.claims.verify", "--check", "shared-counter-needs-lock", "--quick"],
                           capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert_well_formed(json.loads(done.stdout), "shared-counter-needs-lock")
-    listed = subprocess.run([sys.executable, "-m", "gil_lab.verify", "--list"],
+    listed = subprocess.run([sys.executable, "-m", "gil_lab.claims.verify", "--list"],
                             capture_output=True, text=True, timeout=120, env=env)
     assert [c["id"] for c in json.loads(listed.stdout)] == CLAIM_IDS
 
@@ -136,7 +152,7 @@ def test_command_line_prints_the_check():
 def test_runs_under_other_start_methods_without_a_main_file(method, claim_id):
     """Like the embedded host: ``__main__`` has no file, and the default start method may differ."""
     code = ("import multiprocessing, sys; multiprocessing.set_start_method(%r); sys.path.insert(0, %r); "
-            "from gil_lab import verify; print(verify.check(%r, True, '[]'))" % (method, str(PYTHON_DIR), claim_id))
+            "from gil_lab.claims import verify; print(verify.check(%r, True, '[]'))" % (method, str(PYTHON_DIR), claim_id))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -176,7 +192,7 @@ def free_threaded_figures(speedups, gil_on=False, other_cores=0.0, capacity=(1.9
             measure.figure(gil.LOAD_NAME, other_cores, "cores", label)]
 
 
-@pytest.mark.skipif(measure.usable_cpus() < 2, reason="the rule needs two CPUs")
+@pytest.mark.skipif(usable_cpus() < 2, reason="the rule needs two CPUs")
 def test_free_threaded_rule():
     assert gil.judge_free_threaded(free_threaded_figures([1.8, 1.9]))[0] == "holds"
     assert gil.judge_free_threaded(free_threaded_figures([1.0, 1.1]))[0] == "does not hold"
@@ -191,7 +207,7 @@ class IdleMachine:
     busy = False
 
 
-@pytest.mark.skipif(measure.usable_cpus() < 2, reason="the rule needs two CPUs")
+@pytest.mark.skipif(usable_cpus() < 2, reason="the rule needs two CPUs")
 def test_subinterpreters_rule():
     found = {"interp": [4000, 4200], "process": [9000, 9100], "interp_data": [20000], "process_data": [25000],
              "labels": ("an InterpreterPoolExecutor worker", "a forkserver child")}

@@ -38,6 +38,8 @@ pub fn run(args: impl IntoIterator<Item = String>) -> i32 {
         Ok(cli) => cli,
         Err(e) => return argument_error(&e),
     };
+    // SAFETY: no other thread has been started yet.
+    unsafe { crate::cpython::python_files::keep_bytecode_out_of_the_tree() };
     let _private_dir = match crate::os::signals::private_temp_dir() {
         Ok(dir) => dir,
         Err(e) => {

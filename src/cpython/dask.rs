@@ -1,4 +1,4 @@
-//! Which interpreters have dask: `gil_lab.harness.dask_availability_json()`
+//! Which interpreters have dask: `gil_lab.runtime.dask_env.availability_json()`
 //! asked once in each, the embedded one in-process, the others in parallel.
 
 use std::path::Path;
@@ -41,14 +41,14 @@ impl DaskAvailability {
 
 /// The embedded interpreter's answer.
 pub fn embedded() -> DaskAvailability {
-    call_json("gil_lab.harness", "dask_availability_json", ())
+    call_json("gil_lab.runtime.dask_env", "availability_json", ())
         .unwrap_or_else(|e| DaskAvailability::failed(format!("{e:#}")))
 }
 
 /// The answers of `executables`, asked at once; `None` stands for the embedded interpreter.
 pub fn availability(executables: &[Option<&str>], python_dir: &Path) -> Vec<DaskAvailability> {
     let script = format!(
-        "import sys; sys.path.insert(0, {dir:?}); from gil_lab.harness import dask_availability_json as a; print(a())",
+        "import sys; sys.path.insert(0, {dir:?}); from gil_lab.runtime.dask_env import availability_json as a; print(a())",
         dir = python_dir.to_string_lossy()
     );
     let children: Vec<_> = executables

@@ -28,7 +28,7 @@ pub fn idle_harnesses(running: Option<u32>) -> Vec<u32> {
         .unwrap_or_default()
 }
 
-/// One long-lived `gil_lab.remote.serve()` process; requests are answered in order.
+/// One long-lived `gil_lab.harness.remote.serve()` process; requests are answered in order.
 pub struct RemoteHarness {
     pub facts: InterpreterFacts,
     launch: Launch,
@@ -45,7 +45,7 @@ impl Pipes {
     /// Starts `serve()` in `executable` and registers its PID.
     fn spawn(how: &Launch) -> Result<Pipes> {
         let script = format!(
-            "import sys; sys.path.insert(0, {dir:?}); from gil_lab.remote import serve; serve()",
+            "import sys; sys.path.insert(0, {dir:?}); from gil_lab.harness.remote import serve; serve()",
             dir = how.python_dir.to_string_lossy()
         );
         let mut child = launcher::python(&how.executable, &how.python_dir)

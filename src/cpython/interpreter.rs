@@ -47,7 +47,7 @@ pub struct InterpreterFacts {
     pub start_method: String,
     /// `os.cpu_count()`.
     pub cpus: usize,
-    /// The subinterpreter API Python code can use here (`gil_lab.interpreters`).
+    /// The subinterpreter API Python code can use here (`gil_lab.runtime.interpreters`).
     #[serde(default)]
     pub subinterpreter_api: Option<String>,
     /// 3.14+: `concurrent.interpreters` exists.
@@ -177,7 +177,7 @@ impl Embedded {
 
     /// Facts about this interpreter (version, executable, GIL).
     pub fn facts(&self) -> Result<InterpreterFacts> {
-        call_json("gil_lab.facts", "facts_json", ())
+        call_json("gil_lab.runtime.facts", "facts_json", ())
     }
 }
 

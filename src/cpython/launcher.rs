@@ -18,6 +18,13 @@ pub fn python(executable: impl AsRef<OsStr>, python_dir: &Path) -> Command {
     let mut cmd = Command::new(executable);
     // Subinterpreters and spawned workers find `gil_lab` through it too.
     cmd.env("PYTHONPATH", python_dir).stdin(Stdio::null());
+    // Also in isolated mode (`-I`), which ignores the variable: bytecode stays
+    // where `python_files::keep_bytecode_out_of_the_tree` put it.
+    if let Some(prefix) = std::env::var_os("PYTHONPYCACHEPREFIX") {
+        let mut option = std::ffi::OsString::from("pycache_prefix=");
+        option.push(prefix);
+        cmd.arg("-X").arg(option);
+    }
     die_with_host(&mut cmd);
     cmd
 }

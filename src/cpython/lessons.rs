@@ -56,7 +56,7 @@ impl Lesson {
 
 /// Every lesson under `python/lessons/`, read by the embedded interpreter.
 pub fn catalog(_python: &Embedded) -> Result<Vec<Lesson>> {
-    call_json("gil_lab.catalog", "catalog_json", ())
+    call_json("gil_lab.lessons_support.catalog", "catalog_json", ())
 }
 
 /// What `gil-lab run TARGET` names: a catalog lesson or a `.py` file.
@@ -111,7 +111,7 @@ pub fn run_file(_python: &Embedded, path: &Path, args: &[String]) -> Result<i32>
     crate::os::signals::hand_signals_to(Box::new(hand_to_lesson));
     Python::attach(|py| -> Result<i32> {
         let outcome = py
-            .import("gil_lab.runner")?
+            .import("gil_lab.lessons_support.runner")?
             .getattr("run_main")?
             .call1((path.to_string_lossy(), args.to_vec()));
         let code = match outcome {
@@ -127,12 +127,12 @@ pub fn run_file(_python: &Embedded, path: &Path, args: &[String]) -> Result<i32>
     })
 }
 
-/// Gives `signal` to the running lesson if it asked for it (`gil_lab.runner`
+/// Gives `signal` to the running lesson if it asked for it (`gil_lab.lessons_support.runner`
 /// recorded its `signal.signal`): its handler runs in the main thread, as in
 /// `python3`; an ignored signal is dropped. False: the lesson left it alone.
 fn hand_to_lesson(signal: i32) -> bool {
     let wish = Python::attach(|py| -> PyResult<String> {
-        py.import("gil_lab.runner")?
+        py.import("gil_lab.lessons_support.runner")?
             .getattr("lesson_handler")?
             .call1((signal,))?
             .extract()
@@ -158,7 +158,7 @@ extern "C" fn deliver(arg: *mut std::ffi::c_void) -> std::ffi::c_int {
     let signal = arg as isize as i32;
     Python::attach(|py| {
         let called = py
-            .import("gil_lab.runner")
+            .import("gil_lab.lessons_support.runner")
             .and_then(|runner| runner.getattr("deliver")?.call1((signal,)).map(|_| ()));
         match called {
             Ok(()) => 0,

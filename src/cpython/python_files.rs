@@ -62,6 +62,28 @@ pub fn copy_name() -> String {
     format!("{}-{CONTENT_HASH}", env!("CARGO_PKG_VERSION"))
 }
 
+/// Keeps bytecode out of the source tree: where the Python side is read from
+/// the tree itself (a development build), every interpreter of the run writes
+/// its `__pycache__` under `target/pycache` instead, through
+/// `PYTHONPYCACHEPREFIX`, which the embedded interpreter and every child
+/// inherit. A prefix the user set stays.
+///
+/// # Safety
+/// Sets an environment variable: call before any other thread exists.
+pub unsafe fn keep_bytecode_out_of_the_tree() {
+    let tree = Path::new(SOURCE_DIR);
+    if std::env::var_os("GIL_LAB_PYTHON_DIR").is_some()
+        || std::env::var_os("PYTHONPYCACHEPREFIX").is_some()
+        || !has_gil_lab(tree)
+    {
+        return;
+    }
+    if let Some(repo) = tree.parent() {
+        // SAFETY: the caller guarantees no other thread reads the environment now.
+        unsafe { std::env::set_var("PYTHONPYCACHEPREFIX", repo.join("target/pycache")) };
+    }
+}
+
 /// Finds or unpacks the Python side (see the module's doc for the order).
 pub fn locate() -> Result<PythonFiles> {
     if let Some(dir) = std::env::var_os("GIL_LAB_PYTHON_DIR").map(PathBuf::from) {

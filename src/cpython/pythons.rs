@@ -1,6 +1,6 @@
 //! Other interpreters: finding them, checking them, naming them with `--python`.
 //!
-//! A candidate is asked for its facts by running it with `gil_lab.facts`; only a
+//! A candidate is asked for its facts by running it with `gil_lab.runtime.facts`; only a
 //! CPython 3.11+ that answers is accepted, so every row names an interpreter that
 //! really ran it.
 
@@ -38,7 +38,7 @@ pub fn install_dir() -> PathBuf {
         })
 }
 
-/// Runs `python` with `gil_lab.facts` and checks it is a CPython 3.11+.
+/// Runs `python` with `gil_lab.runtime.facts` and checks it is a CPython 3.11+.
 pub fn probe(python: &Path, python_dir: &Path) -> Result<InterpreterFacts, UsageError> {
     let shown = python.display();
     let hint = "pass a CPython 3.11+ executable, a version such as 3.13t, or all (gil-lab pythons lists them)";
@@ -46,7 +46,7 @@ pub fn probe(python: &Path, python_dir: &Path) -> Result<InterpreterFacts, Usage
         return Err(UsageError::new(format!("--python {shown}: no such file")).with_hint(hint));
     }
     let script = format!(
-        "import sys; sys.path.insert(0, {dir:?}); from gil_lab.facts import facts_json; print(facts_json())",
+        "import sys; sys.path.insert(0, {dir:?}); from gil_lab.runtime.facts import facts_json; print(facts_json())",
         dir = python_dir.to_string_lossy()
     );
     let child = crate::cpython::launcher::python(python, python_dir)

@@ -146,7 +146,7 @@ pub fn run_chunk(kernel: Kernel, lo: u64, hi: u64, acc: Value) -> Value {
     }
 }
 
-/// The block kernels' data and work, as `python/gil_lab/blocks.py` does them.
+/// The block kernels' data and work, as `python/gil_lab/kernels/blocks.py` does them.
 pub mod blocks {
     use std::io::Write;
     use std::sync::OnceLock;

@@ -1,7 +1,7 @@
 //! A user's own function as the workload (`compare FILE.py:FUNCTION`): what it is,
 //! where its arguments come from, and the figures only such a row has.
 //!
-//! The Python side (`python/gil_lab/user_function.py`) runs it under each model;
+//! The Python side (`python/gil_lab/harness/user_function.py`) runs it under each model;
 //! this module names it, checks it before anything is measured, and types what
 //! the rows report about it.
 
@@ -135,7 +135,7 @@ pub enum LoadFailure {
 }
 
 impl UserFunction {
-    /// The spec `python/gil_lab/user_function.py` reads.
+    /// The spec `python/gil_lab/harness/user_function.py` reads.
     pub fn spec(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
@@ -172,7 +172,7 @@ impl UserFunction {
     /// before anything is measured.
     pub fn load(&self) -> Result<Loaded, LoadFailure> {
         let answer = Python::attach(|py| -> PyResult<String> {
-            py.import("gil_lab.user_function")?
+            py.import("gil_lab.harness.user_function")?
                 .getattr("check")?
                 .call1((self.spec(),))?
                 .extract()
@@ -181,7 +181,7 @@ impl UserFunction {
         self.loaded_from(&answer)
     }
 
-    /// Reads what `gil_lab.user_function.check` answered (JSON text), here or in a harness.
+    /// Reads what `gil_lab.harness.user_function.check` answered (JSON text), here or in a harness.
     pub fn loaded_from(&self, answer: &str) -> Result<Loaded, LoadFailure> {
         let mut value: serde_json::Value = serde_json::from_str(answer)
             .map_err(|e| LoadFailure::Raised(format!("checking the function: {e}")))?;

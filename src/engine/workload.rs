@@ -40,7 +40,7 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    /// The name of the kernel in `python/gil_lab/harness.py`.
+    /// The name of the kernel in `python/gil_lab/kernels/tasks.py`.
     pub fn python_name(self) -> &'static str {
         match self {
             Kernel::SumSquares => "sum_squares",

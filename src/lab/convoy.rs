@@ -1,7 +1,7 @@
 //! `gil-lab compare convoy`: the convoy effect (Beazley). An I/O thread's round
 //! trips are timed while K CPU-bound workers run, under several switch
 //! intervals, in the embedded interpreter and in every `--python` one. The
-//! experiment itself is `python/gil_lab/convoy.py`.
+//! experiment itself is `python/gil_lab/experiments/convoy.py`.
 
 use std::path::Path;
 
@@ -20,7 +20,7 @@ pub fn convoy(
 ) -> Result<ConvoyReport> {
     let machine = Machine::this();
     let mut runs = vec![call_json::<Run, _>(
-        "gil_lab.convoy",
+        "gil_lab.experiments.convoy",
         "measure",
         (quick, start_method),
     )?];
@@ -42,7 +42,7 @@ fn in_other(
     start_method: Option<&str>,
 ) -> Result<Run> {
     let mut cmd = crate::cpython::launcher::python(&facts.executable, python_dir);
-    cmd.args(["-m", "gil_lab.convoy"]);
+    cmd.args(["-m", "gil_lab.experiments.convoy"]);
     if quick {
         cmd.arg("--quick");
     }

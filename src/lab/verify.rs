@@ -20,7 +20,7 @@ pub trait VerifyProgress {
 
 /// The claims, in the documents' order.
 pub fn claims() -> Result<Vec<Claim>> {
-    call_json("gil_lab.verify", "claims", ())
+    call_json("gil_lab.claims.verify", "claims", ())
 }
 
 /// The interpreters handed to the experiments, as `gil_lab.claims.elsewhere` reads them.
@@ -124,7 +124,7 @@ pub fn verify(
             None => None,
         };
         let outcome: Result<Checked> = call_json(
-            "gil_lab.verify",
+            "gil_lab.claims.verify",
             "check",
             (claim.id.as_str(), quick, interpreters.as_str()),
         );

@@ -146,7 +146,7 @@ pub fn stop_requested() -> bool {
     STOP_TASKS.load(Ordering::Relaxed)
 }
 
-/// Creates or removes the stop file that `gil_lab.harness` checks between chunks
+/// Creates or removes the stop file that `gil_lab.kernels.tasks` checks between chunks
 /// (at most every 50 ms, so an unhurried run pays nothing for it), and raises or
 /// lowers the native tasks' flag.
 fn ask_tasks_to_stop(stop: bool) {
@@ -206,7 +206,7 @@ fn interrupt_python_threads(which: Threads, done: &(Mutex<bool>, Condvar)) {
             .extract()?;
         let targets = match which {
             Threads::RunningTasks => py
-                .import("gil_lab.harness")?
+                .import("gil_lab.kernels.tasks")?
                 .call_method0("threads_running_tasks")?,
             Threads::Only(ident) => (ident,).into_pyobject(py)?.into_any(),
         };

@@ -64,7 +64,7 @@ pub fn private_temp_dir() -> std::io::Result<tempfile::TempDir> {
     Err(last.unwrap_or_else(|| std::io::Error::other("no temporary folder")))
 }
 
-/// Tells worker processes which process is the host (see `gil_lab.lifeline`).
+/// Tells worker processes which process is the host (see `gil_lab.runtime.lifeline`).
 pub const HOST_PID_ENV: &str = "GIL_LAB_HOST_PID";
 
 fn temp_candidates() -> Vec<PathBuf> {

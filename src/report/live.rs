@@ -12,7 +12,7 @@ use crate::report::Timeline;
 
 /// One group's result.
 /// Seconds of chunk timeline a worker keeps (the first of each group), as
-/// `gil_lab.live.TIMELINE_S` in Python.
+/// `gil_lab.experiments.live.TIMELINE_S` in Python.
 pub const TIMELINE_S: f64 = 1.5;
 
 #[derive(Debug, Clone, Serialize)]

@@ -6,7 +6,7 @@ Small scripts without the guard are written to a temporary folder and run with
 in the environment that refuses to start processes at depth 2, a watcher that
 kills the whole session when more than ``MAX_ALIVE`` of its processes are alive
 or when the run's time is up, and a final kill of the session whatever happened
-(:mod:`gil_lab.unguarded` runs them).
+(:mod:`gil_lab.lessons_support.unguarded` runs them).
 
 Claim 15: the guard is said to matter where spawn re-imports the script
 (Windows, macOS), while the multiprocessing document prints its Pool.map and
@@ -20,8 +20,10 @@ import sys
 import tempfile
 import textwrap
 
-from gil_lab import machine, processes, pythons, unguarded
 from gil_lab.claims import measure
+from gil_lab.lessons_support import unguarded
+from gil_lab.runtime import processes, pythons
+from gil_lab.runtime.facts import interpreter_label
 
 MAX_DEPTH = 2  # a script at this depth refuses to start anything
 MAX_ALIVE = unguarded.MAX_ALIVE  # the watcher kills the session beyond this many live processes
@@ -164,7 +166,7 @@ def guard_runs(quick, interpreters):
         others = pythons.others(interpreters)
     found = []
     with tempfile.TemporaryDirectory(prefix="gil-lab-guard-") as folder:
-        found.append((machine.interpreter_label(), tuple(sys.version_info[:2]),
+        found.append((interpreter_label(), tuple(sys.version_info[:2]),
                       unguarded.try_examples(folder, None, [None] + methods, seconds)))
         for entry in others:
             found.append((_label(entry), pythons.version_of(entry)[:2],

@@ -4,9 +4,11 @@ build, and why a shared counter needs a lock."""
 import threading
 import time
 
-from gil_lab import machine, processes, pythons
 from gil_lab.claims import measure
-from gil_lab.harness import sum_squares
+from gil_lab.kernels.tasks import sum_squares
+from gil_lab.runtime import machine, processes, pythons
+from gil_lab.runtime.facts import interpreter_label
+from gil_lab.runtime.gil import RUN_TIME_CHECK, build_is_free_threaded, gil_is_off_now
 
 # The document's own figures (0.76 s vs 0.83 s) show threads 9 % slower; half
 # that gap is the least "slower" that stands out of the rounds' noise here.
@@ -22,7 +24,7 @@ LOST_UPDATES_MIN = 1
 COUNTER_THREADS = 4
 
 SPEEDUP_NAME = "speedup of 2 threads over sequential"
-GIL_FLAG_NAME = "GIL enabled at run time (sys._is_gil_enabled())"
+GIL_FLAG_NAME = "GIL enabled at run time (%s)" % RUN_TIME_CHECK
 BUILD_FLAG_NAME = "free-threaded build (Py_GIL_DISABLED)"
 LOAD_NAME = "CPU used by other processes meanwhile"
 
@@ -84,7 +86,7 @@ def threads_slower(quick, interpreters):
                                "in a row: the GIL runs one at a time and switching costs extra"
                                % (100 * (low - 1)))
     if where == "below":
-        if machine.gil_enabled():
+        if not gil_is_off_now():
             why = ("the threads were never %.0f%% slower (%.2f-%.2f× the sequential time): the GIL makes them "
                    "no faster, but the switching overhead is too small to measure" % (100 * SLOWER_MARGIN, low, high))
         else:
@@ -108,8 +110,8 @@ def thread_speedup_here(quick):
         sequential, threaded, in_processes = sequential_and_threaded(n, 3 if quick else 5, control=control)
     capacity = [s / p for s, p in zip(sequential, in_processes)]
     return [
-        measure.flag(BUILD_FLAG_NAME, machine.free_threaded_build()),
-        measure.flag(GIL_FLAG_NAME, machine.gil_enabled()),
+        measure.flag(BUILD_FLAG_NAME, build_is_free_threaded()),
+        measure.flag(GIL_FLAG_NAME, not gil_is_off_now()),
         measure.figure(SPEEDUP_NAME, [s / t for s, t in zip(sequential, threaded)], "×"),
         measure.figure(measure.CAPACITY_NAME, capacity, "×", key=min(capacity) < PARALLEL_SPEEDUP),
         measure.load_figure(load),
@@ -120,8 +122,8 @@ def free_threaded_build(quick, interpreters):
     experiment = ("2 threads of sum(i * i for i in range(n)) against the same calls in a row (and, as the "
                   "machine's control, in 2 processes), on a free-threaded build and on a build with the GIL")
     figures = thread_speedup_here(quick)
-    labels = [machine.interpreter_label()]
-    if not machine.free_threaded_build():
+    labels = [interpreter_label()]
+    if not build_is_free_threaded():
         entry = pythons.pick(interpreters, min_version=(3, 13), free_threaded=True)
         if entry is None:
             return measure.cannot_test(experiment, _no_free_threaded_build(interpreters), figures)
@@ -136,7 +138,7 @@ def _no_free_threaded_build(interpreters):
     """Why claim 12 cannot be judged here, and the command that can: a free-threaded
     build that is installed but not among this run's interpreters (``--python``
     named others) is named rather than called missing."""
-    here = machine.interpreter_label()
+    here = interpreter_label()
     used = [str(e.get("version") or e.get("spec")) for e in pythons.others(interpreters)]
     unused = [e["spec"] for e in pythons.installed() if e["free_threaded"]]
     if unused:

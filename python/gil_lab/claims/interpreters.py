@@ -7,10 +7,14 @@ import os
 import statistics
 import sys
 
-from gil_lab import harness, machine, memory, processes, pythons
 from gil_lab.claims import measure
-from gil_lab import interpreters as interpreters_api
-from gil_lab.interpreters import Subinterpreter
+from gil_lab.experiments import memory
+from gil_lab.harness import models
+from gil_lab.kernels.tasks import sum_squares
+from gil_lab.runtime import interpreters as interpreters_api
+from gil_lab.runtime import machine, processes, pythons
+from gil_lab.runtime.facts import interpreter_label
+from gil_lab.runtime.interpreters import Subinterpreter
 
 # Two own-GIL interpreters on two free cores approach 2x; sharing one GIL
 # they stay at or below 1x; 1.5x lies halfway.
@@ -31,7 +35,7 @@ KEY_MODULES = ("interpreters", "concurrent.interpreters")
 
 def runs_own_gil_subinterpreters():
     """The harness drives own-GIL subinterpreters through 3.13's ``_interpreters``."""
-    return sys.version_info >= (3, 12) and harness.subinterpreters_reason() is None
+    return sys.version_info >= (3, 12) and models.subinterpreters_reason() is None
 
 
 def pid_seen_by_subinterpreter():
@@ -50,9 +54,9 @@ def parallel_speedups(n, rounds, control):
     (and, as the machine's control, one in each of two processes)."""
     speedups, capacity = [], []
     for _ in range(rounds):
-        sequential = processes.timed(harness.sequential, "sum_squares", n, 2, n)
-        speedups.append(sequential / processes.timed(harness.subinterpreters, "sum_squares", n, 2, n, 2))
-        capacity.append(sequential / control.seconds(harness.sum_squares, [(0, n)] * 2))
+        sequential = processes.timed(models.sequential, "sum_squares", n, 2, n)
+        speedups.append(sequential / processes.timed(models.subinterpreters, "sum_squares", n, 2, n, 2))
+        capacity.append(sequential / control.seconds(sum_squares, [(0, n)] * 2))
     return speedups, capacity
 
 
@@ -110,7 +114,7 @@ def subinterpreters(quick, interpreters):
                 experiment,
                 "this is %s: its subinterpreters share one GIL (own-GIL subinterpreters need 3.12+, "
                 "PEP 684, driven here through 3.13's _interpreters) and no CPython 3.13+ was found; %s"
-                % (machine.interpreter_label(), pythons.command_for("3.13")))
+                % (interpreter_label(), pythons.command_for("3.13")))
         return pythons.run_check(entry, "subinterpreters-share-process", quick)
     if memory.rollup_reason() is not None:
         return measure.cannot_test(experiment, memory.rollup_reason())
@@ -232,7 +236,7 @@ def modules_here():
 
 def interpreters_module(quick, interpreters):
     figures = modules_here()
-    checked = [(machine.interpreter_label(), sys.version_info[:2])]
+    checked = [(interpreter_label(), sys.version_info[:2])]
     failures = []
     for entry in pythons.others(interpreters):
         try:

@@ -4,7 +4,7 @@ import os
 import pickle
 import time
 
-from gil_lab import processes
+from gil_lab.runtime import processes
 from gil_lab.claims import measure
 
 MB = 1024 * 1024

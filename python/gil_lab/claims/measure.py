@@ -3,13 +3,13 @@
 Every figure carries its median and its min-max spread; verdicts compare the
 whole spread with a threshold, so a noisy result that straddles it is reported
 as such instead of being rounded into a yes or a no. The machine facts and the
-process helpers the experiments use live in :mod:`gil_lab.machine` and
-:mod:`gil_lab.processes`.
+process helpers the experiments use live in :mod:`gil_lab.runtime.machine` and
+:mod:`gil_lab.runtime.processes`.
 """
 
 import statistics
 
-from gil_lab.machine import free_threaded_build, interpreter_label, usable_cpus  # noqa: F401 - used by the claims' tests
+from gil_lab.runtime.facts import interpreter_label
 
 VERDICTS = ("holds", "does not hold", "depends", "cannot test here")
 
@@ -71,7 +71,7 @@ def span(low, high, digits=2):
 
 
 def outcome(experiment, figures, verdict, explanation, interpreter=None):
-    """What a claim function returns; :mod:`gil_lab.verify` completes it."""
+    """What a claim function returns; :mod:`gil_lab.claims.verify` completes it."""
     if verdict not in VERDICTS:
         raise ValueError("verdict %r is not one of %s" % (verdict, ", ".join(VERDICTS)))
     result = {"experiment": experiment, "figures": figures, "verdict": verdict, "explanation": explanation}
@@ -85,5 +85,5 @@ def cannot_test(experiment, why, figures=()):
 
 
 def load_figure(load):
-    """A :class:`gil_lab.machine.machine_load` reading as a figure (key when the machine was busy)."""
+    """A :class:`gil_lab.runtime.machine.machine_load` reading as a figure (key when the machine was busy)."""
     return figure("CPU used by other processes meanwhile", load.other_cores or 0.0, "cores", key=load.busy)

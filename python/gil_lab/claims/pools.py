@@ -6,9 +6,9 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from gil_lab import machine, processes
 from gil_lab.claims import measure
-from gil_lab.sweeps import crossover
+from gil_lab.experiments.sweeps import crossover
+from gil_lab.runtime import machine, processes
 
 SCOUTS = 5
 

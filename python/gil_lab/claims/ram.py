@@ -4,8 +4,9 @@
 import multiprocessing
 import threading
 
-from gil_lab import memory, processes, pythons
 from gil_lab.claims import measure
+from gil_lab.experiments import memory
+from gil_lab.runtime import processes, pythons
 
 # The document's "~8MB" per thread. "~" allows a factor of two either way;
 # outside that band the figure describes something else.

@@ -5,10 +5,11 @@ side by side and processes only add the cost of pickling the data they are sent.
 import hashlib
 import pickle
 
-from gil_lab import blocks, machine, processes
 from gil_lab.claims import measure
 from gil_lab.claims.gil import paired_rounds
-from gil_lab.harness import sum_squares
+from gil_lab.kernels import blocks
+from gil_lab.kernels.tasks import sum_squares
+from gil_lab.runtime import machine, processes
 
 # Two tasks on two free cores approach 2×; under one GIL they stay near 1×.
 SCALES = 1.3

@@ -4,9 +4,10 @@ cores, and processes running on separate cores at the same time."""
 import os
 import time
 
-from gil_lab import amdahl, machine, processes
 from gil_lab.claims import measure
-from gil_lab.harness import sqrt_sum, sum_squares
+from gil_lab.experiments import amdahl
+from gil_lab.kernels.tasks import sqrt_sum, sum_squares
+from gil_lab.runtime import machine, processes
 
 # The document's figure, and how far a prediction may be from it and still
 # match: it is one rounded number from an unnamed workload.

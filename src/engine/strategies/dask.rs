@@ -1,5 +1,5 @@
 //! What `py-dask` and `py-dask-threads` share: the call into
-//! `gil_lab.harness.dask`, the run's details as typed data, and the rule that
+//! `gil_lab.dask.strategies.run`, the run's details as typed data, and the rule that
 //! a dask row's wall time is the work only (the cluster's start-up is timed apart).
 
 use anyhow::{Context, Result, anyhow};
@@ -13,7 +13,7 @@ use crate::engine::kernels::Value;
 use crate::engine::timeline::Chunk;
 use crate::engine::workload::Setup;
 
-/// The harness's name for the dask models (`gil_lab.harness.dask`, `remote.py`'s "dask").
+/// The harness's name for the dask models (`gil_lab.dask.strategies.run`, `remote.py`'s "dask").
 pub const HARNESS: &str = "dask";
 
 /// Why the dask rows do not run a user's function.
@@ -66,7 +66,7 @@ pub struct DaskWorker {
     pub gil_contention_reason: Option<String>,
 }
 
-/// `details` of one dask run, as `gil_lab.dask_harness` reports them.
+/// `details` of one dask run, as `gil_lab.dask.strategies` reports them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DaskRun {
     /// "local" (a LocalCluster started for the run) or "existing" (`--dask`).
@@ -172,12 +172,12 @@ pub fn unavailable(model: &Model, setup: &Setup) -> Option<String> {
     scenario_reason(model, setup).or_else(|| reason(model, address(model, setup)))
 }
 
-/// `gil_lab.harness.dask_reason` in the embedded interpreter: why `model` cannot run
+/// `gil_lab.runtime.dask_env.reason` in the embedded interpreter: why `model` cannot run
 /// here (no dask, with the install command), or `None`.
 pub fn reason(model: &Model, address: Option<&str>) -> Option<String> {
     Python::attach(|py| -> PyResult<Option<String>> {
-        py.import("gil_lab.harness")?
-            .getattr("dask_reason")?
+        py.import("gil_lab.runtime.dask_env")?
+            .getattr("reason")?
             .call1((model.id, address))?
             .extract()
     })
@@ -202,24 +202,27 @@ pub fn note(model: &Model, setup: &Setup) -> String {
     )
 }
 
-/// Runs `model` in the embedded interpreter: `gil_lab.harness.dask(…)`.
+/// Runs `model` in the embedded interpreter: `gil_lab.dask.strategies.run(…)`.
 pub fn run(model: &Model, setup: &Setup) -> Result<Sample> {
     let (kernel, size, tasks, chunk) = workload_args(setup);
     let (checksum, chunks, details) = Python::attach(|py| -> PyResult<_> {
-        let answer = py.import("gil_lab.harness")?.getattr("dask")?.call1((
-            model.id,
-            kernel,
-            size,
-            tasks,
-            chunk,
-            setup.workers,
-            address(model, setup),
-        ))?;
+        let answer = py
+            .import("gil_lab.dask.strategies")?
+            .getattr("run")?
+            .call1((
+                model.id,
+                kernel,
+                size,
+                tasks,
+                chunk,
+                setup.workers,
+                address(model, setup),
+            ))?;
         let (checksum, chunks, _) = parse_answer(&answer)?;
         let details: String = answer.call_method0("details_json")?.extract()?;
         Ok((checksum, chunks, details))
     })
-    .map_err(|e| anyhow!("harness.dask failed:\n{}", format_py_err(&e)))?;
+    .map_err(|e| anyhow!("gil_lab.dask.strategies.run failed:\n{}", format_py_err(&e)))?;
     let details: DaskRun =
         serde_json::from_str(&details).context("decoding the dask run's details")?;
     Ok(sample(checksum, chunks, details))

@@ -34,7 +34,7 @@ pub enum Gil {
 /// How `live` runs a model's group, if it shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LiveRole {
-    /// `gil_lab.live.run_group(kind, …)` in a Python interpreter.
+    /// `gil_lab.experiments.live.run_group(kind, …)` in a Python interpreter.
     Python(&'static str),
     /// Rust threads that attach to the embedded interpreter for every chunk.
     RustAttached,

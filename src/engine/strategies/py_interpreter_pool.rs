@@ -29,7 +29,7 @@ impl Strategy for PyInterpreterPool {
     }
     fn unavailable(&self, _setup: &Setup) -> Option<String> {
         Python::attach(|py| -> PyResult<Option<String>> {
-            py.import("gil_lab.harness")?
+            py.import("gil_lab.harness.models")?
                 .getattr("interpreter_pool_reason")?
                 .call0()?
                 .extract()

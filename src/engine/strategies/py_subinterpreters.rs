@@ -111,11 +111,11 @@ fn run_in_subinterpreters(
 }
 
 /// The user's function in the host's own subinterpreters: the parameters are made
-/// and the answers read by `gil_lab.user_function` in the main interpreter.
+/// and the answers read by `gil_lab.harness.user_function` in the main interpreter.
 fn run_user(setup: &Setup, user: &UserFunction) -> Result<Sample> {
     let spec = user.spec();
     fn module(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyModule>> {
-        py.import("gil_lab.user_function")
+        py.import("gil_lab.harness.user_function")
     }
     let precheck: Option<String> = Python::attach(|py| {
         module(py)?
@@ -166,7 +166,7 @@ fn run_user(setup: &Setup, user: &UserFunction) -> Result<Sample> {
     .map_err(|e| anyhow!("{}", format_py_err(&e)))
 }
 
-/// What `gil_lab.subinterp.run_task_json` answers.
+/// What `gil_lab.harness.subinterp.run_task_json` answers.
 #[derive(Deserialize)]
 struct TaskAnswer {
     kind: String,
@@ -187,7 +187,7 @@ import sys
 if python_dir not in sys.path:
     sys.path.insert(0, python_dir)
 try:
-    from gil_lab.subinterp import run_task_json
+    from gil_lab.harness.subinterp import run_task_json
     result = run_task_json(params)
 except BaseException:
     import traceback

@@ -1,4 +1,4 @@
-//! Calls into `python/gil_lab/harness.py` and turns its answer into a [`Sample`].
+//! Calls into `python/gil_lab/harness/models.py` and turns its answer into a [`Sample`].
 
 use anyhow::{Result, anyhow};
 use pyo3::prelude::*;
@@ -26,7 +26,7 @@ where
     A: for<'py> pyo3::call::PyCallArgs<'py>,
 {
     Python::attach(|py| -> PyResult<Sample> {
-        let function_object = py.import("gil_lab.harness")?.getattr(function)?;
+        let function_object = py.import("gil_lab.harness.models")?.getattr(function)?;
         let report = PyDict::new(py);
         let answer = if reported {
             let kwargs = PyDict::new(py);
@@ -41,7 +41,7 @@ where
 }
 
 /// Runs the user's function under `model` in the embedded interpreter
-/// (`gil_lab.user_function.run`): the kernels' answer, with the report that only
+/// (`gil_lab.harness.user_function.run`): the kernels' answer, with the report that only
 /// a user's function has (results, costs, what cannot run).
 pub fn call_user(model: &Model, setup: &Setup, user: &UserFunction) -> Result<Sample> {
     let name = model.harness.unwrap_or(model.id);
@@ -49,15 +49,18 @@ pub fn call_user(model: &Model, setup: &Setup, user: &UserFunction) -> Result<Sa
         let report = PyDict::new(py);
         let kwargs = PyDict::new(py);
         kwargs.set_item("report", &report)?;
-        let answer = py.import("gil_lab.user_function")?.getattr("run")?.call(
-            (
-                name,
-                user.spec(),
-                setup.workers,
-                setup.start_method.as_deref(),
-            ),
-            Some(&kwargs),
-        )?;
+        let answer = py
+            .import("gil_lab.harness.user_function")?
+            .getattr("run")?
+            .call(
+                (
+                    name,
+                    user.spec(),
+                    setup.workers,
+                    setup.start_method.as_deref(),
+                ),
+                Some(&kwargs),
+            )?;
         sample_with_report(py, &answer, &report)
     })
     .map_err(|e| anyhow!("{} failed:\n{}", model.id, format_py_err(&e)))
@@ -91,7 +94,7 @@ pub fn kernel_reason(kernel: Kernel) -> Option<String> {
         return None;
     }
     Python::attach(|py| -> PyResult<Option<String>> {
-        py.import("gil_lab.harness")?
+        py.import("gil_lab.kernels.tasks")?
             .getattr("kernel_reason")?
             .call1((kernel.python_name(),))?
             .extract()

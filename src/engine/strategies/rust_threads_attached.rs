@@ -36,12 +36,10 @@ impl Strategy for RustThreadsAttached {
         let results = spread_tasks(setup.workers, w.tasks, |worker, _| {
             Python::attach(
                 |py| -> PyResult<(Value, Vec<crate::engine::timeline::Chunk>)> {
-                    let answer = py.import("gil_lab.harness")?.getattr("run_task")?.call1((
-                        w.kernel.python_name(),
-                        w.size,
-                        w.chunk,
-                        worker,
-                    ))?;
+                    let answer = py
+                        .import("gil_lab.kernels.tasks")?
+                        .getattr("run_task")?
+                        .call1((w.kernel.python_name(), w.size, w.chunk, worker))?;
                     let (value, chunks, _cpu) = parse_answer(&answer)?;
                     Ok((value, chunks))
                 },

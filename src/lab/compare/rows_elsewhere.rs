@@ -81,7 +81,7 @@ pub(super) fn check_cluster_python(
     python: &Embedded,
 ) -> Result<Option<InterpreterFacts>> {
     let theirs: Option<String> = crate::cpython::interpreter::call_json(
-        "gil_lab.dask_cluster",
+        "gil_lab.dask.cluster",
         "cluster_python",
         (address,),
     )?;

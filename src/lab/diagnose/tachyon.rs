@@ -134,7 +134,7 @@ impl Attached {
         let _ = std::fs::remove_file(&stderr);
         let shares: Result<std::collections::HashMap<String, Shares>, _> = if profile.exists() {
             call_json(
-                "gil_lab.tachyon",
+                "gil_lab.harness.tachyon",
                 "gil_shares_file",
                 (profile.display().to_string(),),
             )

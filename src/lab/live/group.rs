@@ -124,7 +124,7 @@ fn embedded_python(
     slots: &Slots,
 ) -> Result<Vec<(u64, u64, u64, u64)>> {
     let text: String = Python::attach(|py| -> PyResult<String> {
-        py.import("gil_lab.live")?
+        py.import("gil_lab.experiments.live")?
             .getattr("run_group")?
             .call1((
                 kind,
@@ -149,7 +149,7 @@ fn other_python(
 ) -> Result<Vec<(u64, u64, u64, u64)>> {
     let facts = group.interpreter.as_ref().context("no interpreter")?;
     let out = crate::cpython::launcher::python(&facts.executable, work.python_dir)
-        .args(["-m", "gil_lab.live", kind])
+        .args(["-m", "gil_lab.experiments.live", kind])
         .arg(slots.path())
         .args([
             group.workers.to_string(),
@@ -210,7 +210,10 @@ fn rust_attached(group: &Group, work: &Work, slots: &Slots) -> Result<Vec<Chunk>
             .map(|w| {
                 spawn_scoped(scope, format!("gil-lab-live-{w}"), move || {
                     let step = Python::attach(|py| -> PyResult<Py<PyAny>> {
-                        Ok(py.import("gil_lab.live")?.getattr("one_chunk")?.unbind())
+                        Ok(py
+                            .import("gil_lab.experiments.live")?
+                            .getattr("one_chunk")?
+                            .unbind())
                     })?;
                     worker_loop(w, slots, || {
                         Python::attach(|py| step.call1(py, (kernel, chunk)).map(|_| ())).map_err(

@@ -1,6 +1,6 @@
 //! The progress file shared with every worker: slot 0 is the stop flag, slot
 //! `1 + i` the chunks worker `i` has finished (little-endian `u64`s, as
-//! `python/gil_lab/live.py` writes them). Mapped here, it is read without the GIL.
+//! `python/gil_lab/experiments/live.py` writes them). Mapped here, it is read without the GIL.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,5 +1,5 @@
 //! `gil-lab sweep dask`: what one task costs on a warm dask cluster, measured
-//! by `gil_lab.dask_overhead.overhead` (empty tasks one by one and mapped, then
+//! by `gil_lab.dask.overhead.overhead` (empty tasks one by one and mapped, then
 //! tasks of growing size on dask against a plain loop).
 
 use anyhow::{Result, bail};
@@ -21,7 +21,7 @@ pub fn overhead(quick: bool, address: Option<&str>) -> Result<OverheadSweep> {
         bail!("{why}");
     }
     call_json(
-        "gil_lab.dask_overhead",
+        "gil_lab.dask.overhead",
         "overhead_json",
         (MODEL.id, WORKERS, address, quick),
     )

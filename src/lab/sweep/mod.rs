@@ -1,5 +1,5 @@
 //! `gil-lab sweep`: one figure measured across a range — workers, chunk size,
-//! payload size, worker kind. The IPC and memory experiments are `python/gil_lab/sweeps.py`.
+//! payload size, worker kind. The IPC and memory experiments are `python/gil_lab/experiments/sweeps.py`.
 
 pub mod chunk;
 pub mod dask;
@@ -13,16 +13,16 @@ use serde::de::DeserializeOwned;
 use crate::cpython::interpreter::{InterpreterFacts, call_json};
 pub use crate::report::sweep::{IpcSweep, MemorySweep};
 
-/// `gil_lab.sweeps.ipc`: a payload sent to a worker and back, by route and size;
+/// `gil_lab.experiments.sweeps.ipc`: a payload sent to a worker and back, by route and size;
 /// in the embedded interpreter, or in `other` (`--python`).
 pub fn ipc(quick: bool, other: Option<(&InterpreterFacts, &Path)>) -> Result<IpcSweep> {
     match other {
-        None => call_json("gil_lab.sweeps", "ipc", (quick,)),
+        None => call_json("gil_lab.experiments.sweeps", "ipc", (quick,)),
         Some((facts, dir)) => in_other(facts, dir, &["ipc"], quick),
     }
 }
 
-/// `gil_lab.sweeps.memory`: PSS and RSS per worker kind, with and without a
+/// `gil_lab.experiments.sweeps.memory`: PSS and RSS per worker kind, with and without a
 /// preloaded object; in the embedded interpreter, or in `other` (`--python`).
 pub fn memory(
     quick: bool,
@@ -30,7 +30,7 @@ pub fn memory(
     other: Option<(&InterpreterFacts, &Path)>,
 ) -> Result<MemorySweep> {
     match other {
-        None => call_json("gil_lab.sweeps", "memory", (quick, preload_mb)),
+        None => call_json("gil_lab.experiments.sweeps", "memory", (quick, preload_mb)),
         Some((facts, dir)) => in_other(
             facts,
             dir,
@@ -40,7 +40,7 @@ pub fn memory(
     }
 }
 
-/// Runs `python -m gil_lab.sweeps ARGS` in another interpreter and reads its JSON.
+/// Runs `python -m gil_lab.experiments.sweeps ARGS` in another interpreter and reads its JSON.
 fn in_other<T: DeserializeOwned>(
     facts: &InterpreterFacts,
     python_dir: &Path,
@@ -48,7 +48,7 @@ fn in_other<T: DeserializeOwned>(
     quick: bool,
 ) -> Result<T> {
     let mut cmd = crate::cpython::launcher::python(&facts.executable, python_dir);
-    cmd.args(["-m", "gil_lab.sweeps"]).args(args);
+    cmd.args(["-m", "gil_lab.experiments.sweeps"]).args(args);
     if quick {
         cmd.arg("--quick");
     }

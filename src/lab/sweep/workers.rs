@@ -110,7 +110,11 @@ pub fn sweep(
             .map(|p| (p.workers, p.speedup))
             .unzip();
         if workers.len() >= 2 {
-            curve.fit = Some(call_json("gil_lab.amdahl", "fit", (workers, speedups))?);
+            curve.fit = Some(call_json(
+                "gil_lab.experiments.amdahl",
+                "fit",
+                (workers, speedups),
+            )?);
         }
     }
     progress.step("headroom probe");
@@ -118,7 +122,7 @@ pub fn sweep(
     let mut headroom = Vec::new();
     for busy in [cpus, cpus.saturating_sub(1)] {
         headroom.push(call_json::<HeadroomProbe, _>(
-            "gil_lab.headroom",
+            "gil_lab.experiments.headroom",
             "probe_latency",
             (busy, probes, 50_000u64),
         )?);

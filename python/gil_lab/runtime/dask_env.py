@@ -7,13 +7,16 @@ it): :func:`import_dask` puts that environment's site-packages at the front of
 at module level, so ``gil-lab pythons`` can ask any interpreter.
 """
 
+import json
 import os
 import sys
-import sysconfig
+
+from gil_lab.runtime.gil import build_is_free_threaded
 
 STRATEGIES = ("py-dask", "py-dask-threads")
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The repository: this file is python/gil_lab/runtime/dask_env.py.
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 INSTALL_SCRIPT = os.path.join(REPO, "scripts", "install-dask.sh")
 
 
@@ -27,7 +30,7 @@ class DaskUnavailable(RuntimeError):
 
 def interpreter_label():
     """``3.11``, or ``3.13t`` for a free-threaded build: the environment's folder name."""
-    free = "t" if sysconfig.get_config_var("Py_GIL_DISABLED") else ""
+    free = "t" if build_is_free_threaded() else ""
     return "%d.%d%s" % (sys.version_info[0], sys.version_info[1], free)
 
 
@@ -112,3 +115,8 @@ def availability():
         command = os.path.join(venv_dir(), "bin", "dask")
         answer["dask_command"] = command if os.path.exists(command) else None
     return answer
+
+
+def availability_json():
+    """For ``gil-lab pythons``: :func:`availability` as JSON text."""
+    return json.dumps(availability())

@@ -1,21 +1,23 @@
 """Facts about the running interpreter, as the host reports them."""
 
+import importlib.util
 import json
-import os
+import multiprocessing
 import platform
 import sys
-import sysconfig
+
+from gil_lab.runtime import interpreters
+from gil_lab.runtime.gil import build_is_free_threaded, gil_is_off_now
+from gil_lab.runtime.machine import usable_cpus
+
+#: Tachyon, CPython's sampling profiler (3.15+), which ``gil-lab diagnose`` runs beside its own probe.
+TACHYON_MODULE = "profiling.sampling"
 
 
 def interpreter_facts():
     """What a reader needs to trust a figure: which Python, where, and with or without a GIL."""
-    free_threaded_build = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
-    is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
-    gil_disabled = free_threaded_build and is_gil_enabled is not None and not is_gil_enabled()
-    from gil_lab import interpreters
-    from gil_lab.machine import usable_cpus
-    from gil_lab.tachyon import reason as tachyon_reason
-
+    free_threaded_build = build_is_free_threaded()
+    gil_disabled = gil_is_off_now()
     sub = interpreters.facts()
     version = "%d.%d.%d" % sys.version_info[:3]
     if free_threaded_build:
@@ -43,9 +45,30 @@ def interpreter_facts():
     }
 
 
-def _default_start_method():
-    import multiprocessing
+def tachyon_reason():
+    """None when Tachyon can sample this interpreter, else why not."""
+    if sys.version_info < (3, 15):
+        return ("Tachyon (profiling.sampling) is new in Python 3.15; this is %d.%d, and a Tachyon "
+                "of another minor version cannot read this interpreter's memory" % sys.version_info[:2])
+    if importlib.util.find_spec(TACHYON_MODULE) is None:
+        return "this Python %d.%d has no %s module" % (sys.version_info[:2] + (TACHYON_MODULE,))
+    return None
 
+
+_label = None
+
+
+def interpreter_label():
+    """``CPython 3.11.7 (GIL)``: the same words the host prints for an interpreter."""
+    global _label
+    if _label is None:
+        facts = interpreter_facts()
+        gil = "free-threaded" if facts["gil_disabled"] else "GIL"
+        _label = "%s %s (%s)" % (facts["implementation"], facts["python_version"], gil)
+    return _label
+
+
+def _default_start_method():
     return multiprocessing.get_start_method(allow_none=False)
 
 

@@ -1,9 +1,8 @@
-"""The machine and the interpreter a measurement runs on: usable CPUs, the
-build's GIL, and how busy other processes kept the CPUs meanwhile."""
+"""The machine a measurement runs on: usable CPUs, and how busy other
+processes kept the CPUs meanwhile. (Whether the interpreter has a GIL is
+:mod:`gil_lab.runtime.gil`; how a report names it, :mod:`gil_lab.runtime.facts`.)"""
 
 import os
-import sys
-import sysconfig
 import time
 
 def usable_cpus():
@@ -12,31 +11,6 @@ def usable_cpus():
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
-
-
-def free_threaded_build():
-    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
-
-
-def gil_enabled():
-    """False only on a free-threaded build that really runs without the GIL."""
-    check = getattr(sys, "_is_gil_enabled", None)
-    return True if check is None else bool(check())
-
-
-_label = None
-
-
-def interpreter_label():
-    """``CPython 3.11.7 (GIL)``: the same words the host prints for an interpreter."""
-    global _label
-    if _label is None:
-        from gil_lab.facts import interpreter_facts
-
-        facts = interpreter_facts()
-        gil = "free-threaded" if facts["gil_disabled"] else "GIL"
-        _label = "%s %s (%s)" % (facts["implementation"], facts["python_version"], gil)
-    return _label
 
 
 # --------------------------------------------------------------------------

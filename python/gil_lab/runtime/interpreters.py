@@ -18,15 +18,17 @@ Values that cross interpreters (``shared`` names, :meth:`Subinterpreter.call`
 arguments and results, queue items) must be ``str``, ``bytes``, ``int``,
 ``float``, ``bool``, ``None`` or tuples of them: objects are not shared.
 
-Everything here imports nothing but the standard library, so the lessons can
-use it too.
+Everything here imports nothing but the standard library (and
+:mod:`gil_lab.runtime.gil`, which imports nothing else), so the lessons can use
+it too.
 """
 
 import importlib
 import os
 import sys
-import sysconfig
 import threading
+
+from gil_lab.runtime.gil import gil_is_off_now
 
 # The subinterpreter modules, best first, and how a report names them.
 STDLIB = "concurrent.interpreters"
@@ -77,12 +79,6 @@ def has_stdlib_api():
     return module_name() == STDLIB
 
 
-def free_threaded():
-    """A free-threaded build that runs with the GIL off."""
-    check = getattr(sys, "_is_gil_enabled", None)
-    return bool(sysconfig.get_config_var("Py_GIL_DISABLED")) and check is not None and not check()
-
-
 def has_own_gil():
     """Since 3.12 (PEP 684) an isolated subinterpreter runs under its own GIL."""
     return sys.version_info >= (3, 12) and module_name() is not None
@@ -90,7 +86,7 @@ def has_own_gil():
 
 def parallel():
     """Subinterpreters of this process can compute at the same time (own GILs, or no GIL)."""
-    return has_own_gil() or (free_threaded() and module_name() is not None)
+    return has_own_gil() or (gil_is_off_now() and module_name() is not None)
 
 
 def reason():

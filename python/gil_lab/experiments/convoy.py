@@ -40,10 +40,11 @@ import multiprocessing
 import platform
 import socket
 import sys
-import sysconfig
 import threading
 import time
 from collections import namedtuple
+
+from gil_lab.runtime.gil import build_is_free_threaded, gil_is_off_now
 
 SWITCH_INTERVALS_MS = (0.5, 5.0, 50.0)
 DEFAULT_SWITCH_INTERVAL_MS = 5.0
@@ -122,21 +123,14 @@ def measure_row(sock, config, budget, context, unloaded_ms):
 # --- the interpreter -------------------------------------------------------
 
 
-def gil_enabled():
-    """False only on a free-threaded build running without the GIL."""
-    is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
-    return True if is_gil_enabled is None else bool(is_gil_enabled())
-
-
 def interpreter_label():
     """E.g. ``CPython 3.11.7 (GIL)`` or ``CPython 3.13.5t (free-threaded, GIL disabled)``."""
     version = "%d.%d.%d" % sys.version_info[:3]
-    free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
-    if not free_threaded:
-        gil = "GIL" if gil_enabled() else "GIL disabled"
+    if not build_is_free_threaded():
+        gil = "GIL disabled" if gil_is_off_now() else "GIL"
     else:
         version += "t"
-        gil = "free-threaded, GIL " + ("enabled" if gil_enabled() else "disabled")
+        gil = "free-threaded, GIL " + ("disabled" if gil_is_off_now() else "enabled")
     return f"{platform.python_implementation()} {version} ({gil})"
 
 
@@ -393,7 +387,7 @@ def fraction_at_interval_multiples(waits_ms, interval_ms):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m gil_lab.convoy", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m gil_lab.experiments.convoy", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="about 50 round trips per row")
     parser.add_argument(
         "--start-method", choices=multiprocessing.get_all_start_methods(), default=None
@@ -404,7 +398,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    # Through the package, so multiprocessing pickles gil_lab.convoy.*, not __main__.*.
-    from gil_lab.convoy import main as convoy_main
+    # Through the package, so multiprocessing pickles gil_lab.experiments.convoy.*, not __main__.*.
+    from gil_lab.experiments.convoy import main as convoy_main
 
     sys.exit(convoy_main())

@@ -11,7 +11,7 @@ import multiprocessing
 import statistics
 import time
 
-from gil_lab.harness import sum_squares
+from gil_lab.kernels.tasks import sum_squares
 
 
 def _burn(stop):

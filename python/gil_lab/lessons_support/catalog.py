@@ -13,7 +13,8 @@ import json
 import os
 import sys
 
-LESSONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lessons")
+# python/lessons, beside the gil_lab package (this file is python/gil_lab/lessons_support/catalog.py).
+LESSONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "lessons")
 KEYS = ("Document", "Demonstrates", "Requires", "Start methods")
 
 

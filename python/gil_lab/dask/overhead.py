@@ -5,10 +5,10 @@ mapped, then a sweep over task size against a plain loop (``gil-lab sweep dask``
 import statistics
 import time
 
-from gil_lab import harness
-from gil_lab.dask_env import DaskUnavailable, reason
-from gil_lab.dask_cluster import _Cluster
-from gil_lab.dask_harness import CONNECT_TIMEOUT_S, DaskRunFailed, _send_by_value, _task, empty_task
+from gil_lab.dask.cluster import _Cluster
+from gil_lab.dask.strategies import CONNECT_TIMEOUT_S, DaskRunFailed, _send_by_value, _task, empty_task
+from gil_lab.kernels.tasks import sum_squares
+from gil_lab.runtime.dask_env import DaskUnavailable, reason
 
 
 def overhead(strategy="py-dask", workers=2, address=None, quick=True, connect_timeout_s=CONNECT_TIMEOUT_S):
@@ -34,7 +34,7 @@ def overhead(strategy="py-dask", workers=2, address=None, quick=True, connect_ti
         cluster = _Cluster(strategy, workers, address, connect_timeout_s)
         client = cluster.client
         threads = sum(client.nthreads().values())
-        empty, work = _task(empty_task, address), _task(harness.sum_squares, address)
+        empty, work = _task(empty_task, address), _task(sum_squares, address)
         client.gather(client.map(empty, range(threads * 2), pure=False))  # warm every worker
         trips = []
         for i in range(20 if quick else 100):
@@ -51,7 +51,7 @@ def overhead(strategy="py-dask", workers=2, address=None, quick=True, connect_ti
             loop, on_dask = [], []
             for _ in range(rounds):
                 t = time.perf_counter()
-                expected = [harness.sum_squares(0, k) for _ in range(tasks)]
+                expected = [sum_squares(0, k) for _ in range(tasks)]
                 loop.append(time.perf_counter() - t)
                 t = time.perf_counter()
                 got = client.gather(client.map(work, [0] * tasks, [k] * tasks, pure=False))

@@ -4,8 +4,8 @@ The host hands over its list of other interpreters (``path``, ``version``,
 ``free_threaded``); :func:`pick` chooses one by version and GIL kind. Some
 claims need what this interpreter lacks (a 3.14, own-GIL subinterpreters, a
 free-threaded build): the experiment then runs as
-``python -m gil_lab.verify --check ID [--quick]`` in that interpreter, which
-prints the same JSON object :func:`gil_lab.verify.check` returns.
+``python -m gil_lab.claims.verify --check ID [--quick]`` in that interpreter, which
+prints the same JSON object :func:`gil_lab.claims.verify.check` returns.
 """
 
 import json
@@ -101,7 +101,7 @@ def child_environment():
 
 def run_check(entry, claim_id, quick):
     """The parsed check of ``claim_id`` as ``entry``'s interpreter runs it; RuntimeError on failure."""
-    command = [entry["path"], "-m", "gil_lab.verify", "--check", claim_id]
+    command = [entry["path"], "-m", "gil_lab.claims.verify", "--check", claim_id]
     if quick:
         command.append("--quick")
     try:

@@ -13,10 +13,10 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from gil_lab import machine, processes
-from gil_lab import memory as process_memory
-from gil_lab import interpreters
-from gil_lab.harness import sum_squares
+from gil_lab.experiments import memory as process_memory
+from gil_lab.kernels.tasks import sum_squares
+from gil_lab.runtime import interpreters, machine, processes
+from gil_lab.runtime.facts import interpreter_label
 
 KB = 1024
 MB = 1024 * 1024
@@ -175,7 +175,7 @@ def route_row(route, round_trip, size, quick):
 def ipc(quick):
     """JSON: round-trip time of a bytes payload, 1 KB to 64 MB (4 MB quick), per route; and the crossover."""
     return json.dumps({
-        "interpreter": machine.interpreter_label(),
+        "interpreter": interpreter_label(),
         "start_method": processes.default_context().get_start_method(),
         "rows": ipc_rows(bool(quick)),
         "crossover": crossover(bool(quick)),
@@ -287,7 +287,7 @@ MEMORY_NOTES = [
     "after_touch: every object of the preload was read once. Reading a Python object writes its "
     "reference count, so a fork child then copies the pages it read.",
     "interpreter-pool worker: growth of this process's figures with a one-worker InterpreterPoolExecutor "
-    "whose worker (a thread and its own interpreter) imported gil_lab.memory and built its own preload; "
+    "whose worker (a thread and its own interpreter) imported gil_lab.experiments.memory and built its own preload; "
     "the child rows' processes import the same module.",
 ]
 
@@ -360,7 +360,7 @@ def interpreter_pool_vs_forkserver(rows):
 def memory_sweep(quick, preload_mb):
     reason = process_memory.rollup_reason()
     if reason is not None:
-        return {"interpreter": machine.interpreter_label(), "rows": [], "notes": [reason]}
+        return {"interpreter": interpreter_label(), "rows": [], "notes": [reason]}
     asked = max(0, int(preload_mb))
     used = min(asked, MAX_PRELOAD_MB)
     notes = MEMORY_NOTES + [
@@ -372,7 +372,7 @@ def memory_sweep(quick, preload_mb):
         notes.append("preload limited to %d MB (asked: %d MB) to keep the sweep under 1.5 GB" % (used, asked))
     start_ms = {}
     rows = memory_rows(bool(quick), used, start_ms)
-    result = {"interpreter": machine.interpreter_label(), "rows": rows, "notes": notes,
+    result = {"interpreter": interpreter_label(), "rows": rows, "notes": notes,
               # Start-up of each kind of worker, ms: median and spread (the first forkserver child
               # also starts the server).
               "start_ms": {kind: processes.summary(ms) for kind, ms in start_ms.items() if ms}}
@@ -397,7 +397,7 @@ def _subinterpreter_note():
 def main(argv=None):
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m gil_lab.sweeps", description="Prints a sweep as JSON.")
+    parser = argparse.ArgumentParser(prog="python -m gil_lab.experiments.sweeps", description="Prints a sweep as JSON.")
     parser.add_argument("sweep", choices=("ipc", "memory"))
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--preload-mb", type=int, default=64)

@@ -41,7 +41,11 @@ import time
 import traceback
 import warnings
 
-from gil_lab import harness, machine
+import gil_lab
+from gil_lab.kernels import tasks as kernel_tasks
+from gil_lab.runtime import dask_env, interpreters
+from gil_lab.runtime.gil import gil_is_off_now
+from gil_lab.runtime.processes import start_context
 
 #: Characters of a task's output kept for the row's note.
 OUTPUT_KEPT = 120
@@ -97,8 +101,6 @@ def load_module(path=None, module=None):
 
 
 def _private_packages_last():
-    from gil_lab import dask_env
-
     site = dask_env._venv_site_packages()
     if site is not None and site not in sys.path:
         sys.path.append(site)
@@ -118,7 +120,7 @@ def load_function(path, module, function):
 
 def user_frames(exc):
     """The traceback of ``exc`` without gil-lab's own frames: what the user wrote."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.abspath(gil_lab.__file__))
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if not os.path.abspath(f.filename).startswith(here)
               and "importlib._bootstrap" not in f.filename and "concurrent/futures" not in f.filename]
@@ -177,8 +179,8 @@ def _call(function, arg, no_argument):
 
 
 def _stopped():
-    """The host's --timeout has passed (see ``harness._STOP_FILE``)."""
-    return bool(harness._STOP_FILE) and os.path.exists(harness._STOP_FILE)
+    """The host's --timeout has passed (see ``kernel_tasks._STOP_FILE``)."""
+    return bool(kernel_tasks._STOP_FILE) and os.path.exists(kernel_tasks._STOP_FILE)
 
 
 def timed_call(function, arg, no_argument, worker, sink=None):
@@ -187,7 +189,7 @@ def timed_call(function, arg, no_argument, worker, sink=None):
         raise TimeoutError("the run's --timeout passed")
     start, tcpu, pcpu = time.monotonic_ns(), time.thread_time_ns(), time.process_time()
     ident = threading.get_ident()
-    harness._running_tasks.add(ident)
+    kernel_tasks._running_tasks.add(ident)
     answer = {}
     try:
         answer["result"] = _call(function, arg, no_argument)
@@ -196,7 +198,7 @@ def timed_call(function, arg, no_argument, worker, sink=None):
             raise  # the run's --timeout, raised into this thread: the row is timed out
         answer["raised"] = user_frames(exc)
     finally:
-        harness._running_tasks.discard(ident)
+        kernel_tasks._running_tasks.discard(ident)
     answer["chunk"] = (worker, start, time.monotonic_ns(), time.thread_time_ns() - tcpu)
     answer["cpu_s"] = time.process_time() - pcpu
     answer["output"] = sink.take() if sink is not None else ""
@@ -264,13 +266,13 @@ class Work:
 
     def __init__(self, spec):
         self.spec = spec
-        gil_before = machine.gil_enabled()
+        gil_was_off = gil_is_off_now()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RuntimeWarning)
             self.function = load_function(spec.get("path"), spec.get("module"), spec["function"])
             self.args = self._arguments()
         self.gil_reenabled_by = None
-        if not gil_before and machine.gil_enabled():
+        if gil_was_off and not gil_is_off_now():  # importing the function switched the GIL back on
             self.gil_reenabled_by = _gil_culprit(caught) or self.module_label()
         self.no_argument = self._takes_nothing()
         self.reference = None
@@ -442,7 +444,7 @@ def _process_pool(work, workers, start_method, report):
     from concurrent.futures import ProcessPoolExecutor
 
     _must_pickle(work, "process pools")
-    context = harness.start_context(start_method)
+    context = start_context(start_method)
     report["start_method"] = context.get_start_method()
     report["api"] = "concurrent.futures.ProcessPoolExecutor"
     try:
@@ -459,8 +461,6 @@ def _process_pool(work, workers, start_method, report):
 
 
 def _interpreter_pool(work, workers, start_method, report):
-    from gil_lab import interpreters
-
     name, executor = interpreters.pool()
     if executor is None:
         raise CannotRun(interpreters.pool_reason())
@@ -482,8 +482,6 @@ def _interpreter_pool(work, workers, start_method, report):
 
 def _import_refused_in_subinterpreter(work):
     """Python's words when the user's module does not load in an isolated subinterpreter, else None."""
-    from gil_lab import interpreters
-
     if interpreters.reason():
         return None
     with interpreters.Subinterpreter() as sub:
@@ -524,8 +522,6 @@ def sub_params(work, task, worker):
 
 
 def _subinterpreters(work, workers, start_method, report):
-    from gil_lab import interpreters
-
     why = interpreters.reason()
     if why:
         raise CannotRun(why)

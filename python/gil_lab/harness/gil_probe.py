@@ -12,10 +12,10 @@ figure is then ``None`` with the reason.
 """
 
 import statistics
-import sys
-import sysconfig
 import threading
 import time
+
+from gil_lab.runtime.gil import gil_is_off_now
 
 #: Time between two attempts, as the embedded probe's default (1 ms).
 DEFAULT_INTERVAL_S = 0.001
@@ -31,8 +31,7 @@ _lateness = {}
 
 def no_gil_reason():
     """Why there is no GIL figure here (a free-threaded build running without it), or None."""
-    check = getattr(sys, "_is_gil_enabled", None)
-    if sysconfig.get_config_var("Py_GIL_DISABLED") and check is not None and not check():
+    if gil_is_off_now():
         return "free-threaded build with the GIL off: there is no GIL to wait for"
     return None
 

@@ -14,10 +14,10 @@ import os
 import threading
 import time
 
-from gil_lab import interpreters
-from gil_lab.interpreters import Subinterpreter
-from gil_lab.processes import PROCESS_TIMEOUT_S, reap
-from gil_lab.pythons import PYTHON_DIR
+from gil_lab.runtime import interpreters
+from gil_lab.runtime.interpreters import Subinterpreter
+from gil_lab.runtime.processes import PROCESS_TIMEOUT_S, reap
+from gil_lab.runtime.pythons import PYTHON_DIR
 
 MB = 1024 * 1024
 PAGE = 4096
@@ -147,7 +147,7 @@ _SUBINTERPRETER_LOAD = """
 import sys
 if python_dir not in sys.path:
     sys.path.insert(0, python_dir)
-from gil_lab import memory
+from gil_lab.experiments import memory
 data = memory.build_preload(mb, kind) if mb else None
 """
 

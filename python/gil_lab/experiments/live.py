@@ -18,8 +18,8 @@ import sys
 import threading
 import time
 
-from gil_lab import lifeline
-from gil_lab.harness import STEPS, io_wait, sqrt_sum, sum_squares
+from gil_lab.kernels.tasks import STEPS, io_wait, sqrt_sum, sum_squares
+from gil_lab.runtime import interpreters, lifeline
 
 SLOT = struct.Struct("<Q")
 
@@ -88,8 +88,6 @@ def _work_args(args):
 def unavailable(kind):
     """``None`` when this interpreter can run the group ``kind``, else why not."""
     if kind == "subinterpreters":
-        from gil_lab import interpreters
-
         return interpreters.reason()
     return None
 
@@ -140,8 +138,6 @@ def work_json(path, worker, kernel, chunk):
 
 def _in_subinterpreters(path, workers, kernel, chunk):
     """One isolated subinterpreter (own GIL) per thread, as ``compare`` runs them."""
-    from gil_lab import interpreters
-
     results = [[] for _ in range(workers)]
 
     def one(i, sub):
@@ -152,7 +148,7 @@ def _in_subinterpreters(path, workers, kernel, chunk):
 
 
 def main(argv=None):
-    """``python -m gil_lab.live KIND PATH WORKERS KERNEL CHUNK [START_METHOD]``: one group
+    """``python -m gil_lab.experiments.live KIND PATH WORKERS KERNEL CHUNK [START_METHOD]``: one group
     in this interpreter, for hosts that drive another Python; prints the JSON answer."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) == 2 and args[0] == "--unavailable":

@@ -12,9 +12,9 @@ address, workers, threads and host names, the per-task turnaround seen in the
 timeline, and dask's own GIL contention figure per worker.
 
 Where dask comes from (a private virtual environment per interpreter) is
-:mod:`gil_lab.dask_env`; the clusters, and how none of their processes
-outlives a run, are :mod:`gil_lab.dask_cluster`; dask's per-task overhead is
-:mod:`gil_lab.dask_overhead`. The LocalCluster's worker processes are started
+:mod:`gil_lab.runtime.dask_env`; the clusters, and how none of their processes
+outlives a run, are :mod:`gil_lab.dask.cluster`; dask's per-task overhead is
+:mod:`gil_lab.dask.overhead`. The LocalCluster's worker processes are started
 with ``spawn`` and inherit this process's ``sys.path``.
 
 When this process dies, dask's own watch ends the workers: each holds the read
@@ -30,9 +30,12 @@ import sys
 import time
 import uuid
 
-from gil_lab import harness
-from gil_lab.dask_cluster import DaskUnreachable, _Cluster, _probe, check_same_python
-from gil_lab.dask_env import STRATEGIES, DaskUnavailable, availability, reason
+import gil_lab
+
+from gil_lab.dask import cluster as dask_cluster
+from gil_lab.dask.cluster import DaskUnreachable, _Cluster, _probe, check_same_python
+from gil_lab.kernels import tasks as kernel_tasks
+from gil_lab.runtime.dask_env import STRATEGIES, DaskUnavailable, availability, reason
 
 
 # How long connecting to an existing scheduler may take before DaskUnreachable.
@@ -66,13 +69,13 @@ class DaskRun(tuple):
 # --------------------------------------------------------------------------
 
 def worker_task(kernel, size, chunk, stop_file):
-    """One task in a dask worker: :func:`harness.run_task` plus the worker's address.
+    """One task in a dask worker: :func:`gil_lab.kernels.tasks.run_task` plus the worker's address.
 
     ``stop_file`` is the host's: a worker on the same machine stops between
     chunks once it exists, as a process pool's worker does.
     """
-    harness._STOP_FILE = stop_file
-    value, chunks, cpu_s = harness.run_task(kernel, size, chunk)
+    kernel_tasks._STOP_FILE = stop_file
+    value, chunks, cpu_s = kernel_tasks.run_task(kernel, size, chunk)
     return value, chunks, cpu_s, _worker_address()
 
 
@@ -118,7 +121,7 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
         before = _probe(client)
         if not before:
             raise DaskRunFailed("the scheduler at %s has no workers" % client.scheduler.address)
-        stop_file = harness._STOP_FILE
+        stop_file = kernel_tasks._STOP_FILE
         tag = uuid.uuid4().hex[:8]
         submitted_ns = time.monotonic_ns()
         client_cpu0 = time.process_time()
@@ -148,7 +151,7 @@ def run(strategy, kernel, size, tasks, chunk, workers, address=None, connect_tim
     details["close_s"] = close_s
     details["client_cpu_s"] = client_cpu_s
     details["dask_version"] = distributed.__version__
-    checksum, chunks, _ = harness.combine([(v, _on_host_clock(c, w, before), cpu) for v, c, cpu, w in results])
+    checksum, chunks, _ = kernel_tasks.combine([(v, _on_host_clock(c, w, before), cpu) for v, c, cpu, w in results])
     return DaskRun(checksum, chunks, details["worker_cpu_s"], details)
 
 
@@ -188,13 +191,11 @@ def _send_by_value(address):
     if not address:
         return []
     import cloudpickle
-    import gil_lab
-    from gil_lab import dask_cluster
 
     # distributed pickles with cloudpickle only a function whose own module is
     # registered (a registered package does not cover it there): each module
     # with a function the workers run is named.
-    modules = [gil_lab, harness, dask_cluster, sys.modules[__name__]]
+    modules = [gil_lab, kernel_tasks, dask_cluster, sys.modules[__name__]]
     for module in modules:
         cloudpickle.register_pickle_by_value(module)
     return modules
@@ -344,11 +345,11 @@ def main(argv=None):
     import argparse
     import json
 
-    parser = argparse.ArgumentParser(prog="python -m gil_lab.dask_harness",
+    parser = argparse.ArgumentParser(prog="python -m gil_lab.dask.strategies",
                                      description="Runs one dask strategy, or says whether dask is here; prints JSON.")
     parser.add_argument("what", choices=("run", "available"))
     parser.add_argument("--strategy", default="py-dask", choices=STRATEGIES)
-    parser.add_argument("--kernel", default="sum_squares", choices=harness.KERNELS)
+    parser.add_argument("--kernel", default="sum_squares", choices=kernel_tasks.KERNELS)
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--tasks", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)

@@ -10,7 +10,7 @@ import os
 import socket
 import time
 
-from gil_lab.dask_env import reason
+from gil_lab.runtime.dask_env import reason
 
 # How long closing a LocalCluster may take before its worker processes are killed.
 CLOSE_TIMEOUT_S = 10.0

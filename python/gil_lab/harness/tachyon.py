@@ -21,30 +21,18 @@ import subprocess
 import sys
 import tempfile
 
-from gil_lab.pythons import PYTHON_DIR, child_environment
+from gil_lab.runtime.facts import TACHYON_MODULE, tachyon_reason
+from gil_lab.runtime.pythons import PYTHON_DIR, child_environment
 
-MODULE = "profiling.sampling"
 TIMEOUT_S = 600
 #: Tachyon's default rate; named so the report can say it.
 SAMPLING_RATE_HZ = 1000
 
 
-def reason():
-    """None when Tachyon can sample this interpreter, else why not."""
-    if sys.version_info < (3, 15):
-        return ("Tachyon (profiling.sampling) is new in Python 3.15; this is %d.%d, and a Tachyon "
-                "of another minor version cannot read this interpreter's memory" % sys.version_info[:2])
-    import importlib.util
-
-    if importlib.util.find_spec(MODULE) is None:
-        return "this Python %d.%d has no %s module" % (sys.version_info[:2] + (MODULE,))
-    return None
-
-
 def command(profile_path, request_path, result_path):
     """The Tachyon command line that runs one model and writes its profile."""
-    return [sys.executable, "-m", MODULE, "run", "-a", "--gecko", "-r", str(SAMPLING_RATE_HZ),
-            "-o", profile_path, "-m", "gil_lab.tachyon", request_path, result_path]
+    return [sys.executable, "-m", TACHYON_MODULE, "run", "-a", "--gecko", "-r", str(SAMPLING_RATE_HZ),
+            "-o", profile_path, "-m", "gil_lab.harness.profiled", request_path, result_path]
 
 
 def compare(request):
@@ -53,7 +41,7 @@ def compare(request):
     Returns ``{"tachyon": {...}, "gil_lab": {...}, "max_abs_wait_difference": x}``,
     or ``{"tachyon": {"available": False, "reason": ...}}`` where it cannot run.
     """
-    why = reason()
+    why = tachyon_reason()
     if why is not None:
         return {"tachyon": {"available": False, "reason": why}}
     request = dict(request, model=request.get("of", "threads"))
@@ -154,32 +142,8 @@ def match(threads, result, model, argv):
     }
 
 
-def main(argv=None):
-    """``python -m gil_lab.tachyon REQUEST.json RESULT.json``: the profiled side. Runs one
-    harness model and writes its chunks, the OS thread of each worker and its wall time."""
-    import time
-
-    from gil_lab import harness, remote
-
-    request_path, result_path = (sys.argv[1:] if argv is None else argv)[:2]
-    with open(request_path, encoding="utf-8") as f:
-        request = json.load(f)
-    start = time.perf_counter()
-    _, chunks, _ = remote.MODELS[request["model"]](request, {})
-    wall = time.perf_counter() - start
-    with open(result_path, "w", encoding="utf-8") as f:
-        json.dump({"chunks": chunks, "worker_threads": {str(k): v for k, v in harness.worker_threads.items()},
-                   "wall_s": wall}, f)
-    return 0
-
-
 def gil_shares_file(path):
     """:func:`gil_shares` of the gecko profile at ``path``, as JSON text keyed by thread id."""
     with open(path, encoding="utf-8") as f:
         shares = gil_shares(json.load(f))
     return json.dumps({str(tid): value for tid, value in shares.items()})
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-

@@ -47,6 +47,11 @@ def default_context():
     return multiprocessing.get_context()
 
 
+def start_context(start_method=None):
+    """The multiprocessing context for ``start_method``; None, "" or "default": this interpreter's default."""
+    return multiprocessing.get_context(None if start_method in (None, "", "default") else start_method)
+
+
 @contextlib.contextmanager
 def process_pool(workers, context=None, **options):
     """A ``ProcessPoolExecutor`` whose workers are killed, not awaited, when the block fails."""

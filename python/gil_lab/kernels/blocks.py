@@ -12,6 +12,8 @@ import hashlib
 import os
 import zlib
 
+from gil_lab.runtime import dask_env
+
 WORDS = (b"the", b"global", b"interpreter", b"lock", b"thread", b"process", b"pool", b"python",
          b"worker", b"queue", b"pickle", b"memory", b"core", b"task", b"result", b"future")
 
@@ -65,8 +67,6 @@ def numpy_reason():
     try:
         _numpy()
     except ImportError as exc:
-        from gil_lab import dask_env
-
         return "numpy is not installed for Python %s (%s); run %s" % (
             dask_env.interpreter_label(), exc, dask_env.install_command())
     return None
@@ -78,8 +78,6 @@ def _numpy():
     try:
         import numpy
     except ImportError:
-        from gil_lab import dask_env
-
         dask_env.add_private_site_packages()
         import numpy
     return numpy
