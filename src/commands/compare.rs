@@ -131,8 +131,10 @@ pub fn run(
             .collect();
         Ok(render::timeline::svg(&panels))
     })?;
+    // One serialization for --json and the page's data, so the two agree byte for byte.
+    let json = render::json::render(&reports)?;
+    exports.write("--json", || Ok(json.clone()))?;
     for (flag, format) in [
-        ("--json", Format::Json),
         ("--csv", Format::Csv),
         ("--markdown", Format::Markdown),
     ] {
@@ -140,7 +142,7 @@ pub fn run(
     }
     exports.write("--html", || {
         let timelines: Vec<_> = outcomes.iter().map(|o| o.timelines.as_slice()).collect();
-        render::html::data::compare(&reports, &timelines)
+        render::html::compare_page(&reports, &timelines, &json)
     })?;
     exports.write("--timeline", || {
         let all: Vec<_> = outcomes

@@ -56,12 +56,9 @@ pub fn run(python: &Embedded, args: &DiagnoseArgs) -> Result<i32> {
     };
     let report = diagnose::diagnose(&facts, python.python_dir(), &program, &args.args, &options)?;
     exports.show(&render::diagnose::table(&report, exports.fit()))?;
-    exports.write("--json", || {
-        Ok(serde_json::to_string_pretty(&report)? + "\n")
-    })?;
+    let json = serde_json::to_string_pretty(&report)? + "\n";
+    exports.write("--json", || Ok(json.clone()))?;
     exports.write("--markdown", || Ok(render::diagnose::markdown(&report)))?;
-    exports.write("--html", || {
-        Ok(render::html::report_page(&serde_json::to_value(&report)?))
-    })?;
+    exports.write("--html", || Ok(render::html::diagnose_page(&report, &json)))?;
     Ok(report.exit_code)
 }

@@ -82,11 +82,10 @@ pub fn run(python: &Embedded, args: &LiveArgs) -> Result<i32> {
             },
         ]))
     })?;
-    exports.write("--json", || {
-        Ok(serde_json::to_string_pretty(&report)? + "\n")
-    })?;
+    let json = serde_json::to_string_pretty(&report)? + "\n";
+    exports.write("--json", || Ok(json.clone()))?;
     exports.write("--markdown", || Ok(render::live::markdown(&report)))?;
-    exports.write("--html", || render::html::data::live(&report))?;
+    exports.write("--html", || render::html::live_report_page(&report, &json))?;
     let failed: Vec<&str> = report
         .groups
         .iter()

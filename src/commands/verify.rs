@@ -98,12 +98,9 @@ pub fn run(python: &Embedded, args: &VerifyArgs) -> Result<i32> {
         &mut ClaimLines,
     )?;
     exports.show(&render::verify::table(&report, exports.fit()))?;
-    exports.write("--json", || {
-        Ok(serde_json::to_string_pretty(&report)? + "\n")
-    })?;
-    exports.write("--html", || {
-        render::html::data::from_json(&serde_json::to_string(&report)?)
-    })?;
+    let json = serde_json::to_string_pretty(&report)? + "\n";
+    exports.write("--json", || Ok(json.clone()))?;
+    exports.write("--html", || Ok(render::html::verify_page(&report, &json)))?;
     if let Some(d) = exports.get("--markdown") {
         // Charts go beside a Markdown file, named after it and the claim; each is drawn once.
         let charts: Vec<(u32, String, String)> = match d {

@@ -50,13 +50,6 @@ fn spans(t: &Timeline, cpu_bound: bool, width: f64) -> Vec<(u64, State, f64, f64
     merged
 }
 
-fn label(t: &Timeline) -> String {
-    match &t.interpreter {
-        Some(i) => format!("{} @{}", t.strategy, i.version),
-        None => t.strategy.clone(),
-    }
-}
-
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -106,7 +99,7 @@ pub fn svg_sections(sections: &[Section]) -> String {
             let _ = writeln!(
                 body,
                 r#"<text x="4" y="{y}" font-size="12" font-weight="bold">{}</text><text x="{}" y="{y}" font-size="11" text-anchor="end">{:.2} workers at once · {:.1} ms</text>"#,
-                escape(&label(t)),
+                escape(&t.label()),
                 LEFT + WIDTH,
                 t.overlap,
                 t.wall_s * 1e3
@@ -162,7 +155,7 @@ pub fn strip(report: &Report, timelines: &[Timeline], width: usize) -> String {
         let _ = writeln!(
             out,
             "{}  ({:.2} workers at once, {:.1} ms)",
-            label(t),
+            t.label(),
             t.overlap,
             t.wall_s * 1e3
         );
@@ -250,5 +243,20 @@ mod tests {
             "three running bars"
         );
         assert_eq!(svg.matches(r##"fill="#d9d9d9"/>"##).count(), 2, "two waits");
+    }
+
+    #[test]
+    fn a_lane_whose_free_threaded_build_ran_with_its_gil_says_so() {
+        let r = crate::render::fixture::report();
+        let mut t = staircase();
+        t.interpreter = Some(crate::cpython::interpreter::InterpreterRef {
+            version: "3.13.5t".into(),
+            path: "/opt/python3.13t".into(),
+            gil_disabled: false,
+        });
+        let svg = svg(&[(&r, std::slice::from_ref(&t))]);
+        assert!(svg.contains(">py-threads @3.13.5t+GIL</text>"), "{svg}");
+        let text = strip(&r, std::slice::from_ref(&t), 30);
+        assert!(text.contains("py-threads @3.13.5t+GIL"), "{text}");
     }
 }

@@ -2,8 +2,7 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
+use super::compare::{ticks, tick_label};
 use super::*;
 
 // ---------------------------------------------------------------- timelines
@@ -26,17 +25,11 @@ pub(super) struct Span {
     to: f64,
 }
 
-pub(super) fn chunks(t: &Value) -> Vec<(u64, u64, u64, u64)> {
-    list(&t["chunks"])
+/// A timeline's chunks as `(worker, start_ns, end_ns, cpu_ns)`.
+fn chunks(t: &Timeline) -> Vec<(u64, u64, u64, u64)> {
+    t.chunks
         .iter()
-        .filter_map(|c| {
-            Some((
-                c["worker"].as_u64()?,
-                c["start_ns"].as_u64()?,
-                c["end_ns"].as_u64()?,
-                c["cpu_ns"].as_u64().unwrap_or(0),
-            ))
-        })
+        .map(|c| (c.worker, c.start_ns, c.end_ns, c.cpu_ns))
         .collect()
 }
 
@@ -96,13 +89,6 @@ pub(super) fn spans(chunks: &[(u64, u64, u64, u64)], cpu_bound: bool, scale: f64
     merged
 }
 
-pub(super) fn timeline_label(t: &Value) -> String {
-    match t["interpreter"]["version"].as_str() {
-        Some(v) => format!("{} @{v}", text(&t["strategy"])),
-        None => text(&t["strategy"]),
-    }
-}
-
 pub(super) fn ms_label(ms: f64) -> String {
     if ms >= 1000.0 {
         format!("{:.2} s", ms / 1000.0)
@@ -142,7 +128,7 @@ pub(super) fn axis(out: &mut String, y: f64, span_ns: u64, scale: f64) {
 /// The timelines of one report: a checkbox (it works without script, through
 /// CSS) switches every panel between one shared time axis and its own.
 pub(super) fn timelines_block(
-    timelines: &[Value],
+    timelines: &[Timeline],
     cpu_bound: bool,
     id: &str,
     heading: &str,
@@ -170,20 +156,20 @@ pub(super) fn timelines_block(
             .map(|c| c.0 + 1)
             .max()
             .unwrap_or(0)
-            .max(t["workers"].as_u64().unwrap_or(0));
+            .max(t.workers as u64);
         let (start, end) = extent(c);
         let own_scale = TL_WIDTH / (end - start) as f64;
         let top = y + 28.0;
         let _ = writeln!(
             body,
             "<g class=\"panel\" data-index=\"{i}\" data-strategy=\"{s}\" data-top=\"{top}\" data-lanes=\"{workers}\" data-start-ns=\"{start}\" data-span-ns=\"{span}\"><text x=\"4\" y=\"{ty}\" font-weight=\"bold\" font-size=\"16\">{label}</text><text x=\"{right}\" y=\"{ty}\" text-anchor=\"end\" font-size=\"14\">{overlap:.2} workers at once · run {wall}</text>",
-            s = escape(&text(&t["strategy"])),
+            s = escape(&t.strategy),
             span = end - start,
-            label = escape(&timeline_label(t)),
+            label = escape(&t.label()),
             ty = y + 18.0,
             right = TL_LEFT + TL_WIDTH,
-            overlap = t["overlap"].as_f64().unwrap_or(0.0),
-            wall = ms_label(t["wall_s"].as_f64().unwrap_or(0.0) * 1e3),
+            overlap = t.overlap,
+            wall = ms_label(t.wall_s * 1e3),
         );
         for lane in 0..workers {
             let ly = top + lane as f64 * (TL_LANE + TL_GAP);

@@ -12,6 +12,7 @@ use crate::report::sweep::{IpcSweep, MemorySweep, WorkersSweep};
 
 mod chunk;
 pub use chunk::{chunk_chart, chunk_markdown, chunk_table};
+pub(crate) use chunk::{chunk_grid, chunk_lines};
 
 fn largest_worker_count(s: &WorkersSweep) -> usize {
     s.curves
@@ -21,7 +22,7 @@ fn largest_worker_count(s: &WorkersSweep) -> usize {
         .unwrap_or(1)
 }
 
-fn workers_grid(s: &WorkersSweep) -> Grid {
+pub(crate) fn workers_grid(s: &WorkersSweep) -> Grid {
     let max = largest_worker_count(s);
     let mut header = vec!["model".to_string()];
     header.extend((1..=max).map(|n| format!("{n} w")));
@@ -59,7 +60,7 @@ fn workers_grid(s: &WorkersSweep) -> Grid {
     (header, lines)
 }
 
-fn headroom_lines(s: &WorkersSweep) -> Vec<String> {
+pub(crate) fn headroom_lines(s: &WorkersSweep) -> Vec<String> {
     s.headroom
         .iter()
         .map(|h| {
@@ -79,7 +80,7 @@ fn workers_heading(s: &WorkersSweep) -> String {
 }
 
 /// A table's header and lines: the first column a label, the others figures.
-pub(super) type Grid = (Vec<String>, Vec<Vec<String>>);
+pub(crate) type Grid = (Vec<String>, Vec<Vec<String>>);
 
 /// A grid for the terminal under its heading, `lines` under it, then the
 /// warning when other work kept the CPUs busy; arranged to `fit`.
@@ -302,7 +303,7 @@ fn as_rows<T: serde::Serialize>(rows: &[T]) -> Vec<Value> {
         .collect()
 }
 
-fn heading(s: &dyn RowSweep) -> String {
+pub(crate) fn heading(s: &dyn RowSweep) -> String {
     format!("gil-lab sweep {}: {}", s.what(), s.interpreter())
 }
 
