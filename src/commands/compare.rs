@@ -134,10 +134,7 @@ pub fn run(
     // One serialization for --json and the page's data, so the two agree byte for byte.
     let json = render::json::render(&reports)?;
     exports.write("--json", || Ok(json.clone()))?;
-    for (flag, format) in [
-        ("--csv", Format::Csv),
-        ("--markdown", Format::Markdown),
-    ] {
+    for (flag, format) in [("--csv", Format::Csv), ("--markdown", Format::Markdown)] {
         exports.write(flag, || render::render(format, &reports))?;
     }
     exports.write("--html", || {

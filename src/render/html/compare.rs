@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use super::timelines::timelines_block;
 use super::*;
-pub(super) use crate::render::chart::ticks;
 use crate::engine::strategies::Implementation;
+pub(super) use crate::render::chart::ticks;
 use crate::report::Row;
 
 // ---------------------------------------------------------------- compare
@@ -41,7 +41,11 @@ pub(super) fn compare(r: &Report, timelines: &[Timeline], index: usize, level: u
         "{} {} ({}) at {}",
         i.implementation,
         i.python_version,
-        if i.gil_disabled { "free-threaded" } else { "GIL" },
+        if i.gil_disabled {
+            "free-threaded"
+        } else {
+            "GIL"
+        },
         i.executable
     )];
     for other in r.interpreters() {
@@ -156,7 +160,11 @@ fn implementation(row: &Row) -> &'static str {
 /// Horizontal bars: each measured row's best speedup (a tick at its median),
 /// a dashed mark at its ideal, and a line at 1× (no gain).
 fn speedup_bars(r: &Report) -> String {
-    let rows: Vec<&Row> = r.results.iter().filter(|row| row.speedup.is_some()).collect();
+    let rows: Vec<&Row> = r
+        .results
+        .iter()
+        .filter(|row| row.speedup.is_some())
+        .collect();
     if rows.is_empty() {
         return "<p>No row has a speedup: nothing was measured against a sequential baseline.</p>\n".into();
     }

@@ -68,7 +68,12 @@ pub fn compare_page(reports: &[Report], timelines: &[&[Timeline]], json: &str) -
             ("gil-lab compare all".to_string(), body)
         }
     };
-    Ok(page(&title, json, &serde_json::to_string(timelines)?, &body))
+    Ok(page(
+        &title,
+        json,
+        &serde_json::to_string(timelines)?,
+        &body,
+    ))
 }
 
 /// A verify run's page; `json` is its `--json` export.
@@ -186,7 +191,12 @@ fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
 fn spread(s: Option<Spread>, decimals: usize) -> String {
     s.map_or_else(
         || "–".into(),
-        |s| format!("{:.decimals$} ({:.decimals$}–{:.decimals$})", s.median, s.min, s.max),
+        |s| {
+            format!(
+                "{:.decimals$} ({:.decimals$}–{:.decimals$})",
+                s.median, s.min, s.max
+            )
+        },
     )
 }
 

@@ -17,13 +17,7 @@ use crate::report::sweep::{ChunkSweep, IpcSweep, MemorySweep, WorkersSweep};
 type Series = (String, Vec<(f64, f64)>, bool);
 
 /// A line chart; reference series are drawn dashed and grey.
-fn line_chart(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    log_x: bool,
-    series: &[Series],
-) -> String {
+fn line_chart(title: &str, x_label: &str, y_label: &str, log_x: bool, series: &[Series]) -> String {
     let (w, h, left, right, top, bottom) = (820.0, 440.0, 70.0, 210.0, 44.0, 56.0);
     let tx = |x: f64| if log_x { x.max(1e-12).log10() } else { x };
     let points = series.iter().flat_map(|s| s.1.iter().copied());
@@ -307,7 +301,12 @@ fn rows_table(rows: &[Value]) -> String {
         out += "<tr>";
         for c in line {
             let numeric = c.starts_with(|ch: char| ch.is_ascii_digit() || ch == '-');
-            cell(&mut out, "td", if numeric { "num" } else { "" }, &escape(&c));
+            cell(
+                &mut out,
+                "td",
+                if numeric { "num" } else { "" },
+                &escape(&c),
+            );
         }
         out += "</tr>\n";
     }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::compare::{ticks, tick_label};
+use super::compare::{tick_label, ticks};
 use super::*;
 
 // ---------------------------------------------------------------- timelines
