@@ -243,20 +243,15 @@ fn the_html_page_embeds_the_json_export_byte_for_byte() {
     let _one_at_a_time = exclusive();
     let dir = tempfile::tempdir().unwrap();
     let (json, html) = (dir.path().join("a.json"), dir.path().join("a.html"));
-    let out = run(
-        &[
-            "compare",
-            "threading",
-            "--quick",
-            "--strategies",
-            "rayon",
-            "--json",
-            json.to_str().unwrap(),
-            "--html",
-            html.to_str().unwrap(),
-        ],
-        5 * MINUTE,
-    );
+    let args = one_quick_compare(&[
+        "--strategies",
+        "rayon",
+        "--json",
+        json.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    let out = run(&args, 5 * MINUTE);
     assert!(out.status.success(), "{}", stderr(&out));
     let export = std::fs::read_to_string(&json).unwrap();
     let page = std::fs::read_to_string(&html).unwrap();

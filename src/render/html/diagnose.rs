@@ -51,7 +51,6 @@ pub(super) fn diagnose(d: &DiagnoseReport) -> String {
     out += &lanes(d);
     out += "<div class=\"scroll\"><table><thead><tr><th>pid</th><th>thread</th><th>tid</th><th class=\"num\">held %</th><th class=\"num\">wait %</th><th class=\"num\">no GIL %</th><th class=\"num\">blocked %</th><th class=\"num\">CPU s</th><th class=\"num\">wall s</th><th>top functions</th></tr></thead><tbody>\n";
     for t in &d.threads {
-        let pct = |share: f64| format!("{:.0}", share * 100.0);
         let top: Vec<String> = t
             .top_functions
             .iter()
@@ -59,16 +58,13 @@ pub(super) fn diagnose(d: &DiagnoseReport) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "<tr><td class=\"num\">{}</td><th>{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td>{}</td></tr>",
+            "<tr><td class=\"num\">{}</td><th>{}</th><td class=\"num\">{}</td>{}<td>{}</td></tr>",
             t.pid,
             escape(&t.name),
             t.tid,
-            pct(t.gil_held_share),
-            pct(t.gil_wait_share),
-            pct(t.running_without_gil_share + t.running_gil_unknown_share),
-            pct(t.blocked_share),
-            t.cpu_s,
-            t.wall_s,
+            crate::render::diagnose::thread_figures(t)
+                .map(|f| format!("<td class=\"num\">{f}</td>"))
+                .concat(),
             top.join("<br>")
         );
     }

@@ -192,23 +192,35 @@ fn grid_table((header, lines): Grid) -> String {
     out + "</tbody></table></div>\n"
 }
 
-fn sweep_workers(s: &WorkersSweep) -> String {
-    let mut out = String::from(
-        "<section class=\"report sweep\">\n<h1>gil-lab sweep workers: speedup by worker count</h1>\n",
+/// A sweep's section as far as its table: heading, facts (what ran where,
+/// and what `speedup` means) and the busy machine's warning.
+fn section_head(
+    heading: &str,
+    (interpreter, machine, workload): (&str, &Machine, &str),
+    speedup: String,
+) -> String {
+    let mut out = format!(
+        "<section class=\"report sweep\">\n<h1>{}</h1>\n",
+        escape(heading)
     );
     out += &facts(&[
-        ("interpreter", s.interpreter.clone()),
-        ("machine", machine_line(&s.machine)),
-        ("workload", s.workload.clone()),
-        (
-            "speedup",
-            format!(
-                "sequential fastest ÷ model fastest of {} runs, same total work",
-                s.runs
-            ),
-        ),
+        ("interpreter", interpreter.to_string()),
+        ("machine", machine_line(machine)),
+        ("workload", workload.to_string()),
+        ("speedup", speedup),
     ]);
-    out += &busy_warning(&s.machine, "figures");
+    out + &busy_warning(machine, "figures")
+}
+
+fn sweep_workers(s: &WorkersSweep) -> String {
+    let mut out = section_head(
+        "gil-lab sweep workers: speedup by worker count",
+        (&s.interpreter, &s.machine, &s.workload),
+        format!(
+            "sequential fastest ÷ model fastest of {} runs, same total work",
+            s.runs
+        ),
+    );
     out += &grid_table(draw::workers_grid(s));
     out += "<p>Serial fraction: Amdahl's law fitted to the points up to the CPU count (± standard error).</p>\n";
     let max = s
@@ -240,29 +252,27 @@ fn sweep_workers(s: &WorkersSweep) -> String {
         &series,
     );
     for line in draw::headroom_lines(s) {
-        let _ = writeln!(out, "<p>{}.</p>", escape(&line));
+        let mut chars = line.chars();
+        let capital: String = chars
+            .next()
+            .into_iter()
+            .flat_map(char::to_uppercase)
+            .collect();
+        let _ = writeln!(out, "<p>{}.</p>", escape(&(capital + chars.as_str())));
     }
     out += &notes(&s.notes);
     out + "</section>\n"
 }
 
 fn sweep_chunk(s: &ChunkSweep) -> String {
-    let mut out = String::from(
-        "<section class=\"report sweep\">\n<h1>gil-lab sweep chunk: speedup by iterations per chunk</h1>\n",
-    );
-    out += &facts(&[
-        ("interpreter", s.interpreter.clone()),
-        ("machine", machine_line(&s.machine)),
-        ("workload", s.workload.clone()),
-        (
-            "speedup",
-            format!(
-                "rust-sequential fastest ÷ model fastest of {} runs (median ÷ median), {} workers, same chunks; {} native iterations per ms",
-                s.runs, s.workers, s.iterations_per_ms
-            ),
+    let mut out = section_head(
+        "gil-lab sweep chunk: speedup by iterations per chunk",
+        (&s.interpreter, &s.machine, &s.workload),
+        format!(
+            "rust-sequential fastest ÷ model fastest of {} runs (median ÷ median), {} workers, same chunks; {} native iterations per ms",
+            s.runs, s.workers, s.iterations_per_ms
         ),
-    ]);
-    out += &busy_warning(&s.machine, "figures");
+    );
     out += &grid_table(draw::chunk_grid(s));
     let series: Vec<Series> = s
         .curves
@@ -357,16 +367,7 @@ fn ipc_extras(s: &IpcSweep) -> String {
 
 /// PSS per worker kind and preload.
 fn memory_chart(s: &MemorySweep) -> String {
-    let items: Vec<(String, f64)> = s
-        .rows
-        .iter()
-        .map(|r| {
-            (
-                format!("{} · preload {} MB", r.worker, r.preload_mb),
-                r.loaded.pss_kb as f64 / 1024.0,
-            )
-        })
-        .collect();
+    let items = draw::memory_items(s);
     if items.is_empty() {
         return String::new();
     }

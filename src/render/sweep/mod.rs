@@ -355,10 +355,9 @@ pub fn ipc_chart(v: &IpcSweep) -> String {
     .svg()
 }
 
-/// PSS per worker kind and preload.
-pub fn memory_chart(v: &MemorySweep) -> String {
-    let items: Vec<(String, f64)> = v
-        .rows
+/// Each worker kind's PSS in MB, labelled with its preload: the bars of every memory chart.
+pub(crate) fn memory_items(v: &MemorySweep) -> Vec<(String, f64)> {
+    v.rows
         .iter()
         .map(|r| {
             (
@@ -366,6 +365,14 @@ pub fn memory_chart(v: &MemorySweep) -> String {
                 r.loaded.pss_kb as f64 / 1024.0,
             )
         })
-        .collect();
-    bars(&format!("PSS per worker · {}", v.interpreter), "MB", &items)
+        .collect()
+}
+
+/// PSS per worker kind and preload.
+pub fn memory_chart(v: &MemorySweep) -> String {
+    bars(
+        &format!("PSS per worker · {}", v.interpreter),
+        "MB",
+        &memory_items(v),
+    )
 }
