@@ -239,6 +239,39 @@ fn csv_markdown_and_timeline_exports_carry_the_rows() {
 }
 
 #[test]
+fn the_html_page_embeds_the_json_export_byte_for_byte() {
+    let _one_at_a_time = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let (json, html) = (dir.path().join("a.json"), dir.path().join("a.html"));
+    let args = one_quick_compare(&[
+        "--strategies",
+        "rayon",
+        "--json",
+        json.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    let out = run(&args, 5 * MINUTE);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let export = std::fs::read_to_string(&json).unwrap();
+    let page = std::fs::read_to_string(&html).unwrap();
+    let open = "<script type=\"application/json\" id=\"gil-lab-data\">";
+    let from = page.find(open).expect("the data element") + open.len();
+    let embedded = &page[from..from + page[from..].find("</script>").unwrap()];
+    // The page writes <, > and & as JSON escapes so that its script element
+    // cannot be closed early; undone, the text is the export's.
+    let unescaped = embedded
+        .replace("\\u003c", "<")
+        .replace("\\u003e", ">")
+        .replace("\\u0026", "&");
+    assert_eq!(unescaped, export);
+    if !export.contains(['<', '>', '&']) {
+        assert_eq!(embedded, export, "nothing to escape: the very same bytes");
+    }
+    assert!(export.contains("\"rayon\""), "{export}");
+}
+
+#[test]
 fn json_to_stdout_keeps_stdout_parseable() {
     let _one_at_a_time = exclusive();
     let out = run(

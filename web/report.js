@@ -3,18 +3,23 @@
 // toggle, and offers the embedded JSON as a file. It loads nothing.
 (function () {
   'use strict';
-  var holder = document.getElementById('gil-lab-data');
-  var data = null;
-  try { data = JSON.parse(holder.textContent); } catch (e) { data = null; }
-  window.gilLab = { data: data };
+  // #gil-lab-data is the --json export's text; #gil-lab-timelines holds one
+  // array of chunk timelines per report section (see src/render/html/mod.rs).
+  function parsed(id) {
+    var holder = document.getElementById(id);
+    try { return holder ? JSON.parse(holder.textContent) : null; } catch (e) { return null; }
+  }
+  var data = parsed('gil-lab-data');
+  var timelinesBySection = parsed('gil-lab-timelines') || [];
+  window.gilLab = { data: data, timelines: timelinesBySection };
   if (!data) return;
 
+  function sectionIndex(section) {
+    var m = /report-(\d+)/.exec(section ? section.id : '');
+    return m ? Number(m[1]) : 0;
+  }
   function reportOf(section) {
-    if (data.reports) {
-      var m = /report-(\d+)/.exec(section ? section.id : '');
-      return m ? data.reports[Number(m[1])] : null;
-    }
-    return data;
+    return data.reports ? data.reports[sectionIndex(section)] : data;
   }
   function cpuBound(report) {
     if (report.workload && report.workload.kernel) return report.workload.kernel !== 'io_wait';
@@ -65,7 +70,7 @@
       var box = block.querySelector('input.own-axis');
       var section = svg.closest('section');
       var report = reportOf(section) || data;
-      var timelines = report.timelines || [];
+      var timelines = timelinesBySection[sectionIndex(section)] || [];
       var left = Number(svg.dataset.left), width = Number(svg.dataset.width);
       var lane = Number(svg.dataset.lane), gap = Number(svg.dataset.gap);
       var sharedSpan = Number(svg.dataset.sharedSpanNs);
@@ -136,7 +141,9 @@
     button.type = 'button';
     button.textContent = 'Save the data as JSON';
     button.addEventListener('click', function () {
-      var url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+      // The export's own text: the same bytes --json writes.
+      var text = document.getElementById('gil-lab-data').textContent;
+      var url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
       var a = document.createElement('a');
       a.href = url;
       a.download = (document.title || 'gil-lab').replace(/[^\w.-]+/g, '-') + '.json';

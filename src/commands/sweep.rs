@@ -10,6 +10,7 @@ use crate::engine::guard::MAX_WORKERS_PER_CPU;
 use crate::error::UsageError;
 use crate::lab::sweep::{self, chunk, workers};
 use crate::render::export::Export;
+use crate::render::html::Sweep;
 use crate::render::sweep::{self as draw, Drawn};
 
 pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
@@ -70,48 +71,58 @@ pub fn run(python: &Embedded, args: &SweepArgs) -> Result<i32> {
                 max_workers: args.max_workers,
             };
             let s = workers::sweep(python, &options, &mut Bar::new())?;
+            let json = serde_json::to_string_pretty(&s)? + "\n";
             Drawn {
                 table: draw::workers_table(&s, fit),
                 markdown: draw::workers_markdown(&s, chart_name),
                 chart: draw::workers_chart(&s),
-                json: serde_json::to_string_pretty(&s)?,
+                page: crate::render::html::sweep_page(Sweep::Workers(&s), &json),
+                json,
             }
         }
         SweepKind::Chunk => {
             let options = chunk::ChunkOptions { quick: args.quick };
             let s = chunk::sweep(python, &options, &mut Bar::new())?;
+            let json = serde_json::to_string_pretty(&s)? + "\n";
             Drawn {
                 table: draw::chunk_table(&s, fit),
                 markdown: draw::chunk_markdown(&s, chart_name),
                 chart: draw::chunk_chart(&s),
-                json: serde_json::to_string_pretty(&s)?,
+                page: crate::render::html::sweep_page(Sweep::Chunk(&s), &json),
+                json,
             }
         }
         SweepKind::Ipc => {
             let s = sweep::ipc(args.quick, other)?;
+            let json = serde_json::to_string_pretty(&s)? + "\n";
             Drawn {
                 table: draw::rows_table(&s, fit),
                 markdown: draw::rows_markdown(&s, chart_name),
                 chart: draw::ipc_chart(&s),
-                json: serde_json::to_string_pretty(&s)?,
+                page: crate::render::html::sweep_page(Sweep::Ipc(&s), &json),
+                json,
             }
         }
         SweepKind::Dask => {
             let s = sweep::dask::overhead(args.quick, args.dask.as_deref())?;
+            let json = serde_json::to_string_pretty(&s)? + "\n";
             Drawn {
                 table: draw::rows_table(&s, fit),
                 markdown: draw::rows_markdown(&s, chart_name),
                 chart: crate::render::sweep_dask::chart(&s),
-                json: serde_json::to_string_pretty(&s)?,
+                page: crate::render::html::sweep_page(Sweep::Dask(&s), &json),
+                json,
             }
         }
         SweepKind::Memory => {
             let s = sweep::memory(args.quick, args.preload_mb, other)?;
+            let json = serde_json::to_string_pretty(&s)? + "\n";
             Drawn {
                 table: draw::rows_table(&s, fit),
                 markdown: draw::rows_markdown(&s, chart_name),
                 chart: draw::memory_chart(&s),
-                json: serde_json::to_string_pretty(&s)?,
+                page: crate::render::html::sweep_page(Sweep::Memory(&s), &json),
+                json,
             }
         }
     };

@@ -22,6 +22,19 @@ fn pct(share: f64) -> String {
     format!("{:.0}", share * 100.0)
 }
 
+/// A thread's figures as every renderer shows them: held %, wait %, no GIL %,
+/// blocked %, CPU s, wall s.
+pub fn thread_figures(t: &ThreadRow) -> [String; 6] {
+    [
+        pct(t.gil_held_share),
+        pct(t.gil_wait_share),
+        pct(t.running_without_gil_share + t.running_gil_unknown_share),
+        pct(t.blocked_share),
+        format!("{:.2}", t.cpu_s),
+        format!("{:.2}", t.wall_s),
+    ]
+}
+
 /// The threads of `pid`, busiest first.
 fn threads_of(r: &DiagnoseReport, pid: u32) -> Vec<&ThreadRow> {
     let mut mine: Vec<&ThreadRow> = r.threads.iter().filter(|t| t.pid == pid).collect();
@@ -93,18 +106,8 @@ pub fn table(r: &DiagnoseReport, fit: Fit) -> String {
             "thread", "tid", "held%", "wait%", "noGIL%", "block%", "CPU s", "wall s",
         ]);
         for th in threads.iter().take(MAX_ROWS) {
-            let mut row = vec![
-                Cell::new(shorten(&th.name, 14)),
-                Cell::new(th.tid),
-                Cell::new(pct(th.gil_held_share)),
-                Cell::new(pct(th.gil_wait_share)),
-                Cell::new(pct(
-                    th.running_without_gil_share + th.running_gil_unknown_share
-                )),
-                Cell::new(pct(th.blocked_share)),
-                Cell::new(format!("{:.2}", th.cpu_s)),
-                Cell::new(format!("{:.2}", th.wall_s)),
-            ];
+            let mut row = vec![Cell::new(shorten(&th.name, 14)), Cell::new(th.tid)];
+            row.extend(thread_figures(th).map(Cell::new));
             for c in row.iter_mut().skip(1) {
                 *c = c.clone().set_alignment(CellAlignment::Right);
             }
@@ -294,16 +297,11 @@ pub fn markdown(r: &DiagnoseReport) -> String {
     for t in &r.threads {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.2} | {:.2} | {} |",
+            "| {} | {} | {} | {} | {} |",
             t.pid,
             t.name.replace('|', "\\|"),
             t.tid,
-            pct(t.gil_held_share),
-            pct(t.gil_wait_share),
-            pct(t.running_without_gil_share + t.running_gil_unknown_share),
-            pct(t.blocked_share),
-            t.cpu_s,
-            t.wall_s,
+            thread_figures(t).join(" | "),
             t.top_functions
                 .first()
                 .map_or(String::new(), |f| f.function.replace('|', "\\|"))
@@ -350,9 +348,8 @@ impl Exporter for DiagnoseReport {
         match format {
             Export::Json => Ok(json(self)?.into()),
             Export::Markdown => Ok(markdown(self).into()),
-            Export::Html => {
-                Ok(crate::render::html::report_page(&serde_json::to_value(self)?).into())
-            }
+            // The page's data is the --json export's very text.
+            Export::Html => Ok(crate::render::html::diagnose_page(self, &json(self)?).into()),
             other => Err(not_written(other)),
         }
     }

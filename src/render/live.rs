@@ -198,7 +198,8 @@ impl Exporter for LiveReport {
         Ok(match format {
             Export::Json => json(self)?.into(),
             Export::Markdown => markdown(self).into(),
-            Export::Html => crate::render::html::data::live(self)?.into(),
+            // The page's data is the --json export's very text.
+            Export::Html => crate::render::html::live_report_page(self, &json(self)?)?.into(),
             Export::Svg => svg(self).into(),
             other => return Err(not_written(other)),
         })

@@ -58,10 +58,13 @@ impl Exporter for Compared<'_> {
 
     fn render(&self, format: Export, _: &Destinations) -> anyhow::Result<Rendered> {
         let text = match format {
-            Export::Json => render(Format::Json, self.reports)?,
+            Export::Json => json::render(self.reports)?,
             Export::Csv => render(Format::Csv, self.reports)?,
             Export::Markdown => render(Format::Markdown, self.reports)?,
-            Export::Html => html::data::compare(self.reports, &self.timelines)?,
+            // The page's data is the --json export's very text.
+            Export::Html => {
+                html::compare_page(self.reports, &self.timelines, &json::render(self.reports)?)?
+            }
             Export::Svg => {
                 let panels: Vec<_> = self
                     .reports

@@ -10,19 +10,33 @@ use crate::report::{Report, Timeline};
 
 /// A worker's time, cut in pixels or cells: running or waiting (for the GIL, a lock).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+pub(crate) enum State {
     Running,
     Waiting,
 }
 
-/// `(lane, state, from, to)` spans of a timeline on a 0..`width` scale, adjacent
-/// spans of one lane and state merged so a picture stays small.
-fn spans(t: &Timeline, cpu_bound: bool, width: f64) -> Vec<(u64, State, f64, f64)> {
+/// A running or waiting stretch of one worker: `(lane, state, from, to)`.
+pub(crate) type Span = (u64, State, f64, f64);
+
+/// First start and last end of a timeline's chunks, in ns; never empty.
+pub(crate) fn extent(t: &Timeline) -> (u64, u64) {
     let start = t.chunks.iter().map(|c| c.start_ns).min().unwrap_or(0);
     let end = t.chunks.iter().map(|c| c.end_ns).max().unwrap_or(start + 1);
-    let scale = width / (end - start).max(1) as f64;
+    (start, end.max(start + 1))
+}
+
+/// The spans of a timeline on a 0..`width` scale: its own run fills the width.
+fn spans(t: &Timeline, cpu_bound: bool, width: f64) -> Vec<Span> {
+    let (start, end) = extent(t);
+    spans_at(t, cpu_bound, width / (end - start) as f64)
+}
+
+/// The spans of a timeline at `scale` pixels (or cells) per ns from its first
+/// start, adjacent spans of one lane and state merged so a picture stays small.
+pub(crate) fn spans_at(t: &Timeline, cpu_bound: bool, scale: f64) -> Vec<Span> {
+    let (start, _) = extent(t);
     let x = |ns: u64| (ns - start) as f64 * scale;
-    let mut raw: Vec<(u64, State, f64, f64)> = Vec::new();
+    let mut raw: Vec<Span> = Vec::new();
     for c in &t.chunks {
         let (run_from, run_to) = running_interval(c, cpu_bound);
         if run_from > c.start_ns {
@@ -38,7 +52,7 @@ fn spans(t: &Timeline, cpu_bound: bool, width: f64) -> Vec<(u64, State, f64, f64
     // A wait narrower than a pixel cannot be seen; dropping it lets the running
     // spans around it merge, which keeps a picture of thousands of chunks small.
     raw.retain(|s| s.1 == State::Running || s.3 - s.2 >= 1.0);
-    let mut merged: Vec<(u64, State, f64, f64)> = Vec::new();
+    let mut merged: Vec<Span> = Vec::new();
     for span in raw {
         match merged.last_mut() {
             Some(last) if last.0 == span.0 && last.1 == span.1 && span.2 - last.3 < 1.0 => {
@@ -48,13 +62,6 @@ fn spans(t: &Timeline, cpu_bound: bool, width: f64) -> Vec<(u64, State, f64, f64
         }
     }
     merged
-}
-
-fn label(t: &Timeline) -> String {
-    match &t.interpreter {
-        Some(i) => format!("{} @{}", t.strategy, i.version),
-        None => t.strategy.clone(),
-    }
 }
 
 fn escape(text: &str) -> String {
@@ -106,7 +113,7 @@ pub fn svg_sections(sections: &[Section]) -> String {
             let _ = writeln!(
                 body,
                 r#"<text x="4" y="{y}" font-size="12" font-weight="bold">{}</text><text x="{}" y="{y}" font-size="11" text-anchor="end">{:.2} workers at once · {:.1} ms</text>"#,
-                escape(&label(t)),
+                escape(&t.label()),
                 LEFT + WIDTH,
                 t.overlap,
                 t.wall_s * 1e3
@@ -162,7 +169,7 @@ pub fn strip(report: &Report, timelines: &[Timeline], width: usize) -> String {
         let _ = writeln!(
             out,
             "{}  ({:.2} workers at once, {:.1} ms)",
-            label(t),
+            t.label(),
             t.overlap,
             t.wall_s * 1e3
         );
@@ -250,5 +257,20 @@ mod tests {
             "three running bars"
         );
         assert_eq!(svg.matches(r##"fill="#d9d9d9"/>"##).count(), 2, "two waits");
+    }
+
+    #[test]
+    fn a_lane_whose_free_threaded_build_ran_with_its_gil_says_so() {
+        let r = crate::render::fixture::report();
+        let mut t = staircase();
+        t.interpreter = Some(crate::cpython::interpreter::InterpreterRef {
+            version: "3.13.5t".into(),
+            path: "/opt/python3.13t".into(),
+            gil_disabled: false,
+        });
+        let svg = svg(&[(&r, std::slice::from_ref(&t))]);
+        assert!(svg.contains(">py-threads @3.13.5t+GIL</text>"), "{svg}");
+        let text = strip(&r, std::slice::from_ref(&t), 30);
+        assert!(text.contains("py-threads @3.13.5t+GIL"), "{text}");
     }
 }

@@ -174,9 +174,8 @@ impl Exporter for VerifyReport {
     fn render(&self, format: Export, to: &Destinations) -> anyhow::Result<Rendered> {
         match format {
             Export::Json => Ok(json(self)?.into()),
-            Export::Html => {
-                Ok(crate::render::html::data::from_json(&serde_json::to_string(self)?)?.into())
-            }
+            // The page's data is the --json export's very text.
+            Export::Html => Ok(crate::render::html::verify_page(self, &json(self)?).into()),
             Export::Markdown => {
                 // Charts go beside a Markdown file, named after it and the claim; none on stdout.
                 let beside: Vec<(u32, std::path::PathBuf, String)> = match to.file(Export::Markdown)

@@ -175,17 +175,26 @@ impl Report {
 
     /// "py-threads", or "py-threads @3.13.1t" when several interpreters share a report.
     pub fn label(&self, row: &Row) -> String {
-        match &row.interpreter {
-            Some(i) if self.interpreters().len() > 1 => {
-                let gil = if i.version.ends_with('t') && !i.gil_disabled {
-                    "+GIL"
-                } else {
-                    ""
-                };
-                format!("{} @{}{gil}", row.strategy, i.version)
-            }
-            _ => row.strategy.clone(),
+        let several = self.interpreters().len() > 1;
+        run_label(&row.strategy, row.interpreter.as_ref().filter(|_| several))
+    }
+}
+
+/// The one label of a strategy's row, bar or timeline lane: "py-threads",
+/// "py-threads @3.13.1t" when `interpreter` ran it, and "@3.13.1t+GIL" when
+/// that free-threaded build ran with its GIL switched back on. Every renderer
+/// (table, Markdown, SVG, HTML) labels through here, so they cannot disagree.
+pub fn run_label(strategy: &str, interpreter: Option<&InterpreterRef>) -> String {
+    match interpreter {
+        Some(i) => {
+            let gil = if i.version.ends_with('t') && !i.gil_disabled {
+                "+GIL"
+            } else {
+                ""
+            };
+            format!("{strategy} @{}{gil}", i.version)
         }
+        None => strategy.to_string(),
     }
 }
 
@@ -200,6 +209,13 @@ pub struct Timeline {
     /// Mean workers running at once in this run.
     pub overlap: f64,
     pub chunks: Vec<Chunk>,
+}
+
+impl Timeline {
+    /// Its lane's label: the strategy, with the interpreter that ran it when another did.
+    pub fn label(&self) -> String {
+        run_label(&self.strategy, self.interpreter.as_ref())
+    }
 }
 
 /// Turns measurements into rows with speedups and verdicts.

@@ -25,15 +25,16 @@ const { launch, watchErrors, finish, shotPath } = require('./common.cjs');
       const holder = document.getElementById('gil-lab-data');
       let data = null;
       try { data = JSON.parse(holder.textContent); } catch (e) { return { parsed: false }; }
+      const byReport = JSON.parse(document.getElementById('gil-lab-timelines').textContent);
       const reports = data.reports || [data];
       const names = [];
       let timelines = 0;
+      for (const t of byReport) timelines += t.length;
       for (const r of reports) {
         for (const row of r.results || []) names.push(row.strategy);
         for (const g of r.groups || []) names.push(g.id);
         for (const c of r.claims || []) names.push(c.id);
         for (const c of r.curves || []) names.push(c.model);
-        timelines += (r.timelines || []).length;
       }
       const text = document.body.innerText;
       return {

@@ -2,88 +2,58 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
+use super::timelines::timelines_block;
 use super::*;
+use crate::engine::strategies::Implementation;
 pub(super) use crate::render::chart::ticks;
+use crate::report::Row;
 
 // ---------------------------------------------------------------- compare
 
-/// Distinct interpreters of a report's rows, in order of first appearance.
-pub(super) fn interpreters(report: &Value) -> Vec<&Value> {
-    let mut seen: Vec<&Value> = Vec::new();
-    for i in list(&report["results"]).iter().map(|r| &r["interpreter"]) {
-        if !i.is_null() && !seen.contains(&i) {
-            seen.push(i);
-        }
-    }
-    seen
-}
-
-/// "py-threads", or "py-threads @3.13.1t" when several interpreters share a report.
-pub(super) fn row_label(report: &Value, row: &Value) -> String {
-    let strategy = text(&row["strategy"]);
-    let i = &row["interpreter"];
-    if i.is_null() || interpreters(report).len() < 2 {
-        return strategy;
-    }
-    let version = text(&i["version"]);
-    let gil = if version.ends_with('t') && i["gil_disabled"].as_bool() == Some(false) {
-        "+GIL"
-    } else {
-        ""
-    };
-    format!("{strategy} @{version}{gil}")
-}
-
-pub(super) fn cpu_bound(report: &Value) -> bool {
-    report["workload"]["kernel"].as_str() != Some("io_wait")
-}
-
 /// The most a row could speed up: its workers, capped by the tasks and, for
 /// CPU-bound work, by the CPUs.
-pub(super) fn ideal(report: &Value, row: &Value) -> f64 {
-    let workers = row["workers"].as_f64().unwrap_or(1.0);
-    let tasks = report["workload"]["tasks"].as_f64().unwrap_or(workers);
-    let mut ideal = workers.min(tasks);
-    if cpu_bound(report) {
-        ideal = ideal.min(report["machine"]["cpus"].as_f64().unwrap_or(ideal));
+fn ideal(report: &Report, row: &Row) -> f64 {
+    let mut ideal = row.workers.min(report.workload.tasks) as f64;
+    if report.workload.kernel.is_cpu_bound() {
+        ideal = ideal.min(report.machine.cpus as f64);
     }
     ideal.max(1.0)
 }
 
-/// The figures' columns; each row's verdict follows on a line of its own.
 /// The table's columns: the strategy, then the terminal table's own.
 fn compare_columns() -> impl Iterator<Item = &'static str> {
     std::iter::once("strategy").chain(crate::render::COLUMNS)
 }
 
-pub(super) fn compare(r: &Value, index: usize, level: usize) -> String {
-    let scenario = text(&r["scenario"]);
-    let i = &r["interpreter"];
+/// The class a row's status gives its table lines (`status-ok`, `status-timed-out`).
+fn status_class(row: &Row) -> String {
+    format!("status-{}", row.status.word().replace(' ', "-"))
+}
+
+/// A report's section: its facts, table, answer, bars and timelines.
+pub(super) fn compare(r: &Report, timelines: &[Timeline], index: usize, level: usize) -> String {
+    let scenario = r.scenario.id();
+    let i = &r.interpreter;
     let mut out = format!(
-        "<section class=\"report compare\" id=\"report-{index}\" data-scenario=\"{}\">\n<h{level}>gil-lab compare {}</h{level}>\n",
-        escape(&scenario),
-        escape(&scenario)
+        "<section class=\"report compare\" id=\"report-{index}\" data-scenario=\"{scenario}\">\n<h{level}>gil-lab compare {scenario}</h{level}>\n"
     );
     let mut interpreter_lines = vec![format!(
         "{} {} ({}) at {}",
-        text(&i["implementation"]),
-        text(&i["python_version"]),
-        if i["gil_disabled"].as_bool() == Some(true) {
+        i.implementation,
+        i.python_version,
+        if i.gil_disabled {
             "free-threaded"
         } else {
             "GIL"
         },
-        text(&i["executable"])
+        i.executable
     )];
-    for other in interpreters(r) {
-        if other["path"] != i["executable"] {
-            interpreter_lines.push(interpreter_ref(other));
+    for other in r.interpreters() {
+        if other.path != i.executable {
+            interpreter_lines.push(interpreter_ref(Some(other)));
         }
     }
-    let w = &r["workload"];
-    let s = &r["settings"];
+    let (w, s) = (&r.workload, &r.settings);
     out += &facts(&[
         (
             if interpreter_lines.len() > 1 {
@@ -93,100 +63,74 @@ pub(super) fn compare(r: &Value, index: usize, level: usize) -> String {
             },
             interpreter_lines.join(" · "),
         ),
-        ("machine", machine_line(&r["machine"])),
+        ("machine", machine_line(&r.machine)),
         (
             "workload",
             format!(
                 "{} tasks × {} (chunks of {} {})",
-                text(&w["tasks"]),
-                text(&w["description"]),
-                text(&w["chunk"]),
-                text(&w["size_unit"])
+                w.tasks, w.description, w.chunk, w.size_unit
             ),
         ),
         (
             "runs",
             format!(
                 "{} workers · {} runs after {} warm-up{}",
-                text(&s["workers"]),
-                text(&s["runs"]),
-                text(&s["warmup"]),
-                if s["interleaved"].as_bool() == Some(true) {
-                    ", interleaved"
-                } else {
-                    ""
-                }
+                s.workers,
+                s.runs,
+                s.warmup,
+                if s.interleaved { ", interleaved" } else { "" }
             ),
         ),
-        ("start method", text(&s["start_method"])),
-        ("gil-lab", text(&r["gil_lab_version"])),
+        ("start method", s.start_method.clone()),
+        ("gil-lab", r.gil_lab_version.clone()),
     ]);
-    out += &busy_warning(&r["machine"], "rows");
+    out += &busy_warning(&r.machine, "rows");
 
     out += "<h3>Results</h3>\n<div class=\"scroll\"><table class=\"results\">\n<thead><tr>";
     for (k, c) in compare_columns().enumerate() {
         cell(&mut out, "th", if k == 0 { "" } else { "num" }, c);
     }
     out += "</tr></thead>\n<tbody>\n";
-    for row in list(&r["results"]) {
-        let status = text(&row["status"]);
-        let _ = write!(
-            out,
-            "<tr data-strategy=\"{}\" class=\"status-{}\">",
-            escape(&text(&row["strategy"])),
-            escape(&status.replace(' ', "-"))
-        );
-        let implementation = text(&row["implementation"]);
+    for row in &r.results {
+        let strategy = escape(&row.strategy);
+        let status = escape(&status_class(row));
+        let _ = write!(out, "<tr data-strategy=\"{strategy}\" class=\"{status}\">");
         cell(
             &mut out,
             "th",
-            &format!("strategy {}", escape(&implementation)),
-            &escape(&row_label(r, row)),
+            &format!("strategy {}", implementation(row)),
+            &escape(&r.label(row)),
         );
-        let speedup = match (row["speedup"].as_f64(), row["speedup_median"].as_f64()) {
-            (Some(b), Some(m)) => format!("{b:.2} ({m:.2})"),
-            _ => "–".into(),
-        };
-        let figures = [
-            text(&row["workers"]),
-            spread(&row["wall_s"], 3),
-            row["startup_s"]
-                .as_f64()
-                .map_or("–".into(), |x| format!("{:.1}", x * 1e3)),
-            num(&row["cpu_s"], 3),
-            num(&row["parallelism"], 2),
-            speedup,
-            num(&row["vs_python_sequential"], 2),
-            num(&row["overlap"], 2),
-            num(&row["handoffs"], 0),
-            num(&row["gil_contention"], 2),
-        ];
-        for f in figures {
+        for f in crate::render::cells(row) {
             cell(&mut out, "td", "num", &escape(&f));
         }
-        let mut verdict = escape(&text(&row["verdict"]));
-        for key in ["note", "error"] {
-            if let Some(n) = row[key].as_str() {
-                let _ = write!(verdict, "<div class=\"{key}\">{}</div>", escape(n));
+        let mut verdict = escape(&row.verdict);
+        for (class, text) in [("note", &row.note), ("error", &row.error)] {
+            if let Some(n) = text {
+                let _ = write!(verdict, "<div class=\"{class}\">{}</div>", escape(n));
             }
         }
         let _ = writeln!(
             out,
-            "</tr>\n<tr data-strategy=\"{}\" class=\"verdict-row status-{}\"><td colspan=\"{}\" class=\"verdict\">{verdict}</td></tr>",
-            escape(&text(&row["strategy"])),
-            escape(&status.replace(' ', "-")),
+            "</tr>\n<tr data-strategy=\"{strategy}\" class=\"verdict-row {status}\"><td colspan=\"{}\" class=\"verdict\">{verdict}</td></tr>",
             compare_columns().count()
         );
     }
     out += "</tbody></table></div>\n";
-    for c in list(&r["free_threading"]) {
-        out += &free_threading(c);
+    for line in crate::render::free_threading_lines(r) {
+        let (what, figures) = line.split_once(": ").unwrap_or((&line, ""));
+        let _ = writeln!(
+            out,
+            "<p class=\"free-threading\"><b>{}</b>: {}</p>",
+            escape(what),
+            escape(figures)
+        );
     }
-    let answer = list(&r["answer"]["lines"]);
+    let answer = r.answer.as_ref().map_or(&[][..], |a| a.lines.as_slice());
     if !answer.is_empty() {
         out += "<h3>The answer</h3>\n<ul class=\"answer\">\n";
         for line in answer {
-            let _ = writeln!(out, "<li>{}</li>", escape(&text(line)));
+            let _ = writeln!(out, "<li>{}</li>", escape(line));
         }
         out += "</ul>\n";
     }
@@ -194,11 +138,10 @@ pub(super) fn compare(r: &Value, index: usize, level: usize) -> String {
     out += "<h3>Speedup against the ideal</h3>\n";
     out += &speedup_bars(r);
 
-    let timelines = list(&r["timelines"]);
     if !timelines.is_empty() {
         out += &timelines_block(
             timelines,
-            cpu_bound(r),
+            r.workload.kernel.is_cpu_bound(),
             &format!("axis-{index}"),
             "Chunk timelines of the median runs",
         );
@@ -206,46 +149,21 @@ pub(super) fn compare(r: &Value, index: usize, level: usize) -> String {
     out + "</section>\n"
 }
 
-pub(super) fn free_threading(c: &Value) -> String {
-    let mut parts = Vec::new();
-    if let (Some(x), Some(gil)) = (
-        c["sequential_vs_gil_build"].as_f64(),
-        c["gil_build"].as_str(),
-    ) {
-        parts.push(format!(
-            "one thread runs {x:.2}× the time of the {gil} GIL build (the build's own cost)"
-        ));
+/// "python" or "rust", as the row's JSON names its implementation.
+fn implementation(row: &Row) -> &'static str {
+    match row.implementation {
+        Implementation::Python => "python",
+        Implementation::Rust => "rust",
     }
-    if let Some(x) = c["sequential_with_gil_vs_without"].as_f64() {
-        parts.push(format!(
-            "with PYTHON_GIL=1 one thread takes {x:.2}× as long"
-        ));
-    }
-    if let (Some(off), Some(on)) = (
-        c["threads_speedup_without_gil"].as_f64(),
-        c["threads_speedup_with_gil"].as_f64(),
-    ) {
-        parts.push(format!(
-            "threads run {off:.2}× sequential without the GIL and {on:.2}× with it (the GIL's effect)"
-        ));
-    }
-    format!(
-        "<p class=\"free-threading\"><b>free-threading {}</b>: {}</p>\n",
-        escape(&text(&c["interpreter"])),
-        escape(&if parts.is_empty() {
-            "not enough rows measured".into()
-        } else {
-            parts.join("; ")
-        })
-    )
 }
 
 /// Horizontal bars: each measured row's best speedup (a tick at its median),
 /// a dashed mark at its ideal, and a line at 1× (no gain).
-pub(super) fn speedup_bars(r: &Value) -> String {
-    let rows: Vec<&Value> = list(&r["results"])
+fn speedup_bars(r: &Report) -> String {
+    let rows: Vec<&Row> = r
+        .results
         .iter()
-        .filter(|row| row["speedup"].as_f64().is_some())
+        .filter(|row| row.speedup.is_some())
         .collect();
     if rows.is_empty() {
         return "<p>No row has a speedup: nothing was measured against a sequential baseline.</p>\n".into();
@@ -254,10 +172,9 @@ pub(super) fn speedup_bars(r: &Value) -> String {
     let max = rows
         .iter()
         .map(|row| {
-            row["speedup"]
-                .as_f64()
+            row.speedup
                 .unwrap_or(0.0)
-                .max(row["speedup_median"].as_f64().unwrap_or(0.0))
+                .max(row.speedup_median.unwrap_or(0.0))
                 .max(ideal(r, row))
         })
         .fold(1.0, f64::max)
@@ -280,26 +197,25 @@ pub(super) fn speedup_bars(r: &Value) -> String {
     }
     for (k, row) in rows.iter().enumerate() {
         let y = top + k as f64 * row_h;
-        let best = row["speedup"].as_f64().unwrap_or(0.0);
-        let color = if row["implementation"].as_str() == Some("rust") {
-            RUST_COLOR
-        } else {
-            PYTHON_COLOR
+        let best = row.speedup.unwrap_or(0.0);
+        let color = match row.implementation {
+            Implementation::Rust => RUST_COLOR,
+            Implementation::Python => PYTHON_COLOR,
         };
         let id = ideal(r, row);
         let _ = writeln!(
             svg,
             "<g class=\"bar\" data-strategy=\"{s}\"><title>{s}: best {best:.2}×, median {median}×, ideal {id}×</title><text x=\"{lx}\" y=\"{ty:.1}\" text-anchor=\"end\">{label}</text><rect x=\"{label_w}\" y=\"{by:.1}\" width=\"{bw:.1}\" height=\"{bh}\" fill=\"{color}\"/>",
-            s = escape(&text(&row["strategy"])),
-            median = num(&row["speedup_median"], 2),
-            label = escape(&row_label(r, row)),
+            s = escape(&row.strategy),
+            median = crate::render::fmt_opt(row.speedup_median, 2),
+            label = escape(&r.label(row)),
             lx = label_w - 8.0,
             ty = y + row_h / 2.0 + 5.0,
             by = y + 5.0,
             bw = (x(best) - label_w).max(1.0),
             bh = row_h - 10.0,
         );
-        if let Some(m) = row["speedup_median"].as_f64() {
+        if let Some(m) = row.speedup_median {
             let _ = write!(
                 svg,
                 "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1:.1}\" y2=\"{2:.1}\" stroke=\"{INK}\" stroke-width=\"2\"/>",
@@ -314,7 +230,7 @@ pub(super) fn speedup_bars(r: &Value) -> String {
             x(id),
             y + 1.0,
             y + row_h - 1.0,
-            x(best.max(row["speedup_median"].as_f64().unwrap_or(0.0))) + 8.0,
+            x(best.max(row.speedup_median.unwrap_or(0.0))) + 8.0,
             y + row_h / 2.0 + 5.0
         );
     }

@@ -3,9 +3,8 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
-use super::{escape, facts, list, num, text};
+use super::{escape, facts};
+use crate::report::diagnose::{DiagnoseReport, Gil};
 
 const LEFT: usize = 180;
 const WIDTH: usize = 760;
@@ -21,104 +20,89 @@ const STATES: [(char, &str, &str); 5] = [
     ('.', "#d1d5db", "blocked (I/O, sleep, locks, joins)"),
 ];
 
-pub fn diagnose(d: &Value) -> String {
-    let mut out = format!(
-        "<h1>gil-lab diagnose {}</h1>\n",
-        escape(&text(&d["program"]))
-    );
+pub(super) fn diagnose(d: &DiagnoseReport) -> String {
+    let mut out = format!("<h1>gil-lab diagnose {}</h1>\n", escape(&d.program));
     let _ = writeln!(
         out,
         "<p class=\"verdict\"><strong>{}</strong> — {}</p>",
-        escape(&text(&d["verdict"])),
-        escape(&text(&d["verdict_reason"]))
+        d.verdict.word(),
+        escape(&d.verdict_reason)
     );
+    let i = &d.instrument;
     out += &facts(&[
-        ("interpreter", text(&d["interpreter"]["version"])),
-        ("GIL", text(&d["gil"])),
-        ("CPUs", text(&d["cpus"])),
-        ("wall", format!("{} s", num(&d["wall_s"], 2))),
-        ("exit code", text(&d["exit_code"])),
-        ("sampler", text(&d["instrument"]["sampler"])),
+        ("interpreter", d.interpreter.version.clone()),
+        (
+            "GIL",
+            match d.gil {
+                Gil::Enabled => "enabled",
+                Gil::Disabled => "disabled",
+            }
+            .into(),
+        ),
+        ("CPUs", d.cpus.to_string()),
+        ("wall", format!("{:.2} s", d.wall_s)),
+        ("exit code", d.exit_code.to_string()),
+        ("sampler", i.sampler.clone()),
         (
             "sampling",
-            format!(
-                "{} Hz, {} samples",
-                num(&d["instrument"]["sampling_rate_hz"], 0),
-                text(&d["instrument"]["samples"])
-            ),
+            format!("{:.0} Hz, {} samples", i.sampling_rate_hz, i.samples),
         ),
     ]);
     out += &lanes(d);
     out += "<div class=\"scroll\"><table><thead><tr><th>pid</th><th>thread</th><th>tid</th><th class=\"num\">held %</th><th class=\"num\">wait %</th><th class=\"num\">no GIL %</th><th class=\"num\">blocked %</th><th class=\"num\">CPU s</th><th class=\"num\">wall s</th><th>top functions</th></tr></thead><tbody>\n";
-    for t in list(&d["threads"]) {
-        let pct = |k: &str| format!("{:.0}", t[k].as_f64().unwrap_or(0.0) * 100.0);
-        let no_gil = (t["running_without_gil_share"].as_f64().unwrap_or(0.0)
-            + t["running_gil_unknown_share"].as_f64().unwrap_or(0.0))
-            * 100.0;
-        let top: Vec<String> = list(&t["top_functions"])
+    for t in &d.threads {
+        let top: Vec<String> = t
+            .top_functions
             .iter()
-            .map(|f| {
-                format!(
-                    "{} {:.0} %",
-                    escape(&text(&f["function"])),
-                    f["share"].as_f64().unwrap_or(0.0) * 100.0
-                )
-            })
+            .map(|f| format!("{} {:.0} %", escape(&f.function), f.share * 100.0))
             .collect();
         let _ = writeln!(
             out,
-            "<tr><td class=\"num\">{}</td><th>{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{no_gil:.0}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            text(&t["pid"]),
-            escape(&text(&t["name"])),
-            text(&t["tid"]),
-            pct("gil_held_share"),
-            pct("gil_wait_share"),
-            pct("blocked_share"),
-            num(&t["cpu_s"], 2),
-            num(&t["wall_s"], 2),
+            "<tr><td class=\"num\">{}</td><th>{}</th><td class=\"num\">{}</td>{}<td>{}</td></tr>",
+            t.pid,
+            escape(&t.name),
+            t.tid,
+            crate::render::diagnose::thread_figures(t)
+                .map(|f| format!("<td class=\"num\">{f}</td>"))
+                .concat(),
             top.join("<br>")
         );
     }
     out += "</tbody></table></div>\n<h2>What each model could gain</h2>\n<p>Bounds computed from these figures, not promises.</p>\n<ul>\n";
-    for p in list(&d["predictions"]) {
-        let bound = p["speedup_bound"]
-            .as_f64()
-            .map_or("no bound".to_string(), |b| {
-                format!("at most {b:.2}× faster")
-            });
-        let caveat = p["caveat"]
-            .as_str()
+    for p in &d.predictions {
+        let bound = p.speedup_bound.map_or("no bound".to_string(), |b| {
+            format!("at most {b:.2}× faster")
+        });
+        let caveat = p
+            .caveat
+            .as_ref()
             .map_or(String::new(), |c| format!(" ({})", escape(c)));
         let _ = writeln!(
             out,
             "<li><strong>{}</strong>: {bound} — {}{caveat}</li>",
-            escape(&text(&p["model"])),
-            escape(&text(&p["basis"]))
+            escape(p.model.label()),
+            escape(&p.basis)
         );
     }
     out += "</ul>\n";
-    if let Some(c) = d.get("check") {
+    if let Some(c) = &d.check {
         let _ = writeln!(
             out,
-            "<p>Checked on {}: predicted wall ≥ {} s, measured {} s.</p>",
-            escape(&text(&c["python"])),
-            num(&c["predicted_wall_s"], 2),
-            num(&c["measured_wall_s"], 2)
+            "<p>Checked on {}: predicted wall ≥ {:.2} s, measured {:.2} s.</p>",
+            escape(&c.python),
+            c.predicted_wall_s,
+            c.measured_wall_s
         );
     }
-    for m in list(&d["instrument"]["missing"]) {
-        let _ = writeln!(
-            out,
-            "<p class=\"warning\">Not observed: {}</p>",
-            escape(&text(m))
-        );
+    for m in &i.missing {
+        let _ = writeln!(out, "<p class=\"warning\">Not observed: {}</p>", escape(m));
     }
     out
 }
 
 /// One lane per thread on the run's time axis, a rect per run of equal cells.
-fn lanes(d: &Value) -> String {
-    let threads = list(&d["threads"]);
+fn lanes(d: &DiagnoseReport) -> String {
+    let threads = &d.threads;
     let height = (threads.len() + 2) * (LANE + GAP) + 30;
     let total = LEFT + WIDTH + 20;
     let mut body = String::new();
@@ -128,10 +112,10 @@ fn lanes(d: &Value) -> String {
             body,
             "<text x=\"4\" y=\"{}\" font-size=\"13\">{} ({})</text>",
             y + LANE - 4,
-            escape(&text(&t["name"])),
-            text(&t["tid"])
+            escape(&t.name),
+            t.tid
         );
-        let cells: Vec<char> = text(&t["lane"]).chars().collect();
+        let cells: Vec<char> = t.lane.chars().collect();
         let n = cells.len().max(1);
         let mut start = 0;
         while start < cells.len() {
@@ -164,7 +148,7 @@ fn lanes(d: &Value) -> String {
         x += 40 + what.len() * 6;
     }
     format!(
-        "<h2>Threads over time (0 – {} s)</h2>\n<svg class=\"lanes\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {total} {height}\" width=\"{total}\" height=\"{height}\" font-family=\"sans-serif\" role=\"img\" aria-label=\"thread lanes\">{body}</svg>\n",
-        num(&d["wall_s"], 2)
+        "<h2>Threads over time (0 – {:.2} s)</h2>\n<svg class=\"lanes\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {total} {height}\" width=\"{total}\" height=\"{height}\" font-family=\"sans-serif\" role=\"img\" aria-label=\"thread lanes\">{body}</svg>\n",
+        d.wall_s
     )
 }

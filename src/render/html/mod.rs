@@ -1,54 +1,117 @@
-//! `--html`: one self-contained page per report (compare, verify, sweep, live).
+//! `--html`: one self-contained page per report (compare, verify, sweep, live,
+//! diagnose).
 //!
-//! The page is also the data: the report's JSON export travels inside it in a
-//! `<script type="application/json" id="gil-lab-data">` element. The figures
-//! are drawn here, on the server side, as a plain HTML table and inline SVG, so
-//! the page reads the same without JavaScript (or with `chromium --dump-dom`);
-//! the inline script (`report.js`) only adds hover details and keeps the axis
-//! toggle's choice. Nothing is loaded from the network: the page's own
-//! Content-Security-Policy forbids it.
+//! The figures are drawn here, on the server side, from the typed reports
+//! (`crate::report`), as a plain HTML table and inline SVG, so the page reads
+//! the same without JavaScript (or with `chromium --dump-dom`); the inline
+//! script (`report.js`) only adds hover details and keeps the axis toggle's
+//! choice. Nothing is loaded from the network: the page's own
+//! Content-Security-Policy forbids it. The assets (`web/report.html`,
+//! `report.css`, `report.js`, `live.html`, `live.js`) are compiled in with
+//! `include_str!`.
 //!
-//! The drawing takes already-serialized JSON (a [`serde_json::Value`]) and
-//! returns a `String`; it measures nothing. [`data`] builds that JSON from the
-//! typed results, through the `--json` export's own renderer. The assets
-//! (`web/report.html`, `report.css`, `report.js`, `live.html`, `live.js`) are
-//! compiled in with `include_str!`.
-//!
-//! The embedded object is the `--json` export with one addition: compare
-//! reports (each report of `all`, too) and live reports carry a `timelines`
-//! array, one entry per strategy or group, as `report::Timeline` serializes:
-//! `{"strategy", "interpreter": {version, path, gil_disabled} | null,
-//! "wall_s", "workers", "overlap", "chunks": [{"worker", "start_ns", "end_ns",
-//! "cpu_ns"}]}`. Without it the page simply has no timelines.
+//! The page also carries its data, never read back by the drawing:
+//! - `<script type="application/json" id="gil-lab-data">` holds the very text
+//!   the `--json` export of the same run writes (the command serializes once
+//!   and hands the same string to both), so the two agree byte for byte; only
+//!   `<`, `>`, `&`, U+2028 and U+2029 are written as their `\u` escapes there
+//!   ([`script_json`]), which JSON reads back as the same characters.
+//! - `<script type="application/json" id="gil-lab-timelines">` holds what the
+//!   `--json` export does not: the chunk timelines, an array with one entry
+//!   per report section (each report of `compare all`, or the live run), each
+//!   an array of `report::Timeline` as it serializes: `{"strategy",
+//!   "interpreter": {version, path, gil_disabled} | null, "wall_s", "workers",
+//!   "overlap", "chunks": [{"worker", "start_ns", "end_ns", "cpu_ns"}]}`.
+//!   Kept apart so that the export's text is embedded untouched rather than
+//!   merged into a second serialization of the same report.
 
 use std::fmt::Write;
 
-use serde_json::Value;
+use anyhow::Result;
+
+use crate::cpython::interpreter::InterpreterRef;
+use crate::engine::stats::Spread;
+use crate::report::Machine;
+use crate::report::diagnose::DiagnoseReport;
+use crate::report::live::LiveReport;
+use crate::report::verify::VerifyReport;
+use crate::report::{Report, Timeline};
 
 mod compare;
-pub mod data;
 mod diagnose;
 mod live;
 mod sweep;
 mod timelines;
 mod verify;
 
-use compare::*;
-use diagnose::*;
-use live::*;
-pub use live::{live_page, live_table};
-use sweep::*;
-use timelines::*;
-use verify::*;
+pub use live::live_page;
+pub use sweep::Sweep;
 
 const TEMPLATE: &str = include_str!("../../../web/report.html");
 const CSS: &str = include_str!("../../../web/report.css");
 const JS: &str = include_str!("../../../web/report.js");
 
-/// The page: `title`, the `static_body` (HTML, shown as is), and `json`
-/// embedded as the page's data. `json` must be valid JSON; it is escaped so
-/// that nothing in it can end the script element that holds it.
-pub fn page(title: &str, json: &str, static_body: &str) -> String {
+/// A compare run's page: each report with its timelines (`timelines[i]`
+/// belongs to `reports[i]`); `json` is the run's `--json` export.
+pub fn compare_page(reports: &[Report], timelines: &[&[Timeline]], json: &str) -> Result<String> {
+    let timeline = |i: usize| timelines.get(i).copied().unwrap_or(&[]);
+    let (title, body) = match reports {
+        [one] => (
+            format!("gil-lab compare {}", one.scenario.id()),
+            compare::compare(one, timeline(0), 0, 1),
+        ),
+        many => {
+            let mut body = String::from("<h1>gil-lab compare all</h1>\n");
+            for (i, r) in many.iter().enumerate() {
+                body += &compare::compare(r, timeline(i), i, 2);
+            }
+            ("gil-lab compare all".to_string(), body)
+        }
+    };
+    Ok(page(
+        &title,
+        json,
+        &serde_json::to_string(timelines)?,
+        &body,
+    ))
+}
+
+/// A verify run's page; `json` is its `--json` export.
+pub fn verify_page(report: &VerifyReport, json: &str) -> String {
+    page("gil-lab verify", json, "[]", &verify::verify(report))
+}
+
+/// A sweep's page; `json` is its `--json` export.
+pub fn sweep_page(sweep: Sweep, json: &str) -> String {
+    page(&sweep.title(), json, "[]", &sweep.body())
+}
+
+/// A live run's page, with each group's timeline; `json` is its `--json` export.
+pub fn live_report_page(report: &LiveReport, json: &str) -> Result<String> {
+    let timelines = report.timelines();
+    Ok(page(
+        &format!("gil-lab live {}", report.scenario.id()),
+        json,
+        &serde_json::to_string(&[&timelines])?,
+        &live::live(report, &timelines),
+    ))
+}
+
+/// A diagnosed program's page; `json` is its `--json` export.
+pub fn diagnose_page(report: &DiagnoseReport, json: &str) -> String {
+    page(
+        &format!("gil-lab diagnose {}", report.program),
+        json,
+        "[]",
+        &diagnose::diagnose(report),
+    )
+}
+
+/// The page: `title`, the `static_body` (HTML, shown as is), `json` (the
+/// `--json` export) and `timelines` (a JSON array) embedded as its data. Both
+/// must be valid JSON; they are escaped so that nothing in them can end the
+/// script element that holds them.
+fn page(title: &str, json: &str, timelines: &str, static_body: &str) -> String {
     fill(
         TEMPLATE,
         &[
@@ -56,14 +119,10 @@ pub fn page(title: &str, json: &str, static_body: &str) -> String {
             ("{{CSS}}", CSS),
             ("{{BODY}}", static_body),
             ("{{DATA}}", &script_json(json)),
+            ("{{TIMELINES}}", &script_json(timelines)),
             ("{{JS}}", JS),
         ],
     )
-}
-
-/// The whole page for a report's JSON: its title and its static body drawn here.
-pub fn report_page(data: &Value) -> String {
-    page(&title(data), &data.to_string(), &body(data))
 }
 
 /// JSON made safe inside `<script type="application/json">`: every `<`, `>`
@@ -126,104 +185,19 @@ fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     }
 }
 
-/// What a report's JSON is, from its shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `compare` of several scenarios (`all`): `{"reports": [...]}`.
-    CompareAll,
-    Compare,
-    Verify,
-    SweepWorkers,
-    /// `sweep ipc` and `sweep memory`: `{"interpreter", "rows": [...]}`.
-    SweepRows,
-    Live,
-    Diagnose,
-    Unknown,
-}
-
-pub fn kind(data: &Value) -> Kind {
-    let has = |k: &str| data.get(k).is_some();
-    if has("verdict") && has("threads") && has("predictions") {
-        Kind::Diagnose
-    } else if has("reports") {
-        Kind::CompareAll
-    } else if has("results") {
-        Kind::Compare
-    } else if has("claims") {
-        Kind::Verify
-    } else if has("curves") {
-        Kind::SweepWorkers
-    } else if has("groups") {
-        Kind::Live
-    } else if has("rows") {
-        Kind::SweepRows
-    } else {
-        Kind::Unknown
-    }
-}
-
-/// The page's title.
-pub fn title(data: &Value) -> String {
-    match kind(data) {
-        Kind::CompareAll => "gil-lab compare all".into(),
-        Kind::Compare => format!("gil-lab compare {}", text(&data["scenario"])),
-        Kind::Verify => "gil-lab verify".into(),
-        Kind::SweepWorkers => "gil-lab sweep workers".into(),
-        Kind::SweepRows => "gil-lab sweep".into(),
-        Kind::Live => format!("gil-lab live {}", text(&data["scenario"])),
-        Kind::Diagnose => format!("gil-lab diagnose {}", text(&data["program"])),
-        Kind::Unknown => "gil-lab report".into(),
-    }
-}
-
-/// The static body: everything the page shows, drawn from `data`.
-pub fn body(data: &Value) -> String {
-    match kind(data) {
-        Kind::CompareAll => {
-            let mut out = String::from("<h1>gil-lab compare all</h1>\n");
-            for (i, r) in list(&data["reports"]).iter().enumerate() {
-                out += &compare(r, i, 2);
-            }
-            out
-        }
-        Kind::Compare => compare(data, 0, 1),
-        Kind::Verify => verify(data),
-        Kind::SweepWorkers => sweep_workers(data),
-        Kind::SweepRows => sweep_rows(data),
-        Kind::Live => live(data),
-        Kind::Diagnose => diagnose(data),
-        Kind::Unknown => "<p>This page holds data gil-lab does not recognise.</p>".into(),
-    }
-}
-
 // ---------------------------------------------------------------- helpers
 
-fn list(v: &Value) -> &[Value] {
-    v.as_array().map_or(&[], Vec::as_slice)
-}
-
-/// A string, a number or a bool as text; `–` for null or missing.
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Null => "–".into(),
-        other => other.to_string(),
-    }
-}
-
-fn num(v: &Value, decimals: usize) -> String {
-    v.as_f64()
-        .map_or_else(|| "–".into(), |x| format!("{x:.decimals$}"))
-}
-
-/// `0.412 (0.401–0.430)` from `{median, min, max}`.
-fn spread(v: &Value, decimals: usize) -> String {
-    match (v["median"].as_f64(), v["min"].as_f64(), v["max"].as_f64()) {
-        (Some(m), Some(a), Some(b)) => format!("{m:.decimals$} ({a:.decimals$}–{b:.decimals$})"),
-        _ => "–".into(),
-    }
+/// `0.412 (0.401–0.430)`, or `–` when not measured.
+fn spread(s: Option<Spread>, decimals: usize) -> String {
+    s.map_or_else(
+        || "–".into(),
+        |s| {
+            format!(
+                "{:.decimals$} ({:.decimals$}–{:.decimals$})",
+                s.median, s.min, s.max
+            )
+        },
+    )
 }
 
 /// A figure with as many digits as it needs to be read.
@@ -259,38 +233,40 @@ fn facts(items: &[(&str, String)]) -> String {
 }
 
 /// The warning for figures measured on a machine other work was already using.
-fn busy_warning(machine: &Value, what: &str) -> String {
-    match machine["busy_cpus"].as_f64() {
-        Some(b) if b >= 0.5 => format!(
+fn busy_warning(machine: &Machine, what: &str) -> String {
+    match machine.busy_cpus {
+        Some(b) if machine.was_busy() => format!(
             "<p class=\"warning\" role=\"alert\">Other work kept {b:.1} of {} CPUs busy as measuring began: parallel {what} are understated.</p>\n",
-            text(&machine["cpus"])
+            machine.cpus
         ),
         _ => String::new(),
     }
 }
 
-fn machine_line(m: &Value) -> String {
+fn machine_line(m: &Machine) -> String {
     format!(
         "{} CPUs, {} {}{}",
-        text(&m["cpus"]),
-        text(&m["os"]),
-        text(&m["arch"]),
-        m["busy_cpus"].as_f64().map_or(String::new(), |b| format!(
+        m.cpus,
+        m.os,
+        m.arch,
+        m.busy_cpus.map_or(String::new(), |b| format!(
             " · {b:.2} CPUs busy with other work before measuring"
         ))
     )
 }
 
-fn interpreter_ref(i: &Value) -> String {
-    if i.is_null() {
-        return "native (no Python)".into();
+fn interpreter_ref(i: Option<&InterpreterRef>) -> String {
+    match i {
+        None => "native (no Python)".into(),
+        Some(i) => {
+            let gil = if i.gil_disabled {
+                "free-threaded"
+            } else {
+                "GIL"
+            };
+            format!("{} ({gil}) at {}", i.version, i.path)
+        }
     }
-    let gil = if i["gil_disabled"].as_bool() == Some(true) {
-        "free-threaded"
-    } else {
-        "GIL"
-    };
-    format!("{} ({gil}) at {}", text(&i["version"]), text(&i["path"]))
 }
 
 const PYTHON_COLOR: &str = "#1f5fa8";

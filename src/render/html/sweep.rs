@@ -4,21 +4,20 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use super::compare::{tick_label, ticks};
+use super::verify::bars;
 use super::*;
+use crate::render::sweep::{self as draw, Grid, RowSweep};
+use crate::report::dask::OverheadSweep;
+use crate::report::sweep::{ChunkSweep, IpcSweep, MemorySweep, WorkersSweep};
 
 // ---------------------------------------------------------------- sweep
 
 /// One line of a chart: its label, its points and whether it is a reference (dashed).
-pub(super) type Series = (String, Vec<(f64, f64)>, bool);
+type Series = (String, Vec<(f64, f64)>, bool);
 
 /// A line chart; reference series are drawn dashed and grey.
-pub(super) fn line_chart(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    log_x: bool,
-    series: &[Series],
-) -> String {
+fn line_chart(title: &str, x_label: &str, y_label: &str, log_x: bool, series: &[Series]) -> String {
     let (w, h, left, right, top, bottom) = (820.0, 440.0, 70.0, 210.0, 44.0, 56.0);
     let tx = |x: f64| if log_x { x.max(1e-12).log10() } else { x };
     let points = series.iter().flat_map(|s| s.1.iter().copied());
@@ -127,160 +126,180 @@ pub(super) fn line_chart(
     out + "</svg>\n"
 }
 
-pub(super) fn notes(v: &Value) -> String {
-    let items: Vec<String> = list(&v["notes"]).iter().map(text).collect();
+/// The sweep a page shows.
+pub enum Sweep<'a> {
+    Workers(&'a WorkersSweep),
+    Chunk(&'a ChunkSweep),
+    Ipc(&'a IpcSweep),
+    Memory(&'a MemorySweep),
+    Dask(&'a OverheadSweep),
+}
+
+impl Sweep<'_> {
+    pub(super) fn title(&self) -> String {
+        match self {
+            Sweep::Workers(_) => "gil-lab sweep workers".into(),
+            Sweep::Chunk(_) => "gil-lab sweep chunk".into(),
+            Sweep::Ipc(s) => format!("gil-lab sweep {}", s.what()),
+            Sweep::Memory(s) => format!("gil-lab sweep {}", s.what()),
+            Sweep::Dask(s) => format!("gil-lab sweep {}", s.what()),
+        }
+    }
+
+    pub(super) fn body(&self) -> String {
+        match self {
+            Sweep::Workers(s) => sweep_workers(s),
+            Sweep::Chunk(s) => sweep_chunk(s),
+            Sweep::Ipc(s) => sweep_rows(*s, ipc_extras(s)),
+            Sweep::Memory(s) => sweep_rows(*s, memory_chart(s)),
+            Sweep::Dask(s) => sweep_rows(*s, String::new()),
+        }
+    }
+}
+
+fn notes(items: &[String]) -> String {
     if items.is_empty() {
         return String::new();
     }
     let mut out = String::from("<ul class=\"notes\">");
     for n in items {
-        let _ = write!(out, "<li>{}</li>", escape(&n));
+        let _ = write!(out, "<li>{}</li>", escape(n));
     }
     out + "</ul>\n"
 }
 
-pub(super) fn sweep_workers(s: &Value) -> String {
-    let curves = list(&s["curves"]);
-    let max = curves
-        .iter()
-        .flat_map(|c| {
-            list(&c["points"])
-                .iter()
-                .filter_map(|p| p["workers"].as_u64())
-        })
-        .max()
-        .unwrap_or(1);
-    let mut out = String::from(
-        "<section class=\"report sweep\">\n<h1>gil-lab sweep workers: speedup by worker count</h1>\n",
-    );
-    out += &facts(&[
-        ("interpreter", text(&s["interpreter"])),
-        ("machine", machine_line(&s["machine"])),
-        ("workload", text(&s["workload"])),
-        (
-            "speedup",
-            format!(
-                "sequential fastest ÷ model fastest of {} runs, same total work",
-                text(&s["runs"])
-            ),
-        ),
-    ]);
-    out += &busy_warning(&s["machine"], "figures");
-    out += "<div class=\"scroll\"><table class=\"results\"><thead><tr><th>model</th>";
-    for n in 1..=max {
-        let _ = write!(out, "<th class=\"num\">{n} w</th>");
+/// A grid (header, lines) as a table; each line's first cell heads its row.
+fn grid_table((header, lines): Grid) -> String {
+    let mut out = String::from("<div class=\"scroll\"><table class=\"results\"><thead><tr>");
+    for (k, h) in header.iter().enumerate() {
+        cell(&mut out, "th", if k == 0 { "" } else { "num" }, &escape(h));
     }
-    out += "<th class=\"num\">serial fraction</th><th class=\"num\">predicted at 8</th></tr></thead><tbody>\n";
-    for c in curves {
+    out += "</tr></thead><tbody>\n";
+    for line in lines {
+        let Some((first, figures)) = line.split_first() else {
+            continue;
+        };
         let _ = write!(
             out,
             "<tr data-strategy=\"{0}\"><th>{0}</th>",
-            escape(&text(&c["model"]))
+            escape(first.trim())
         );
-        let points = list(&c["points"]);
-        for n in 1..=max {
-            let cell = points
-                .iter()
-                .find(|p| p["workers"].as_u64() == Some(n))
-                .map_or("–".into(), |p| num(&p["speedup"], 2));
-            let _ = write!(out, "<td class=\"num\">{cell}</td>");
+        for f in figures {
+            cell(&mut out, "td", "num", &escape(f));
         }
-        let fit = &c["fit"];
-        let serial = match (
-            fit["serial_fraction"].as_f64(),
-            fit["serial_fraction_error"].as_f64(),
-        ) {
-            (Some(f), Some(e)) => format!("{f:.3} ± {e:.3}"),
-            (Some(f), None) => format!("{f:.3}"),
-            _ => "–".into(),
-        };
-        let _ = writeln!(
-            out,
-            "<td class=\"num\">{serial}</td><td class=\"num\">{}</td></tr>",
-            fit["predicted"]["8"]
-                .as_f64()
-                .map_or("–".into(), |v| format!("{v:.2}×"))
-        );
+        out += "</tr>\n";
     }
-    out += "</tbody></table></div>\n<p>Serial fraction: Amdahl's law fitted to the points up to the CPU count (± standard error).</p>\n";
+    out + "</tbody></table></div>\n"
+}
+
+/// A sweep's section as far as its table: heading, facts (what ran where,
+/// and what `speedup` means) and the busy machine's warning.
+fn section_head(
+    heading: &str,
+    (interpreter, machine, workload): (&str, &Machine, &str),
+    speedup: String,
+) -> String {
+    let mut out = format!(
+        "<section class=\"report sweep\">\n<h1>{}</h1>\n",
+        escape(heading)
+    );
+    out += &facts(&[
+        ("interpreter", interpreter.to_string()),
+        ("machine", machine_line(machine)),
+        ("workload", workload.to_string()),
+        ("speedup", speedup),
+    ]);
+    out + &busy_warning(machine, "figures")
+}
+
+fn sweep_workers(s: &WorkersSweep) -> String {
+    let mut out = section_head(
+        "gil-lab sweep workers: speedup by worker count",
+        (&s.interpreter, &s.machine, &s.workload),
+        format!(
+            "sequential fastest ÷ model fastest of {} runs, same total work",
+            s.runs
+        ),
+    );
+    out += &grid_table(draw::workers_grid(s));
+    out += "<p>Serial fraction: Amdahl's law fitted to the points up to the CPU count (± standard error).</p>\n";
+    let max = s
+        .curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.workers))
+        .max()
+        .unwrap_or(1);
     let mut series = vec![(
         "ideal (n×)".to_string(),
         (1..=max).map(|n| (n as f64, n as f64)).collect::<Vec<_>>(),
         true,
     )];
-    for c in curves {
+    for c in &s.curves {
         series.push((
-            text(&c["model"]),
-            list(&c["points"])
+            c.model.clone(),
+            c.points
                 .iter()
-                .filter_map(|p| Some((p["workers"].as_f64()?, p["speedup"].as_f64()?)))
+                .map(|p| (p.workers as f64, p.speedup))
                 .collect(),
             false,
         ));
     }
     out += &line_chart(
-        &format!("Speedup by workers · {}", text(&s["interpreter"])),
+        &format!("Speedup by workers · {}", s.interpreter),
         "workers",
         "speedup ×",
         false,
         &series,
     );
-    for h in list(&s["headroom"]) {
-        let _ = writeln!(
-            out,
-            "<p>Small task ({} iterations) with {} CPU(s) kept busy: median {} ms, max {} ms over {} probes.</p>",
-            escape(&text(&h["probe_size"])),
-            escape(&text(&h["busy_workers"])),
-            num(&h["probe_ms"]["median"], 2),
-            num(&h["probe_ms"]["max"], 2),
-            escape(&text(&h["probes"]))
-        );
+    for line in draw::headroom_lines(s) {
+        let mut chars = line.chars();
+        let capital: String = chars
+            .next()
+            .into_iter()
+            .flat_map(char::to_uppercase)
+            .collect();
+        let _ = writeln!(out, "<p>{}.</p>", escape(&(capital + chars.as_str())));
     }
-    out += &notes(s);
+    out += &notes(&s.notes);
     out + "</section>\n"
 }
 
-/// A row's value as a cell: spreads as `median (min–max)`, nested objects in one line.
-pub(super) fn value_cell(v: &Value) -> String {
-    match v {
-        Value::Number(n) => n.as_f64().map_or(n.to_string(), number),
-        Value::Object(o) if o.contains_key("median") => match (
-            o["median"].as_f64(),
-            o.get("min").and_then(Value::as_f64),
-            o.get("max").and_then(Value::as_f64),
-        ) {
-            (Some(m), Some(a), Some(b)) => format!("{} ({}–{})", number(m), number(a), number(b)),
-            (Some(m), _, _) => number(m),
-            _ => v.to_string(),
-        },
-        other => text(other),
+fn sweep_chunk(s: &ChunkSweep) -> String {
+    let mut out = section_head(
+        "gil-lab sweep chunk: speedup by iterations per chunk",
+        (&s.interpreter, &s.machine, &s.workload),
+        format!(
+            "rust-sequential fastest ÷ model fastest of {} runs (median ÷ median), {} workers, same chunks; {} native iterations per ms",
+            s.runs, s.workers, s.iterations_per_ms
+        ),
+    );
+    out += &grid_table(draw::chunk_grid(s));
+    let series: Vec<Series> = s
+        .curves
+        .iter()
+        .map(|c| {
+            let points = c.points.iter().map(|p| (p.chunk as f64, p.speedup));
+            (c.model.clone(), points.collect(), false)
+        })
+        .collect();
+    out += &line_chart(
+        &format!("Speedup by chunk size · {}", s.interpreter),
+        "iterations per chunk (log scale)",
+        "speedup ×",
+        true,
+        &series,
+    );
+    for line in draw::chunk_lines(s) {
+        let _ = writeln!(out, "<p>{}.</p>", escape(&line));
     }
+    out += &notes(&s.notes);
+    out + "</section>\n"
 }
 
-/// A row's columns: nested objects that are not spreads become `key.sub` columns.
-pub(super) fn flatten(row: &Value) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    for (k, v) in row.as_object().into_iter().flatten() {
-        match v.as_object() {
-            Some(o) if !o.contains_key("median") => {
-                out.extend(o.iter().map(|(sub, x)| (format!("{k}.{sub}"), x.clone())))
-            }
-            _ => out.push((k.clone(), v.clone())),
-        }
-    }
-    out
-}
-
-pub(super) fn rows_table(rows: &[Value]) -> String {
-    let flat: Vec<Vec<(String, Value)>> = rows.iter().map(flatten).collect();
-    let mut columns: Vec<&str> = Vec::new();
-    for r in &flat {
-        for (k, _) in r {
-            if !columns.contains(&k.as_str()) {
-                columns.push(k);
-            }
-        }
-    }
+/// Rows of figures as a table, in the generic columns the terminal table
+/// shows too (`render::rows::grid`).
+fn rows_table(rows: &[Value]) -> String {
+    let (columns, lines) = crate::render::rows::grid(rows);
     let mut out = String::from("<div class=\"scroll\"><table class=\"results\"><thead><tr>");
     for c in &columns {
         // Long keys (after_touch.pss_kb) may break after a dot or an underscore.
@@ -288,93 +307,69 @@ pub(super) fn rows_table(rows: &[Value]) -> String {
         let _ = write!(out, "<th>{name}</th>");
     }
     out += "</tr></thead><tbody>\n";
-    for r in &flat {
+    for line in lines {
         out += "<tr>";
-        for c in &columns {
-            let v = r
-                .iter()
-                .find(|(k, _)| k == c)
-                .map_or(&Value::Null, |(_, v)| v);
-            let class = if v.is_number() || v.is_object() {
-                " class=\"num\""
-            } else {
-                ""
-            };
-            let _ = write!(out, "<td{class}>{}</td>", escape(&value_cell(v)));
+        for c in line {
+            let numeric = c.starts_with(|ch: char| ch.is_ascii_digit() || ch == '-');
+            cell(
+                &mut out,
+                "td",
+                if numeric { "num" } else { "" },
+                &escape(&c),
+            );
         }
         out += "</tr>\n";
     }
     out + "</tbody></table></div>\n"
 }
 
-pub(super) fn sweep_rows(v: &Value) -> String {
-    let rows = list(&v["rows"]);
-    let what = if rows.iter().any(|r| r.get("route").is_some()) {
-        "ipc"
-    } else if rows.iter().any(|r| r.get("pss_kb").is_some()) {
-        "memory"
-    } else {
-        ""
-    };
+/// The page of an ipc, memory or dask sweep: its rows, its chart, its notes.
+fn sweep_rows(s: &dyn RowSweep, chart: String) -> String {
     let mut out = format!(
-        "<section class=\"report sweep\">\n<h1>gil-lab sweep {what}</h1>\n{}",
-        facts(&[("interpreter", text(&v["interpreter"]))])
+        "<section class=\"report sweep\">\n<h1>{}</h1>\n",
+        escape(&draw::heading(s))
     );
-    out += &rows_table(rows);
-    if what == "ipc" {
-        let mut series: Vec<Series> = Vec::new();
-        for r in rows {
-            let (Some(route), Some(bytes), Some(ms)) = (
-                r["route"].as_str(),
-                r["payload_bytes"].as_f64(),
-                r["ms_per_mb"].as_f64(),
-            ) else {
-                continue;
-            };
-            match series.iter_mut().find(|s| s.0 == route) {
-                Some(s) => s.1.push((bytes, ms)),
-                None => series.push((route.into(), vec![(bytes, ms)], false)),
-            }
-        }
-        out += &line_chart(
-            "Round trip cost per MB",
-            "payload bytes (log scale)",
-            "ms per MB",
-            true,
-            &series,
-        );
-        if let Some(c) = v["crossover"].as_object() {
-            out += "<h2>Where a process pool starts to pay</h2>\n";
-            if let Some(m) = c.get("measured_by") {
-                let _ = writeln!(out, "<p>{}</p>", escape(&text(m)));
-            }
-            out += &rows_table(list(&v["crossover"]["rows"]));
-            let _ = writeln!(
-                out,
-                "<p>Crossover: {} iterations per task ({} CPU s); pool overhead {} µs per task.</p>",
-                escape(&value_cell(&v["crossover"]["iterations"])),
-                escape(&value_cell(&v["crossover"]["cpu_seconds"])),
-                escape(&value_cell(&v["crossover"]["overhead_us_per_task"]))
-            );
-        }
-    } else if what == "memory" {
-        let items: Vec<(String, f64)> = rows
-            .iter()
-            .filter_map(|r| {
-                Some((
-                    format!(
-                        "{} · preload {} MB",
-                        r["worker"].as_str()?,
-                        r["preload_mb"].as_u64().unwrap_or(0)
-                    ),
-                    r["pss_kb"].as_f64()? / 1024.0,
-                ))
-            })
-            .collect();
-        if !items.is_empty() {
-            out += &bars("PSS per worker", "MB", &items);
+    out += &rows_table(&s.rows());
+    out += &chart;
+    out += &notes(&s.notes());
+    out + "</section>\n"
+}
+
+/// Round trip cost per MB by payload, a line per route; then where a pool
+/// starts to pay, when measured.
+fn ipc_extras(s: &IpcSweep) -> String {
+    let mut series: Vec<Series> = Vec::new();
+    for r in &s.rows {
+        let point = (r.payload_bytes as f64, r.ms_per_mb);
+        match series.iter_mut().find(|line| line.0 == r.route) {
+            Some(line) => line.1.push(point),
+            None => series.push((r.route.clone(), vec![point], false)),
         }
     }
-    out += &notes(v);
-    out + "</section>\n"
+    let mut out = line_chart(
+        "Round trip cost per MB",
+        "payload bytes (log scale)",
+        "ms per MB",
+        true,
+        &series,
+    );
+    if let Some(c) = &s.crossover {
+        let rows = serde_json::to_value(&c.rows).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<h2>Where a process pool starts to pay</h2>\n<p>{}</p>",
+            escape(&c.measured_by)
+        );
+        out += &rows_table(rows.as_array().map_or(&[], Vec::as_slice));
+    }
+    out
+}
+
+/// PSS per worker kind and preload.
+fn memory_chart(s: &MemorySweep) -> String {
+    let items = draw::memory_items(s);
+    if items.is_empty() {
+        return String::new();
+    }
+    bars("PSS per worker", "MB", &items)
 }

@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
+use super::compare::{tick_label, ticks};
 use super::*;
+use crate::render::timeline::{State, extent, spans_at};
 
 // ---------------------------------------------------------------- timelines
 
@@ -12,96 +12,6 @@ pub(super) const TL_LEFT: f64 = 70.0;
 pub(super) const TL_WIDTH: f64 = 900.0;
 pub(super) const TL_LANE: f64 = 18.0;
 pub(super) const TL_GAP: f64 = 4.0;
-
-#[derive(Clone, Copy, PartialEq)]
-pub(super) enum State {
-    Running,
-    Waiting,
-}
-
-pub(super) struct Span {
-    lane: u64,
-    state: State,
-    from: f64,
-    to: f64,
-}
-
-pub(super) fn chunks(t: &Value) -> Vec<(u64, u64, u64, u64)> {
-    list(&t["chunks"])
-        .iter()
-        .filter_map(|c| {
-            Some((
-                c["worker"].as_u64()?,
-                c["start_ns"].as_u64()?,
-                c["end_ns"].as_u64()?,
-                c["cpu_ns"].as_u64().unwrap_or(0),
-            ))
-        })
-        .collect()
-}
-
-/// First start and last end of a timeline's chunks, in ns.
-pub(super) fn extent(chunks: &[(u64, u64, u64, u64)]) -> (u64, u64) {
-    let start = chunks.iter().map(|c| c.1).min().unwrap_or(0);
-    let end = chunks.iter().map(|c| c.2).max().unwrap_or(start + 1);
-    (start, end.max(start + 1))
-}
-
-/// Running and waiting spans in pixels, `scale` px per ns from the timeline's
-/// first start. A CPU-bound chunk ran during the last `cpu_ns` of its interval
-/// and waited (for the GIL, a lock) before that; adjacent spans of one lane
-/// and state are merged, and waits under a pixel dropped, so thousands of
-/// chunks stay a small picture.
-pub(super) fn spans(chunks: &[(u64, u64, u64, u64)], cpu_bound: bool, scale: f64) -> Vec<Span> {
-    let (start, _) = extent(chunks);
-    let x = |ns: u64| ns.saturating_sub(start) as f64 * scale;
-    let mut raw = Vec::new();
-    for &(lane, s, e, cpu) in chunks {
-        let wall = e.saturating_sub(s);
-        let run_from = if cpu_bound { e - cpu.min(wall) } else { s };
-        if run_from > s {
-            raw.push(Span {
-                lane,
-                state: State::Waiting,
-                from: x(s),
-                to: x(run_from),
-            });
-        }
-        raw.push(Span {
-            lane,
-            state: State::Running,
-            from: x(run_from),
-            to: x(e),
-        });
-    }
-    raw.sort_by(|a, b| {
-        (a.lane, a.state as u8, a.from)
-            .partial_cmp(&(b.lane, b.state as u8, b.from))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    raw.retain(|s| s.state == State::Running || s.to - s.from >= 1.0);
-    let mut merged: Vec<Span> = Vec::new();
-    for span in raw {
-        match merged.last_mut() {
-            Some(last)
-                if last.lane == span.lane
-                    && last.state == span.state
-                    && span.from - last.to < 1.0 =>
-            {
-                last.to = last.to.max(span.to)
-            }
-            _ => merged.push(span),
-        }
-    }
-    merged
-}
-
-pub(super) fn timeline_label(t: &Value) -> String {
-    match t["interpreter"]["version"].as_str() {
-        Some(v) => format!("{} @{v}", text(&t["strategy"])),
-        None => text(&t["strategy"]),
-    }
-}
 
 pub(super) fn ms_label(ms: f64) -> String {
     if ms >= 1000.0 {
@@ -142,17 +52,16 @@ pub(super) fn axis(out: &mut String, y: f64, span_ns: u64, scale: f64) {
 /// The timelines of one report: a checkbox (it works without script, through
 /// CSS) switches every panel between one shared time axis and its own.
 pub(super) fn timelines_block(
-    timelines: &[Value],
+    timelines: &[Timeline],
     cpu_bound: bool,
     id: &str,
     heading: &str,
 ) -> String {
-    let all: Vec<Vec<(u64, u64, u64, u64)>> = timelines.iter().map(chunks).collect();
-    let shared_ns = all
+    let shared_ns = timelines
         .iter()
-        .filter(|c| !c.is_empty())
-        .map(|c| {
-            let (s, e) = extent(c);
+        .filter(|t| !t.chunks.is_empty())
+        .map(|t| {
+            let (s, e) = extent(t);
             e - s
         })
         .max()
@@ -164,26 +73,27 @@ pub(super) fn timelines_block(
     );
     let mut body = String::new();
     let mut y = 10.0;
-    for (i, (t, c)) in timelines.iter().zip(&all).enumerate() {
-        let workers = c
+    for (i, t) in timelines.iter().enumerate() {
+        let workers = t
+            .chunks
             .iter()
-            .map(|c| c.0 + 1)
+            .map(|c| c.worker + 1)
             .max()
             .unwrap_or(0)
-            .max(t["workers"].as_u64().unwrap_or(0));
-        let (start, end) = extent(c);
+            .max(t.workers as u64);
+        let (start, end) = extent(t);
         let own_scale = TL_WIDTH / (end - start) as f64;
         let top = y + 28.0;
         let _ = writeln!(
             body,
             "<g class=\"panel\" data-index=\"{i}\" data-strategy=\"{s}\" data-top=\"{top}\" data-lanes=\"{workers}\" data-start-ns=\"{start}\" data-span-ns=\"{span}\"><text x=\"4\" y=\"{ty}\" font-weight=\"bold\" font-size=\"16\">{label}</text><text x=\"{right}\" y=\"{ty}\" text-anchor=\"end\" font-size=\"14\">{overlap:.2} workers at once · run {wall}</text>",
-            s = escape(&text(&t["strategy"])),
+            s = escape(&t.strategy),
             span = end - start,
-            label = escape(&timeline_label(t)),
+            label = escape(&t.label()),
             ty = y + 18.0,
             right = TL_LEFT + TL_WIDTH,
-            overlap = t["overlap"].as_f64().unwrap_or(0.0),
-            wall = ms_label(t["wall_s"].as_f64().unwrap_or(0.0) * 1e3),
+            overlap = t.overlap,
+            wall = ms_label(t.wall_s * 1e3),
         );
         for lane in 0..workers {
             let ly = top + lane as f64 * (TL_LANE + TL_GAP);
@@ -197,17 +107,17 @@ pub(super) fn timelines_block(
         let lanes_bottom = top + workers as f64 * (TL_LANE + TL_GAP);
         for (class, scale) in [("shared", shared_scale), ("own", own_scale)] {
             let _ = write!(body, "<g class=\"{class}\">");
-            for s in spans(c, cpu_bound, scale) {
-                let color = match s.state {
+            for (lane, state, from, to) in spans_at(t, cpu_bound, scale) {
+                let color = match state {
                     State::Running => RUNNING,
                     State::Waiting => WAITING,
                 };
                 let _ = write!(
                     body,
                     "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{TL_LANE}\" fill=\"{color}\"/>",
-                    TL_LEFT + s.from,
-                    top + s.lane as f64 * (TL_LANE + TL_GAP),
-                    (s.to - s.from).max(0.5)
+                    TL_LEFT + from,
+                    top + lane as f64 * (TL_LANE + TL_GAP),
+                    (to - from).max(0.5)
                 );
             }
             axis(

@@ -2,129 +2,109 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
 use super::*;
+use crate::report::verify::{Checked, Verdict};
 
 // ---------------------------------------------------------------- verify
 
-pub(super) fn badge(verdict: &str) -> String {
+pub(super) fn badge(verdict: Verdict) -> String {
     let class = match verdict {
-        "holds" => "holds",
-        "does not hold" => "fails",
-        "depends" => "depends",
-        _ => "untested",
+        Verdict::Holds => "holds",
+        Verdict::DoesNotHold => "fails",
+        Verdict::Depends => "depends",
+        Verdict::CannotTestHere | Verdict::TimedOut => "untested",
     };
-    format!("<span class=\"badge {class}\">{}</span>", escape(verdict))
+    format!(
+        "<span class=\"badge {class}\">{}</span>",
+        escape(verdict.word())
+    )
 }
 
-pub(super) fn verify(r: &Value) -> String {
-    let claims = list(&r["claims"]);
+pub(super) fn verify(r: &VerifyReport) -> String {
     let mut out = format!(
         "<section class=\"report verify\">\n<h1>gil-lab verify{}: the documents' claims, checked</h1>\n",
-        if r["quick"].as_bool() == Some(true) {
-            " --quick"
-        } else {
-            ""
-        }
+        if r.quick { " --quick" } else { "" }
     );
-    let others = list(&r["others"])
-        .iter()
-        .map(text)
-        .collect::<Vec<_>>()
-        .join(", ");
     out += &facts(&[
-        ("interpreter", text(&r["interpreter"])),
+        ("interpreter", r.interpreter.clone()),
         (
             "also used",
-            if others.is_empty() {
+            if r.others.is_empty() {
                 "no other interpreter found".into()
             } else {
-                others
+                r.others.join(", ")
             },
         ),
-        ("machine", machine_line(&r["machine"])),
+        ("machine", machine_line(&r.machine)),
         (
             "checked",
             format!(
-                "{} in {} s",
-                crate::render::counted(claims.len(), "claim", "claims"),
-                r["seconds"]
-                    .as_f64()
-                    .map_or("–".into(), |s| format!("{s:.0}"))
+                "{} in {:.0} s",
+                crate::render::counted(r.claims.len(), "claim", "claims"),
+                r.seconds
             ),
         ),
-        ("gil-lab", text(&r["gil_lab_version"])),
+        ("gil-lab", r.gil_lab_version.to_string()),
     ]);
-    out += &busy_warning(&r["machine"], "figures");
-    let mut verdicts: Vec<(String, usize)> = Vec::new();
-    for c in claims {
-        let v = text(&c["verdict"]);
-        match verdicts.iter_mut().find(|(k, _)| *k == v) {
-            Some(entry) => entry.1 += 1,
-            None => verdicts.push((v, 1)),
+    out += &busy_warning(&r.machine, "figures");
+    out += "<p class=\"tally\">";
+    for (v, n) in r.counts() {
+        if n > 0 {
+            let _ = write!(out, "{} × {n} ", badge(v));
         }
     }
-    out += "<p class=\"tally\">";
-    for (v, n) in &verdicts {
-        let _ = write!(out, "{} × {n} ", badge(v));
-    }
     out += "</p>\n<div class=\"scroll\"><table class=\"claims\"><thead><tr><th class=\"num\">#</th><th>claim</th><th>verdict</th><th>evidence (measured now)</th></tr></thead><tbody>\n";
-    for c in claims {
+    for c in &r.claims {
         let _ = writeln!(
             out,
             "<tr><td class=\"num\">{n}</td><td><a href=\"#claim-{n}\">{id}</a></td><td>{b}</td><td>{e}</td></tr>",
-            n = escape(&text(&c["number"])),
-            id = escape(&text(&c["id"])),
-            b = badge(&text(&c["verdict"])),
-            e = escape(&text(&c["evidence"]))
+            n = c.number,
+            id = escape(&c.id),
+            b = badge(c.verdict),
+            e = escape(&c.evidence)
         );
     }
     out += "</tbody></table></div>\n";
-    for c in claims {
+    for c in &r.claims {
         out += &claim(c);
     }
     out + "</section>\n"
 }
 
-pub(super) fn claim(c: &Value) -> String {
-    let n = escape(&text(&c["number"]));
+fn claim(c: &Checked) -> String {
+    let n = c.number;
     let mut out = format!(
         "<article class=\"claim\" id=\"claim-{n}\">\n<h2>{n}. {} {}</h2>\n<blockquote>{}</blockquote>\n<p class=\"source\">{}</p>\n",
-        escape(&text(&c["id"])),
-        badge(&text(&c["verdict"])),
-        escape(&text(&c["claim"])),
-        escape(&text(&c["source"]))
+        escape(&c.id),
+        badge(c.verdict),
+        escape(&c.claim),
+        escape(&c.source)
     );
     let _ = writeln!(
         out,
         "<p><b>Experiment</b> ({}, {:.1} s): {}</p>\n<p><b>Evidence:</b> {}</p>\n<p><b>Verdict: {}.</b> {}</p>",
-        escape(&text(&c["interpreter"])),
-        c["seconds"].as_f64().unwrap_or(0.0),
-        escape(&text(&c["experiment"])),
-        escape(&text(&c["evidence"])),
-        escape(&text(&c["verdict"])),
-        escape(&text(&c["explanation"]))
+        escape(&c.interpreter),
+        c.seconds,
+        escape(&c.experiment),
+        escape(&c.evidence),
+        escape(c.verdict.word()),
+        escape(&c.explanation)
     );
-    let figures = list(&c["figures"]);
-    if !figures.is_empty() {
+    if !c.figures.is_empty() {
         out += "<div class=\"scroll\"><table class=\"figures\"><thead><tr><th>figure</th><th class=\"num\">value</th><th>unit</th><th class=\"num\">spread (min–max)</th><th>interpreter</th></tr></thead><tbody>\n";
-        for f in figures {
-            let spread = match list(&f["spread"]) {
-                [a, b] => match (a.as_f64(), b.as_f64()) {
-                    (Some(a), Some(b)) => format!("{}–{}", number(a), number(b)),
-                    _ => "–".into(),
-                },
+        for f in &c.figures {
+            let spread = match f.spread.as_deref() {
+                Some([a, b]) => format!("{}–{}", number(*a), number(*b)),
                 _ => "–".into(),
             };
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                escape(&text(&f["name"])),
-                f["value"].as_f64().map_or("–".into(), number),
-                escape(&text(&f["unit"])),
+                escape(&f.name),
+                number(f.value),
+                escape(&f.unit),
                 spread,
-                escape(&text(&f["interpreter"]))
+                escape(f.interpreter.as_deref().unwrap_or("–"))
             );
         }
         out += "</tbody></table></div>\n";
@@ -137,35 +117,22 @@ pub(super) fn claim(c: &Value) -> String {
 
 /// The figures that share the commonest unit (not `bool`), as bars; `None`
 /// when fewer than two do.
-pub(super) fn claim_chart(c: &Value) -> Option<String> {
-    let figures = list(&c["figures"]);
-    let mut units: Vec<(String, usize)> = Vec::new();
-    for f in figures {
-        let u = text(&f["unit"]);
-        if u == "bool" {
-            continue;
-        }
-        match units.iter_mut().find(|(k, _)| *k == u) {
+fn claim_chart(c: &Checked) -> Option<String> {
+    let mut units: Vec<(&str, usize)> = Vec::new();
+    for f in c.figures.iter().filter(|f| f.unit != "bool") {
+        match units.iter_mut().find(|(k, _)| *k == f.unit) {
             Some(e) => e.1 += 1,
-            None => units.push((u, 1)),
+            None => units.push((&f.unit, 1)),
         }
     }
-    let unit = units.iter().max_by_key(|(_, n)| *n)?.0.clone();
-    let items: Vec<(String, f64)> = figures
+    let unit = units.iter().max_by_key(|(_, n)| *n)?.0;
+    let items: Vec<(String, f64)> = c
+        .figures
         .iter()
-        .filter(|f| text(&f["unit"]) == unit)
-        .filter_map(|f| {
-            let v = f["value"].as_f64()?;
-            (v.is_finite() && v >= 0.0).then(|| (text(&f["name"]), v))
-        })
+        .filter(|f| f.unit == unit && f.value.is_finite() && f.value >= 0.0)
+        .map(|f| (f.name.clone(), f.value))
         .collect();
-    (items.len() >= 2).then(|| {
-        bars(
-            &format!("claim {}: {}", text(&c["number"]), text(&c["id"])),
-            &unit,
-            &items,
-        )
-    })
+    (items.len() >= 2).then(|| bars(&format!("claim {}: {}", c.number, c.id), unit, &items))
 }
 
 /// Horizontal bars, one per labelled value.

@@ -25,7 +25,7 @@ fn duration_us(us: f64) -> String {
 
 /// Rows: each model's speedup (best, median) per chunk size; under a model
 /// that hands off per chunk, its ratio to its reference.
-fn chunk_grid(s: &ChunkSweep) -> Grid {
+pub(crate) fn chunk_grid(s: &ChunkSweep) -> Grid {
     let chunks = s.chunks();
     let point = |c: &ChunkCurve, chunk| -> Option<ChunkPoint> {
         c.points.iter().find(|p| p.chunk == chunk).cloned()
@@ -65,7 +65,7 @@ fn chunk_grid(s: &ChunkSweep) -> Grid {
 
 /// One line per model that hands off per chunk: the cost at the smallest chunk,
 /// and how close it comes to its reference at the largest.
-fn chunk_lines(s: &ChunkSweep) -> Vec<String> {
+pub(crate) fn chunk_lines(s: &ChunkSweep) -> Vec<String> {
     let mut out = Vec::new();
     for curve in s.curves.iter().filter(|c| c.reference.is_some()) {
         let reference = curve.reference.as_deref().unwrap_or("");

@@ -13,6 +13,7 @@ use crate::report::sweep::{IpcSweep, MemorySweep, WorkersSweep};
 
 mod chunk;
 pub use chunk::{chunk_chart, chunk_markdown, chunk_table};
+pub(crate) use chunk::{chunk_grid, chunk_lines};
 
 fn largest_worker_count(s: &WorkersSweep) -> usize {
     s.curves
@@ -22,7 +23,7 @@ fn largest_worker_count(s: &WorkersSweep) -> usize {
         .unwrap_or(1)
 }
 
-fn workers_grid(s: &WorkersSweep) -> Grid {
+pub(crate) fn workers_grid(s: &WorkersSweep) -> Grid {
     let max = largest_worker_count(s);
     let mut header = vec!["model".to_string()];
     header.extend((1..=max).map(|n| format!("{n} w")));
@@ -60,7 +61,7 @@ fn workers_grid(s: &WorkersSweep) -> Grid {
     (header, lines)
 }
 
-fn headroom_lines(s: &WorkersSweep) -> Vec<String> {
+pub(crate) fn headroom_lines(s: &WorkersSweep) -> Vec<String> {
     s.headroom
         .iter()
         .map(|h| {
@@ -79,11 +80,13 @@ fn workers_heading(s: &WorkersSweep) -> String {
     )
 }
 
-/// A sweep drawn from its typed report: the table, the Markdown, the chart and the JSON.
+/// A sweep drawn from its typed report: the table, the Markdown, the chart,
+/// the page and the JSON (the page's data is that very text).
 pub struct Drawn {
     pub table: String,
     pub markdown: String,
     pub chart: String,
+    pub page: String,
     pub json: String,
 }
 
@@ -92,9 +95,9 @@ impl Exporter for Drawn {
 
     fn render(&self, format: Export, _: &Destinations) -> anyhow::Result<Rendered> {
         Ok(match format {
-            Export::Json => format!("{}\n", self.json).into(),
+            Export::Json => self.json.clone().into(),
             Export::Markdown => self.markdown.clone().into(),
-            Export::Html => crate::render::html::data::from_json(&self.json)?.into(),
+            Export::Html => self.page.clone().into(),
             Export::Svg => self.chart.clone().into(),
             other => return Err(not_written(other)),
         })
@@ -102,7 +105,7 @@ impl Exporter for Drawn {
 }
 
 /// A table's header and lines: the first column a label, the others figures.
-pub(super) type Grid = (Vec<String>, Vec<Vec<String>>);
+pub(crate) type Grid = (Vec<String>, Vec<Vec<String>>);
 
 /// A grid for the terminal under its heading, `lines` under it, then the
 /// warning when other work kept the CPUs busy; arranged to `fit`.
@@ -325,7 +328,7 @@ fn as_rows<T: serde::Serialize>(rows: &[T]) -> Vec<Value> {
         .collect()
 }
 
-fn heading(s: &dyn RowSweep) -> String {
+pub(crate) fn heading(s: &dyn RowSweep) -> String {
     format!("gil-lab sweep {}: {}", s.what(), s.interpreter())
 }
 
@@ -377,10 +380,9 @@ pub fn ipc_chart(v: &IpcSweep) -> String {
     .svg()
 }
 
-/// PSS per worker kind and preload.
-pub fn memory_chart(v: &MemorySweep) -> String {
-    let items: Vec<(String, f64)> = v
-        .rows
+/// Each worker kind's PSS in MB, labelled with its preload: the bars of every memory chart.
+pub(crate) fn memory_items(v: &MemorySweep) -> Vec<(String, f64)> {
+    v.rows
         .iter()
         .map(|r| {
             (
@@ -388,6 +390,14 @@ pub fn memory_chart(v: &MemorySweep) -> String {
                 r.loaded.pss_kb as f64 / 1024.0,
             )
         })
-        .collect();
-    bars(&format!("PSS per worker · {}", v.interpreter), "MB", &items)
+        .collect()
+}
+
+/// PSS per worker kind and preload.
+pub fn memory_chart(v: &MemorySweep) -> String {
+    bars(
+        &format!("PSS per worker · {}", v.interpreter),
+        "MB",
+        &memory_items(v),
+    )
 }
