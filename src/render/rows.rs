@@ -140,12 +140,12 @@ mod tests {
             json!({"route": "file", "extra": null}),
         ];
         let (cols, cells) = grid(&rows);
-        assert_eq!(cols, ["route", "seconds", "after.pss_kb", "extra"]);
+        assert_eq!(cols, ["route", "seconds", "after PSS kB", "extra"]);
         assert_eq!(cells[0], ["pipe", "0.500 (0.250–1)", "10", "–"]);
         assert_eq!(cells[1], ["file", "–", "–", "–"]);
         assert!(
             markdown(&rows)
-                .starts_with("| route | seconds | after.pss_kb | extra |\n|---|---|---|---|\n")
+                .starts_with("| route | seconds | after PSS kB | extra |\n|---|---|---|---|\n")
         );
     }
 }
