@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import missing
+
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PYTHON_DIR))
 
@@ -244,7 +246,7 @@ def test_percentile_is_a_measured_value():
 def test_module_cli_on_another_interpreter(version):
     python = PYTHONS / version / "bin" / "python3"
     if not python.exists():
-        pytest.skip(f"{python} is not installed")
+        missing(f"{python} is not installed")
     env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR), PYTHONDONTWRITEBYTECODE="1")
     done = subprocess.run(
         [str(python), "-m", "gil_lab.experiments.convoy", "--quick"],

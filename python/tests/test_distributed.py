@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import missing
+
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PYTHON_DIR))
 
@@ -33,11 +35,22 @@ ENV = dict(os.environ, PYTHONPATH=str(PYTHON_DIR), PYTHONDONTWRITEBYTECODE="1")
 ENV.pop("GIL_LAB_STOP_FILE", None)
 RUN_TIMEOUT_S = 180  # a bound on a hang, not a figure under test
 
-needs_dask = pytest.mark.skipif(
-    not DASK.exists() or dask_env._venv_site_packages() is None,
-    reason="no private dask environment for Python %s at %s: run %s"
-    % (dask_env.interpreter_label(), dask_env.venv_dir(), dask_env.install_command()),
+NO_DASK = (
+    "no private dask environment for Python %s at %s: run %s"
+    % (dask_env.interpreter_label(), dask_env.venv_dir(), dask_env.install_command())
+    if not DASK.exists() or dask_env._venv_site_packages() is None
+    else None
 )
+
+
+@pytest.fixture
+def dask_installed():
+    """The private dask environment the test needs (see conftest.missing)."""
+    if NO_DASK:
+        missing(NO_DASK)
+
+
+needs_dask = pytest.mark.usefixtures("dask_installed")
 
 
 # --------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import missing
+
 LESSONS_DIR = Path(__file__).resolve().parents[1] / "lessons"
 LESSONS = sorted(p for p in LESSONS_DIR.glob("*.py") if not p.name.startswith("_"))
 KEYS = ("Document", "Demonstrates", "Requires", "Start methods")
@@ -196,7 +198,7 @@ PYTHONS = Path(os.environ.get("GIL_LAB_PYTHONS", Path.home() / ".cache" / "gil-l
 def installed_python(spec):
     path = PYTHONS / spec / "bin" / "python3"
     if not path.is_file():
-        pytest.skip(f"no Python {spec} at {path} (scripts/install-pythons.sh --only {spec})")
+        missing(f"no Python {spec} at {path} (scripts/install-pythons.sh --only {spec})")
     return str(path)
 
 

@@ -329,6 +329,7 @@ mod tests {
 
     fn mock(id: &'static str, checksum: Value) -> MockStrategy {
         MockStrategy {
+            model: None,
             id,
             implementation: Implementation::Rust,
             workers: 2,

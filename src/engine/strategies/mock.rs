@@ -1,4 +1,7 @@
-//! A strategy with fixed results, so statistics and renderers can be tested exactly.
+//! A strategy with fixed results, so statistics and renderers can be tested
+//! exactly, and the command line end to end in milliseconds: with
+//! [`MOCK_ENV`] set, the registry holds [`cli_mocks`] instead of the real
+//! models (`scripts/test.sh --fast`, `tests/fast.rs`).
 
 use anyhow::Result;
 
@@ -10,12 +13,56 @@ use crate::engine::workload::Setup;
 /// Returns `checksum` and a timeline of `workers` workers that either run
 /// together (`parallel`) or one after another, `chunk_ns` per chunk.
 pub struct MockStrategy {
+    /// The model to report; `None`: one made up from the fields below.
+    pub model: Option<&'static Model>,
     pub id: &'static str,
     pub implementation: Implementation,
     pub workers: usize,
     pub parallel: bool,
     pub chunk_ns: u64,
     pub checksum: Value,
+}
+
+/// Set (to anything), the registry holds the two mocks of [`cli_mocks`] only.
+pub const MOCK_ENV: &str = "GIL_LAB_MOCK_STRATEGIES";
+
+/// One mock model: native, fixed figures, nothing to start.
+const fn mock_model(id: &'static str, baseline: bool) -> Model {
+    Model {
+        id,
+        implementation: Implementation::Rust,
+        method: "mock",
+        noun: "mock workers",
+        baseline,
+        gil: Gil::Native,
+        overhead: "nothing",
+        live: None,
+        sweep: false,
+        chunk_reference: None,
+        harness: None,
+        by_default: true,
+    }
+}
+
+static MOCK_SEQUENTIAL: Model = mock_model("mock-sequential", true);
+static MOCK_PARALLEL: Model = mock_model("mock-parallel", false);
+
+/// The registry under [`MOCK_ENV`]: a sequential baseline and two workers
+/// that run together, 1 ms a chunk, both computing 42.
+pub fn cli_mocks() -> Vec<Box<dyn super::Strategy>> {
+    let mock = |model: &'static Model, workers, parallel| MockStrategy {
+        model: Some(model),
+        id: model.id,
+        implementation: Implementation::Rust,
+        workers,
+        parallel,
+        chunk_ns: 1_000_000,
+        checksum: Value::Int(42),
+    };
+    vec![
+        Box::new(mock(&MOCK_SEQUENTIAL, 1, false)),
+        Box::new(mock(&MOCK_PARALLEL, 2, true)),
+    ]
 }
 
 impl MockStrategy {
@@ -43,6 +90,9 @@ impl MockStrategy {
 
 impl Strategy for MockStrategy {
     fn model(&self) -> &'static Model {
+        if let Some(model) = self.model {
+            return model;
+        }
         // Tests only: one small model per mock, leaked so it lives as long as a real one.
         Box::leak(Box::new(Model {
             id: self.id,

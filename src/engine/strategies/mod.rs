@@ -16,7 +16,6 @@ pub use model::{Gil, Implementation, LiveRole, Model};
 
 pub(crate) mod crossbeam_pipeline;
 pub mod dask;
-#[cfg(test)]
 pub mod mock;
 pub mod model;
 pub(crate) mod py_dask;
@@ -181,6 +180,9 @@ pub fn why_not(strategy: &dyn Strategy, setup: &Setup) -> Option<String> {
 /// Every strategy, in the order tables show them: the one registry that
 /// compare, live and sweep read. A new model is a file and a line here.
 pub fn all() -> Vec<Box<dyn Strategy>> {
+    if std::env::var_os(mock::MOCK_ENV).is_some() {
+        return mock::cli_mocks();
+    }
     vec![
         Box::new(py_sequential::PySequential),
         Box::new(py_threads::PyThreads),
