@@ -29,8 +29,8 @@ pub use report::Report;
 /// What the integration tests read besides the CLI: limits and process facts.
 #[doc(hidden)]
 pub mod testing {
+    pub use crate::cpython::deadline::MAX_TIMEOUT_S;
     pub use crate::cpython::pythons::install_dir;
-    pub use crate::os::deadline::MAX_TIMEOUT_S;
     pub use crate::os::machine::busy_cpus;
     pub use crate::os::processes::descendants;
 }

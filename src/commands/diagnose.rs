@@ -18,7 +18,7 @@ use crate::report::diagnose::DiagnoseReport;
 const RATES_HZ: (f64, f64) = (1.0, 1000.0);
 
 pub fn run(python: &Embedded, args: &DiagnoseArgs) -> Result<i32> {
-    crate::os::deadline::check_timeout(args.timeout)?;
+    crate::cpython::deadline::check_timeout(args.timeout)?;
     if !(RATES_HZ.0..=RATES_HZ.1).contains(&args.rate) {
         return Err(
             UsageError::new(format!("--rate {} is out of range", args.rate))

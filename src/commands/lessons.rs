@@ -55,7 +55,7 @@ pub fn run(
     target: &str,
     args: &[String],
 ) -> Result<i32> {
-    crate::os::deadline::check_timeout(timeout)?;
+    crate::cpython::deadline::check_timeout(timeout)?;
     let catalog = catalog(python)?;
     let path = lessons::resolve(target, &catalog)?;
     let other = spec.map(|s| one_python(python, s)).transpose()?;

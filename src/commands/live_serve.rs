@@ -17,7 +17,12 @@ use crate::os::serve::{ServeError, Server};
 /// Starts the server before anything runs: a port in use or a non-loopback
 /// address without `--allow-remote` is a usage error (exit 2).
 pub fn start(addr: &str, allow_remote: bool) -> Result<Arc<Server>, UsageError> {
-    match Server::start(addr, allow_remote, crate::render::html::live_page()) {
+    match Server::start(
+        addr,
+        allow_remote,
+        crate::render::html::live_page(),
+        crate::lab::live::events::FOLD,
+    ) {
         Ok(server) => Ok(Arc::new(server)),
         Err(e) => {
             let hint = match &e {

@@ -62,7 +62,7 @@ fn others(python: &Embedded, specs: &[String]) -> Result<Vec<Found>> {
 }
 
 pub fn run(python: &Embedded, args: &VerifyArgs) -> Result<i32> {
-    let timeout = crate::os::deadline::check_timeout(args.timeout)?;
+    let timeout = crate::cpython::deadline::check_timeout(args.timeout)?;
     let exports = Exports::plan::<VerifyReport>(&args.exports.flags())?;
     let known = claims()?;
     if let Some(bad) = args.claims.iter().find(|c| {

@@ -3,6 +3,7 @@
 //! that launches another Python, and the lessons' catalog.
 
 pub mod dask;
+pub mod deadline;
 pub mod harness;
 pub mod interpreter;
 pub mod launcher;

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::engine::kernels::{Value, run_chunk};
-use crate::engine::workload::Kernel;
+use crate::engine::workload::{Kernel, Workload};
 
 /// The work a native chunk is sized to: long beside a detach/attach or a
 /// channel wake-up (about a microsecond), short beside a `--timeout`.
@@ -81,6 +81,29 @@ pub fn native_chunk(kernel: Kernel, size: u64) -> u64 {
         even_chunk(size, iterations_per_native_chunk(kernel))
     } else {
         size.max(1)
+    }
+}
+
+impl Workload {
+    /// For the Python kernel each task is cut into about 100 chunks: about 1 ms each
+    /// at the default size, well below CPython's 5 ms switch interval, so GIL
+    /// hand-overs show in the timeline. The native kernel is about 60 times faster:
+    /// its chunks are sized by its measured speed to about 1 ms each too.
+    pub fn new(kernel: Kernel, size: u64, tasks: usize) -> Workload {
+        let chunk = if kernel.works_in_blocks() || kernel == Kernel::UserFunction {
+            1
+        } else if kernel.is_cpu_bound() {
+            size.div_ceil(100).max(1)
+        } else {
+            size.max(1)
+        };
+        Workload {
+            kernel,
+            size,
+            tasks,
+            chunk,
+            native_chunk: native_chunk(kernel, size),
+        }
     }
 }
 

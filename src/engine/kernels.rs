@@ -9,9 +9,9 @@ use std::io::Read;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
+use crate::cpython::deadline::stop_requested;
 use crate::engine::timeline::{Chunk, now_ns, thread_cpu_ns};
 use crate::engine::workload::{Kernel, Workload};
-use crate::os::deadline::stop_requested;
 
 /// A task's value or a run's checksum.
 #[derive(Debug, Clone, Copy, PartialEq)]

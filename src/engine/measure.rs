@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
+use crate::cpython::deadline::Deadline;
 use crate::engine::probe::Probe;
-use crate::os::deadline::Deadline;
 
 use crate::engine::kernels::Value;
 pub use crate::engine::outcome::Outcome;

@@ -1,5 +1,5 @@
 //! The measuring engine: workloads and kernels, the strategies that run them,
-//! and the timing, timelines, statistics and verdicts every row shares.
+//! and the timing, timelines and statistics every row shares.
 
 pub mod chunking;
 pub mod guard;
@@ -12,5 +12,4 @@ pub mod strategies;
 pub mod tachyon;
 pub mod timeline;
 pub mod user_function;
-pub mod verdict;
 pub mod workload;

@@ -193,28 +193,9 @@ pub struct Workload {
     pub native_chunk: u64,
 }
 
+/// `Workload::new` lives with the chunk sizing (`engine::chunking`), which
+/// measures the native kernel: this module stays below both.
 impl Workload {
-    /// For the Python kernel each task is cut into about 100 chunks: about 1 ms each
-    /// at the default size, well below CPython's 5 ms switch interval, so GIL
-    /// hand-overs show in the timeline. The native kernel is about 60 times faster:
-    /// its chunks are sized by its measured speed to about 1 ms each too.
-    pub fn new(kernel: Kernel, size: u64, tasks: usize) -> Workload {
-        let chunk = if kernel.works_in_blocks() || kernel == Kernel::UserFunction {
-            1
-        } else if kernel.is_cpu_bound() {
-            size.div_ceil(100).max(1)
-        } else {
-            size.max(1)
-        };
-        Workload {
-            kernel,
-            size,
-            tasks,
-            chunk,
-            native_chunk: crate::engine::chunking::native_chunk(kernel, size),
-        }
-    }
-
     /// The same workload with native chunks of `iterations` (at least 1, at most a task).
     pub fn with_native_chunk(mut self, iterations: u64) -> Workload {
         self.native_chunk = iterations.clamp(1, self.size.max(1));

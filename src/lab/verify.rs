@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+use crate::cpython::deadline::Deadline;
 use crate::cpython::interpreter::{Embedded, call_json};
 use crate::cpython::pythons::Found;
-use crate::os::deadline::Deadline;
 use crate::os::machine::Machine;
 pub use crate::report::verify::{Checked, Claim, Verdict, VerifyReport};
 

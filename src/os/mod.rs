@@ -1,7 +1,6 @@
-//! Operating-system plumbing: child processes, signals, deadlines, writing
+//! Operating-system plumbing: child processes, signals, writing
 //! exports, and facts about the machine.
 
-pub mod deadline;
 pub mod machine;
 pub mod net;
 pub mod output;

@@ -31,7 +31,7 @@ pub fn on_exit(cleanup: Cleanup) {
 }
 
 /// Names, for every interpreter and process of this run, the file whose existence
-/// asks running tasks to stop (see [`crate::os::deadline`]).
+/// asks running tasks to stop (see [`crate::cpython::deadline`]).
 pub const STOP_FILE_ENV: &str = "GIL_LAB_STOP_FILE";
 
 /// Creates the private temporary folder and points `TMPDIR` at it, so that temp

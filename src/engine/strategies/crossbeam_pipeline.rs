@@ -49,7 +49,7 @@ impl Strategy for CrossbeamPipeline {
                 for task in 0..w.tasks {
                     for (index, &(lo, hi)) in bounds.iter().enumerate() {
                         // A timed-out run gets no more chunks; its result is thrown away.
-                        if crate::os::deadline::stop_requested()
+                        if crate::cpython::deadline::stop_requested()
                             || work_tx.send((task, index, lo, hi)).is_err()
                         {
                             return;

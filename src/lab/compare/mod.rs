@@ -15,11 +15,14 @@ use crate::error::UsageError;
 
 /// The strategy `--dask` runs on an existing scheduler.
 const PY_DASK: &str = crate::engine::strategies::py_dask::MODEL.id;
-use crate::report::{Report, Timeline, build, timelines};
+use crate::report::{Report, Timeline};
+use build::{build, timelines};
 use rows_elsewhere::{add_remote, check_cluster_python, cross_check_the_gil, same_executable};
 
 mod answer;
+mod build;
 mod rows_elsewhere;
+mod verdict;
 
 /// `compare`'s options as the domain sees them (no CLI types).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -123,7 +126,7 @@ impl CompareOptions {
         }
         guard::check_runs("--runs", self.runs, self.force)?;
         guard::check_runs("--warmup", self.warmup, self.force)?;
-        crate::os::deadline::check_timeout(self.timeout_s)?;
+        crate::cpython::deadline::check_timeout(self.timeout_s)?;
         if !self.force {
             self.check_resources(cpus)?;
         }

@@ -5,6 +5,7 @@
 //! Groups run one after another: running them together on a few cores would
 //! measure how the machine shares its CPUs, not what the GIL does.
 
+pub mod events;
 pub mod group;
 pub mod sample;
 pub mod show;

@@ -24,7 +24,6 @@
 
 mod conn;
 mod routes;
-mod state;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -38,8 +37,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-pub use state::apply;
-use state::initial_state;
+/// How published events fold into the state `/state` serves and every stream
+/// starts with: the publisher's schema, which the server does not know.
+#[derive(Clone, Copy)]
+pub struct Fold {
+    pub initial: fn() -> Value,
+    pub apply: fn(&mut Value, &Value),
+}
 
 /// A request's head must arrive within this.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
@@ -150,6 +154,7 @@ pub fn resolve(addr: &str) -> Result<Vec<SocketAddr>, ServeError> {
 
 struct Inner {
     state: Value,
+    fold: Fold,
     /// `(seq, the event as JSON)`, oldest first.
     events: VecDeque<(u64, Arc<str>)>,
     seq: u64,
@@ -181,7 +186,12 @@ pub struct Server {
 impl Server {
     /// Serves `page` at `/` on `addr` (see [`resolve`]); a non-loopback
     /// address is refused unless `allow_remote`.
-    pub fn start(addr: &str, allow_remote: bool, page: String) -> Result<Server, ServeError> {
+    pub fn start(
+        addr: &str,
+        allow_remote: bool,
+        page: String,
+        fold: Fold,
+    ) -> Result<Server, ServeError> {
         let candidates = resolve(addr)?;
         if !allow_remote && candidates.iter().any(|a| !a.ip().is_loopback()) {
             return Err(ServeError::NotLoopback {
@@ -212,7 +222,8 @@ impl Server {
         listener.set_nonblocking(true).map_err(failed)?;
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
-                state: initial_state(),
+                state: (fold.initial)(),
+                fold,
                 events: VecDeque::new(),
                 seq: 0,
             }),
@@ -273,7 +284,7 @@ impl Server {
         if let Some(o) = event.as_object_mut() {
             o.insert("seq".into(), json!(seq));
         }
-        apply(&mut inner.state, &event);
+        (inner.fold.apply)(&mut inner.state, &event);
         inner.state["seq"] = json!(seq);
         inner.events.push_back((seq, event.to_string().into()));
         if inner.events.len() > KEPT_EVENTS {

@@ -4,11 +4,13 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 
 use super::*;
+// The live run's own fold: what the server is started with in use.
+pub(super) use crate::lab::live::events::FOLD;
 
 pub(super) const PAGE: &str = "<!DOCTYPE html><p>watch</p>";
 
 pub(super) fn start(addr: &str) -> Result<Server, ServeError> {
-    Server::start(addr, false, PAGE.to_string())
+    Server::start(addr, false, PAGE.to_string(), FOLD)
 }
 
 pub(super) fn get(server: &Server, path: &str) -> (String, String) {
@@ -137,35 +139,3 @@ fn stop_joins_every_thread_even_with_a_stream_open() {
 }
 
 mod hostile;
-
-#[test]
-fn events_fold_into_the_state() {
-    let mut state = initial_state();
-    for e in [
-        json!({"type": "start", "scenario": "threading", "duration_s": 2.0}),
-        json!({"type": "note", "text": "hello"}),
-        json!({"type": "begin", "group": "py-threads", "workers": 2}),
-        json!({"type": "tick", "group": "py-threads", "t_s": 0.1, "counts": [1, 1], "vs_one_worker": 0.5}),
-        json!({"type": "tick", "group": "py-threads", "t_s": 0.15, "counts": [2, 1], "vs_one_worker": 0.6}),
-        json!({"type": "tick", "group": "py-threads", "t_s": 0.5, "counts": [5, 4], "vs_one_worker": 0.5}),
-        json!({"type": "end", "group": "py-threads", "rate": 9.0, "error": null}),
-    ] {
-        apply(&mut state, &e);
-    }
-    let g = &state["groups"][0];
-    assert_eq!(state["run"]["scenario"], "threading");
-    assert_eq!(state["notes"], json!(["hello"]));
-    assert_eq!(g["counts"], json!([5, 4]));
-    assert_eq!(
-        g["history"].as_array().unwrap().len(),
-        2,
-        "points 0.2 s apart"
-    );
-    assert_eq!(g["status"], "done");
-    assert_eq!(g["summary"]["rate"], 9.0);
-    apply(
-        &mut state,
-        &json!({"type": "finished", "summary": {"groups": []}}),
-    );
-    assert_eq!(state["status"], "ended");
-}

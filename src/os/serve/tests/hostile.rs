@@ -201,7 +201,7 @@ fn a_foreign_host_is_refused_unless_remote_access_is_allowed() {
     for host in ["localhost:8000", "127.0.0.1", "[::1]:9", "LOCALHOST."] {
         assert!(ask(&server, host).starts_with("HTTP/1.1 200"), "{host}");
     }
-    let open = Server::start("127.0.0.1:0", true, PAGE.to_string()).unwrap();
+    let open = Server::start("127.0.0.1:0", true, PAGE.to_string(), super::FOLD).unwrap();
     assert!(ask(&open, "attacker.example").starts_with("HTTP/1.1 200"));
 
     assert!(is_loopback_host("app.localhost:80"));

@@ -1,12 +1,19 @@
-//! The state a live run's events fold into: what `/state` serves and every
-//! stream starts with. The live page's script folds events the same way.
+//! The state a live run's events fold into: what `--serve`'s `/state` serves
+//! and every stream starts with. The live page's script folds events the same
+//! way. The server itself knows nothing of this schema: it is handed [`FOLD`].
 
 use serde_json::{Value, json};
 
 /// Seconds between two points of a group's history.
 const HISTORY_EVERY_S: f64 = 0.2;
 
-pub(super) fn initial_state() -> Value {
+/// What the server folds live's events with.
+pub const FOLD: crate::os::serve::Fold = crate::os::serve::Fold {
+    initial: initial_state,
+    apply,
+};
+
+pub fn initial_state() -> Value {
     json!({
         "schema": 1,
         "seq": 0,
@@ -100,4 +107,41 @@ fn group_mut<'a>(state: &'a mut Value, id: &Value) -> Option<&'a mut Value> {
         .iter_mut()
         .rev()
         .find(|g| g["id"] == *id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_fold_into_the_state() {
+        let mut state = initial_state();
+        for e in [
+            json!({"type": "start", "scenario": "threading", "duration_s": 2.0}),
+            json!({"type": "note", "text": "hello"}),
+            json!({"type": "begin", "group": "py-threads", "workers": 2}),
+            json!({"type": "tick", "group": "py-threads", "t_s": 0.1, "counts": [1, 1], "vs_one_worker": 0.5}),
+            json!({"type": "tick", "group": "py-threads", "t_s": 0.15, "counts": [2, 1], "vs_one_worker": 0.6}),
+            json!({"type": "tick", "group": "py-threads", "t_s": 0.5, "counts": [5, 4], "vs_one_worker": 0.5}),
+            json!({"type": "end", "group": "py-threads", "rate": 9.0, "error": null}),
+        ] {
+            apply(&mut state, &e);
+        }
+        let g = &state["groups"][0];
+        assert_eq!(state["run"]["scenario"], "threading");
+        assert_eq!(state["notes"], json!(["hello"]));
+        assert_eq!(g["counts"], json!([5, 4]));
+        assert_eq!(
+            g["history"].as_array().unwrap().len(),
+            2,
+            "points 0.2 s apart"
+        );
+        assert_eq!(g["status"], "done");
+        assert_eq!(g["summary"]["rate"], 9.0);
+        apply(
+            &mut state,
+            &json!({"type": "finished", "summary": {"groups": []}}),
+        );
+        assert_eq!(state["status"], "ended");
+    }
 }
