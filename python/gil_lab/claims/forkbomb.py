@@ -21,6 +21,7 @@ import tempfile
 import textwrap
 
 from gil_lab.claims import measure
+from gil_lab.claims.measure import Verdict
 from gil_lab.lessons_support import unguarded
 from gil_lab.runtime import processes, pythons
 from gil_lab.runtime.facts import interpreter_label
@@ -120,7 +121,7 @@ def judge_bomb(runs, default, pool_seconds):
     exploded = [name for name, r in runs.items()
                 if r["deepest"] >= BOMB_DEPTH or r["stopped_by"] == "process cap" or r["capped"]]
     if exploded:
-        return "holds", ("the processes multiplied (%s reached depth %d or %d live processes) until the caps "
+        return Verdict.HOLDS, ("the processes multiplied (%s reached depth %d or %d live processes) until the caps "
                          "stopped them" % (", ".join(exploded), BOMB_DEPTH, MAX_ALIVE))
     spawn, pool = runs["spawn"], runs["pool"]
     default_text = ""
@@ -133,7 +134,7 @@ def judge_bomb(runs, default, pool_seconds):
                  "not a bomb" % (pool["bootstrap_errors"], pool_seconds, pool["most_alive"])
                  if pool["stopped_by"] == "timeout" else
                  "the unguarded Pool ended by itself (%d crashed workers)" % pool["bootstrap_errors"])
-    return "does not hold", ("with spawn the child re-ran the loose code once (depth %d) and CPython stopped it "
+    return Verdict.DOES_NOT_HOLD, ("with spawn the child re-ran the loose code once (depth %d) and CPython stopped it "
                              "with RuntimeError \"An attempt has been made to start a new process before the "
                              "current process has finished its bootstrapping phase\"; %s%s"
                              % (spawn["deepest"], pool_text, default_text))
@@ -221,18 +222,18 @@ def judge_guard(found):
         failing = [(label, rows) for label, rows in defaults
                    if any(not unguarded.worked(r["run"]) for r in rows)]
         if failing:
-            return "holds", ("on Linux the guard matters from 3.14: %s fail%s the unguarded examples under %s, "
+            return Verdict.HOLDS, ("on Linux the guard matters from 3.14: %s fail%s the unguarded examples under %s, "
                              "%s default start method, while fork %s ran them (%s)"
                              % (", ".join(label for label, _ in failing), "s" if len(failing) == 1 else "",
                                 failing[0][1][0]["method"], "its" if len(failing) == 1 else "their",
                                 "in " + ", ".join(fork_worked) if fork_worked else "never",
                                 everything))
-        return "does not hold", ("the unguarded examples ran under the default start method of %s: %s"
+        return Verdict.DOES_NOT_HOLD, ("the unguarded examples ran under the default start method of %s: %s"
                                  % (", ".join(label for label, _ in defaults), everything))
     forkserver_failed = any(r["method"] == "forkserver" and not unguarded.worked(r["run"])
                             for _, _, rows in found for r in rows)
     if forkserver_failed:
-        return "depends", ("on the start method: fork ran the unguarded examples and forkserver, Linux's "
+        return Verdict.DEPENDS, ("on the start method: fork ran the unguarded examples and forkserver, Linux's "
                            "default from 3.14, did not (%s); no 3.14 was found to run them with its own "
                            "default: %s" % (everything, pythons.command_for("3.14")))
-    return "does not hold", "the unguarded examples ran under every start method tried: " + everything
+    return Verdict.DOES_NOT_HOLD, "the unguarded examples ran under every start method tried: " + everything

@@ -5,6 +5,7 @@ import threading
 import time
 
 from gil_lab.claims import measure
+from gil_lab.claims.measure import Verdict
 from gil_lab.kernels.tasks import sum_squares
 from gil_lab.runtime import machine, processes, pythons
 from gil_lab.runtime.facts import interpreter_label
@@ -81,7 +82,7 @@ def threads_slower(quick, interpreters):
     low, high = min(ratios), max(ratios)
     where = measure.side(low, high, 1 + SLOWER_MARGIN)
     if where == "above":
-        return measure.outcome(experiment, figures, "holds",
+        return measure.outcome(experiment, figures, Verdict.HOLDS,
                                "in every round the 2 threads took at least %.0f%% longer than the calls "
                                "in a row: the GIL runs one at a time and switching costs extra"
                                % (100 * (low - 1)))
@@ -92,8 +93,8 @@ def threads_slower(quick, interpreters):
         else:
             why = ("the threads took %.2f-%.2f× the sequential time: this free-threaded interpreter holds "
                    "no GIL, so they can run in parallel" % (low, high))
-        return measure.outcome(experiment, figures, "does not hold", why)
-    return measure.outcome(experiment, figures, "depends",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD, why)
+    return measure.outcome(experiment, figures, Verdict.DEPENDS,
                            "on the machine's noise: the rounds ranged %.2f-%.2f×, across the %.0f%% margin; "
                            "the threads were no faster, but whether they are slower changes from run to run"
                            % (low, high, 100 * SLOWER_MARGIN))
@@ -164,12 +165,12 @@ def judge_free_threaded(figures):
     threaded = [f for f in by_interpreter.values() if f.get(BUILD_FLAG_NAME, {}).get("value")]
     with_gil = [f for f in by_interpreter.values() if SPEEDUP_NAME in f and f not in threaded]
     if not threaded:
-        return "cannot test here", "no free-threaded build ran: %s" % pythons.command_for("3.13t")
+        return Verdict.CANNOT_TEST_HERE, "no free-threaded build ran: %s" % pythons.command_for("3.13t")
     free = threaded[0]
     if machine.usable_cpus() < 2:
-        return "cannot test here", "one CPU: threads cannot run in parallel on this machine"
+        return Verdict.CANNOT_TEST_HERE, "one CPU: threads cannot run in parallel on this machine"
     if free[GIL_FLAG_NAME]["value"]:
-        return "does not hold", "the free-threaded build re-enabled its GIL at run time (an extension or PYTHON_GIL=1)"
+        return Verdict.DOES_NOT_HOLD, "the free-threaded build re-enabled its GIL at run time (an extension or PYTHON_GIL=1)"
     low, high = measure.bounds(free[SPEEDUP_NAME])
     where = measure.side(low, high, PARALLEL_SPEEDUP)
     label = free[SPEEDUP_NAME]["interpreter"]
@@ -179,22 +180,22 @@ def judge_free_threaded(figures):
             gil_low, gil_high = measure.bounds(with_gil[0][SPEEDUP_NAME])
             baseline = ", where %s gave %s×" % (with_gil[0][SPEEDUP_NAME]["interpreter"],
                                                measure.span(gil_low, gil_high))
-        return "holds", ("%s runs without a GIL: 2 threads were %s× as fast as sequential%s"
+        return Verdict.HOLDS, ("%s runs without a GIL: 2 threads were %s× as fast as sequential%s"
                          % (label, measure.span(low, high), baseline))
     capacity = free.get(measure.CAPACITY_NAME)
     if capacity is not None and measure.bounds(capacity)[0] < PARALLEL_SPEEDUP:
-        return "depends", ("on this machine's free cores: in the same rounds even 2 processes fell to %.2f× "
+        return Verdict.DEPENDS, ("on this machine's free cores: in the same rounds even 2 processes fell to %.2f× "
                            "(%s×), so %s's %s× cannot show whether its threads run in parallel; rerun on an "
                            "idle machine" % (measure.bounds(capacity)[0], measure.span(*measure.bounds(capacity)),
                                              label, measure.span(low, high)))
     load = free.get(LOAD_NAME)
     if load is not None and load["value"] > machine.BUSY_LIMIT_CORES:
-        return "depends", ("on this machine's load: %s gave %.2f-%.2f× while other processes kept %.2f cores "
+        return Verdict.DEPENDS, ("on this machine's load: %s gave %.2f-%.2f× while other processes kept %.2f cores "
                            "busy; rerun on an idle machine" % (label, low, high, load["value"]))
     if where == "below":
-        return "does not hold", ("%s reports no GIL, yet 2 threads reached only %.2f-%.2f×, short of the "
+        return Verdict.DOES_NOT_HOLD, ("%s reports no GIL, yet 2 threads reached only %.2f-%.2f×, short of the "
                                  "%.1f× of parallel execution" % (label, low, high, PARALLEL_SPEEDUP))
-    return "depends", ("on run-to-run noise: %s gave %.2f-%.2f×, across the %.1f× line"
+    return Verdict.DEPENDS, ("on run-to-run noise: %s gave %.2f-%.2f×, across the %.1f× line"
                        % (label, low, high, PARALLEL_SPEEDUP))
 
 
@@ -249,15 +250,15 @@ def shared_counter(quick, interpreters):
     experiment = ("%d threads × %d read-sleep(0)-write increments of one counter, %d runs without "
                   "and %d with a threading.Lock" % (COUNTER_THREADS, n, rounds, rounds))
     if max(locked) >= LOST_UPDATES_MIN:
-        return measure.outcome(experiment, figures, "does not hold",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD,
                                "even with the lock %d updates were lost" % max(locked))
     if min(unsafe) >= LOST_UPDATES_MIN:
-        return measure.outcome(experiment, figures, "holds",
+        return measure.outcome(experiment, figures, Verdict.HOLDS,
                                "every run without a lock lost updates (%s of %d); with the lock "
                                "every count was exact" % (measure.span(min(unsafe), max(unsafe), 0), expected))
     if max(unsafe) < LOST_UPDATES_MIN:
-        return measure.outcome(experiment, figures, "does not hold",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD,
                                "no update was lost even without a lock: the race never showed here")
-    return measure.outcome(experiment, figures, "depends",
+    return measure.outcome(experiment, figures, Verdict.DEPENDS,
                            "on thread timing: only some runs without a lock lost updates (%d-%d)"
                            % (min(unsafe), max(unsafe)))

@@ -8,6 +8,7 @@ import statistics
 import sys
 
 from gil_lab.claims import measure
+from gil_lab.claims.measure import Verdict
 from gil_lab.experiments import memory
 from gil_lab.harness import models
 from gil_lab.kernels.tasks import sum_squares
@@ -182,14 +183,14 @@ def caveats(found):
 def judge_subinterpreters(same_pid, parallel, capacity, cut, cut_data, found, load):
     """All parts must hold: same PID, parallel, and the 80 % cut with and without data."""
     if not same_pid:
-        return "does not hold", "the subinterpreter reported another PID"
+        return Verdict.DOES_NOT_HOLD, "the subinterpreter reported another PID"
     parallel_text = measure.span(min(parallel), max(parallel))
     where_parallel = measure.side(min(parallel), max(parallel), PARALLEL_SPEEDUP)
     machine_short = min(capacity) < PARALLEL_SPEEDUP or load.busy
     if machine.usable_cpus() < 2 or (where_parallel != "above" and machine_short):
         where_parallel = "unknown"
     if where_parallel == "below":
-        return "does not hold", ("same PID, but 2 subinterpreters were only %s× as fast as sequential, short of "
+        return Verdict.DOES_NOT_HOLD, ("same PID, but 2 subinterpreters were only %s× as fast as sequential, short of "
                                  "the %.1f× that running in parallel on 2 cores gives" % (parallel_text, PARALLEL_SPEEDUP)
                                  + caveats(found))
     where_cut = measure.side(min(cut), max(cut), CLAIMED_CUT)
@@ -206,12 +207,12 @@ def judge_subinterpreters(same_pid, parallel, capacity, cut, cut_data, found, lo
         numbers += ("; whether they ran in parallel is open: in the same rounds even 2 processes fell to %.2f× "
                     "(rerun on an idle machine)" % min(capacity))
     if where_cut == "below" and where_data == "below":
-        return "does not hold", numbers
+        return Verdict.DOES_NOT_HOLD, numbers
     if where_parallel == "above" and where_cut == "above" and where_data == "above":
-        return "holds", numbers
+        return Verdict.HOLDS, numbers
     if where_parallel == "above" and where_cut == "above" and where_data == "below":
-        return "depends", "on whether each worker needs its own copy of the data: " + numbers
-    return "depends", ("on this machine's free cores: " if machine_short else "on run-to-run noise: ") + numbers
+        return Verdict.DEPENDS, "on whether each worker needs its own copy of the data: " + numbers
+    return Verdict.DEPENDS, ("on this machine's free cores: " if machine_short else "on run-to-run noise: ") + numbers
 
 
 # --------------------------------------------------------------------------
@@ -264,12 +265,12 @@ def judge_module_name(figures, checked):
     names = ", ".join(label for label, _ in checked)
     if recent:
         if all(top_level.get(label) for label in recent):
-            return "holds", "`import interpreters` works in %s" % ", ".join(recent)
-        return "does not hold", ("`import interpreters` fails in %s: 3.14's module is concurrent.interpreters (%s)"
+            return Verdict.HOLDS, "`import interpreters` works in %s" % ", ".join(recent)
+        return Verdict.DOES_NOT_HOLD, ("`import interpreters` fails in %s: 3.14's module is concurrent.interpreters (%s)"
                                  % (", ".join(label for label in recent if not top_level.get(label)), DOCS_314))
     if any(top_level.values()):
-        return "depends", ("on a third-party package: a top-level interpreters module exists in %s, "
+        return Verdict.DEPENDS, ("on a third-party package: a top-level interpreters module exists in %s, "
                            "none of which is 3.14" % ", ".join(k for k, v in top_level.items() if v))
-    return "does not hold", ("`import interpreters` finds nothing in %s, and Python 3.14's documentation names "
+    return Verdict.DOES_NOT_HOLD, ("`import interpreters` finds nothing in %s, and Python 3.14's documentation names "
                              "the module concurrent.interpreters (%s); no 3.14 is installed to run it: %s"
                              % (names, DOCS_314, pythons.command_for("3.14")))

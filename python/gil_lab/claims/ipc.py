@@ -6,6 +6,7 @@ import time
 
 from gil_lab.runtime import processes
 from gil_lab.claims import measure
+from gil_lab.claims.measure import Verdict
 
 MB = 1024 * 1024
 
@@ -68,13 +69,13 @@ def pickling_cost(quick, interpreters):
     sides = {kind: measure.side(min(f), max(f), MASSIVE_FACTOR) for kind, f in factors.items()}
     text = ", ".join("%s %s×" % (kind, measure.span(min(f), max(f), 1)) for kind, f in factors.items())
     if all(s == "above" for s in sides.values()):
-        return measure.outcome(experiment, figures, "holds",
+        return measure.outcome(experiment, figures, Verdict.HOLDS,
                                "every kind of data cost over %.0f× a plain copy: %s" % (MASSIVE_FACTOR, text))
     if all(s == "below" for s in sides.values()):
-        return measure.outcome(experiment, figures, "does not hold",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD,
                                "no kind of data cost %.0f× a plain copy: %s" % (MASSIVE_FACTOR, text))
     costly = [kind for kind, s in sides.items() if s == "above"]
     cheap = [kind for kind, s in sides.items() if s == "below"]
-    return measure.outcome(experiment, figures, "depends",
+    return measure.outcome(experiment, figures, Verdict.DEPENDS,
                            "on what is sent: %s cost over %.0f× a plain copy, %s did not (%s)"
                            % (", ".join(costly) or "nothing", MASSIVE_FACTOR, ", ".join(cheap) or "nothing", text))

@@ -7,11 +7,24 @@ process helpers the experiments use live in :mod:`gil_lab.runtime.machine` and
 :mod:`gil_lab.runtime.processes`.
 """
 
+import enum
 import statistics
 
 from gil_lab.runtime.facts import interpreter_label
 
-VERDICTS = ("holds", "does not hold", "depends", "cannot test here")
+
+class Verdict(str, enum.Enum):
+    """What a claim gets: the host reads the same words into its own enum.
+
+    A ``str`` enum, so that it is written to JSON as its word."""
+
+    HOLDS = "holds"
+    DOES_NOT_HOLD = "does not hold"
+    DEPENDS = "depends"
+    CANNOT_TEST_HERE = "cannot test here"
+
+
+VERDICTS = tuple(Verdict)
 
 CAPACITY_NAME = "speedup of 2 processes over sequential (the machine's free cores now)"
 
@@ -72,8 +85,8 @@ def span(low, high, digits=2):
 
 def outcome(experiment, figures, verdict, explanation, interpreter=None):
     """What a claim function returns; :mod:`gil_lab.claims.verify` completes it."""
-    if verdict not in VERDICTS:
-        raise ValueError("verdict %r is not one of %s" % (verdict, ", ".join(VERDICTS)))
+    if not isinstance(verdict, Verdict):
+        raise ValueError("verdict %r is not a Verdict (%s)" % (verdict, ", ".join(v.value for v in Verdict)))
     result = {"experiment": experiment, "figures": figures, "verdict": verdict, "explanation": explanation}
     if interpreter:
         result["interpreter"] = interpreter
@@ -81,7 +94,7 @@ def outcome(experiment, figures, verdict, explanation, interpreter=None):
 
 
 def cannot_test(experiment, why, figures=()):
-    return outcome(experiment, list(figures), "cannot test here", why)
+    return outcome(experiment, list(figures), Verdict.CANNOT_TEST_HERE, why)
 
 
 def load_figure(load):

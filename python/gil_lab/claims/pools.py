@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from gil_lab.claims import measure
+from gil_lab.claims.measure import Verdict
 from gil_lab.experiments.sweeps import crossover
 from gil_lab.runtime import machine, processes
 
@@ -69,14 +70,14 @@ def io_threads(quick, interpreters):
     low, high = min(ratios), max(ratios)
     where = measure.side(low, high, 1 + IO_OVERHEAD)
     if where == "below":
-        return measure.outcome(experiment, figures, "holds",
+        return measure.outcome(experiment, figures, Verdict.HOLDS,
                                "the %d waits overlapped: the pool took %s× one wait (the document: "
                                "1.01×), against %.1f× in a row" % (SCOUTS, measure.span(low, high, 3), min(in_a_row) / wait))
     if where == "above":
-        return measure.outcome(experiment, figures, "does not hold",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD,
                                "the pool took %.2f-%.2f× one wait, more than %.0f %% over it"
                                % (low, high, 100 * IO_OVERHEAD))
-    return measure.outcome(experiment, figures, "depends",
+    return measure.outcome(experiment, figures, Verdict.DEPENDS,
                            "on scheduler noise: %s× one wait, across the %.0f %% margin"
                            % (measure.span(low, high, 3), 100 * IO_OVERHEAD))
 
@@ -147,13 +148,13 @@ def pool_avoids_boot(quick, interpreters):
     sides = {m: measure.side(min(r), max(r), POOL_ADVANTAGE) for m, r in ratios_by_method.items()}
     text = ", ".join("%s %s×" % (m, measure.span(min(r), max(r), 1)) for m, r in ratios_by_method.items())
     if all(s == "above" for s in sides.values()):
-        return measure.outcome(experiment, figures, "holds",
+        return measure.outcome(experiment, figures, Verdict.HOLDS,
                                "a new process per task cost more than %.0f× a pool's per-task cost (%s)"
                                % (POOL_ADVANTAGE, text))
     if all(s == "below" for s in sides.values()):
-        return measure.outcome(experiment, figures, "does not hold",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD,
                                "a process per task cost less than %.0f× the pool's (%s)" % (POOL_ADVANTAGE, text))
-    return measure.outcome(experiment, figures, "depends",
+    return measure.outcome(experiment, figures, Verdict.DEPENDS,
                            "on the start method and the number of tasks: process per task / pool was %s, "
                            "not clearly above %.0f× for all" % (text, POOL_ADVANTAGE))
 
@@ -183,13 +184,13 @@ def small_tasks(quick, interpreters):
             % (format(round(sweep["iterations"]), ","), 1000 * sweep["cpu_seconds"])
             if sweep["iterations"] is not None else "the pool never beat the loop in the sizes tried")
     if where == "above":
-        return measure.outcome(experiment, figures, "holds",
+        return measure.outcome(experiment, figures, Verdict.HOLDS,
                                "the smallest tasks took %.1f-%.1f× as long in the pool as in a plain loop; %s"
                                % (ratio["min"], ratio["max"], pays))
     if where == "below":
-        return measure.outcome(experiment, figures, "does not hold",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD,
                                "even the smallest tasks were not slower in the pool (%.2f-%.2f×); %s"
                                % (ratio["min"], ratio["max"], pays))
-    return measure.outcome(experiment, figures, "depends",
+    return measure.outcome(experiment, figures, Verdict.DEPENDS,
                            "on the machine's noise: the smallest tasks took %.2f-%.2f× the loop's time; %s"
                            % (ratio["min"], ratio["max"], pays))

@@ -5,6 +5,7 @@ import multiprocessing
 import threading
 
 from gil_lab.claims import measure
+from gil_lab.claims.measure import Verdict
 from gil_lab.experiments import memory
 from gil_lab.runtime import processes, pythons
 
@@ -96,14 +97,14 @@ def thread_weight(quick, interpreters):
     low_band, high_band = CLAIMED_THREAD_MB / THREAD_BAND_FACTOR, CLAIMED_THREAD_MB * THREAD_BAND_FACTOR
     low, high = min(resident_mb), max(resident_mb)
     if low >= low_band and high <= high_band:
-        return measure.outcome(experiment, figures, "holds",
+        return measure.outcome(experiment, figures, Verdict.HOLDS,
                                "each thread used %.1f-%.1f MB of real memory, about 8 MB" % (low, high))
     if high < low_band or low > high_band:
-        return measure.outcome(experiment, figures, "does not hold",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD,
                                "the 8 MB is address space reserved for the stack (%.1f MB of VmSize per "
                                "thread); the memory a thread really uses is %s kB"
                                % (min(virtual_mb), measure.span(min(resident_kb), max(resident_kb), 0)))
-    return measure.outcome(experiment, figures, "depends",
+    return measure.outcome(experiment, figures, Verdict.DEPENDS,
                            "on what the threads do with their stacks: %.1f-%.1f MB resident per thread, "
                            "across the edge of the ~8 MB band" % (low, high))
 
@@ -177,8 +178,8 @@ def judge_copies(experiment, figures, copies):
     text = "; ".join("%s %s it (%s copies)" % (label, kinds[label], measure.span(min(v), max(v)))
                      for label, v in copies.items())
     if all(k == "cloned" for k in kinds.values()):
-        return measure.outcome(experiment, figures, "holds", "every child cloned the model: " + text)
+        return measure.outcome(experiment, figures, Verdict.HOLDS, "every child cloned the model: " + text)
     if all(k == "shared" for k in kinds.values()):
-        return measure.outcome(experiment, figures, "does not hold", "every child shared the model: " + text)
-    return measure.outcome(experiment, figures, "depends",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD, "every child shared the model: " + text)
+    return measure.outcome(experiment, figures, Verdict.DEPENDS,
                            "on the start method and on what the model is made of: " + text)

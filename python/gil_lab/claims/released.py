@@ -6,6 +6,7 @@ import hashlib
 import pickle
 
 from gil_lab.claims import measure
+from gil_lab.claims.measure import Verdict
 from gil_lab.claims.gil import paired_rounds
 from gil_lab.kernels import blocks
 from gil_lab.kernels.tasks import sum_squares
@@ -74,13 +75,13 @@ def cpu_bound_needs_processes(quick, interpreters):
                   measure.span(min(py_t), max(py_t)), measure.span(min(py_p), max(py_p)),
                   measure.span(min(h_t), max(h_t)), measure.span(min(h_p), max(h_p)), mb, pickle_s * 1e3))
     if median(py_t) >= SCALES:
-        return measure.outcome(experiment, figures, "does not hold",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD,
                                "this interpreter runs threads without a GIL: even pure Python needs no "
                                "processes here; " + detail)
     if median(h_t) >= SCALES:
-        return measure.outcome(experiment, figures, "depends",
+        return measure.outcome(experiment, figures, Verdict.DEPENDS,
                                "on whether the work releases the GIL: " + detail + ". Pure-Python math needs "
                                "processes; hashing (like zlib and numpy) runs side by side in threads, and "
                                "processes only add the pickling")
-    return measure.outcome(experiment, figures, "holds",
+    return measure.outcome(experiment, figures, Verdict.HOLDS,
                            "neither kind of work ran faster in threads: " + detail)

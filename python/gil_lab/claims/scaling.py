@@ -5,6 +5,7 @@ import os
 import time
 
 from gil_lab.claims import measure
+from gil_lab.claims.measure import Verdict
 from gil_lab.experiments import amdahl
 from gil_lab.kernels.tasks import sqrt_sum, sum_squares
 from gil_lab.runtime import machine, processes
@@ -98,18 +99,18 @@ def eight_cores(quick, interpreters):
                  "can measure it" % (top, 100 * s, 100 * error, CLAIMED_CORES))
     not_linear = "below linear on %d cores (%.0f %% efficiency)" % (top, 100 * min(at_top) / top)
     if low <= range_low and range_high <= high:
-        return measure.outcome(experiment, figures, "holds",
+        return measure.outcome(experiment, figures, Verdict.HOLDS,
                                "8 cores give %.1f-%.1f×, within %.0f %% of 5.5×: %s" % (range_low, range_high, 100 * CLAIM_BAND, basis))
     if load.busy:
-        return measure.outcome(experiment, figures, "depends",
+        return measure.outcome(experiment, figures, Verdict.DEPENDS,
                                "on this machine's load: 8 cores would give %.1f-%.1f×, but %s"
                                % (range_low, range_high, load.describe()))
     if range_high < low or range_low > high:
         direction = "better" if range_low > high else "worse"
-        return measure.outcome(experiment, figures, "does not hold",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD,
                                "this workload scales %s than the document says: 8 cores give %.1f-%.1f×, "
                                "not 5.5× (scaling is %s); %s" % (direction, range_low, range_high, not_linear, basis))
-    return measure.outcome(experiment, figures, "depends",
+    return measure.outcome(experiment, figures, Verdict.DEPENDS,
                            "on the workload's serial fraction: 8 cores give %.1f-%.1f×, a range that "
                            "overlaps 5.5× ± %.0f %% without fitting inside it; %s"
                            % (range_low, range_high, 100 * CLAIM_BAND, basis))
@@ -179,16 +180,16 @@ def separate_cores(quick, interpreters):
     low, high = min(speedups), max(speedups)
     target = CORE_EFFICIENCY * cores
     if low >= target:
-        return measure.outcome(experiment, figures, "holds",
+        return measure.outcome(experiment, figures, Verdict.HOLDS,
                                "%d processes were %.2f-%.2f× faster than 1, with %.1f cores busy at once "
                                "on %d distinct CPUs" % (cores, low, high, min(parallelism), len(cpus)))
     if load.busy:
-        return measure.outcome(experiment, figures, "depends",
+        return measure.outcome(experiment, figures, Verdict.DEPENDS,
                                "on this machine's load: %d processes gave %.2f-%.2f×; %s"
                                % (cores, low, high, load.describe()))
     if high < NO_SPEEDUP:
-        return measure.outcome(experiment, figures, "does not hold",
+        return measure.outcome(experiment, figures, Verdict.DOES_NOT_HOLD,
                                "%d processes were no faster than 1 (%.2f-%.2f×)" % (cores, low, high))
-    return measure.outcome(experiment, figures, "depends",
+    return measure.outcome(experiment, figures, Verdict.DEPENDS,
                            "on what else runs on this machine: %d processes gave %.2f-%.2f×, short of "
                            "%.1f× in some rounds" % (cores, low, high, target))

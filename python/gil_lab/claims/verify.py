@@ -12,6 +12,7 @@ import math
 import sys
 
 from gil_lab.claims import measure
+from gil_lab.claims.measure import Verdict
 from gil_lab.claims.registry import CLAIMS, find
 from gil_lab.runtime import pythons
 from gil_lab.runtime.facts import interpreter_label
@@ -45,7 +46,7 @@ def complete(claim, result):
     """The full check object from a claim function's result."""
     measured = [fig for fig in result.get("figures", []) if _finite(fig)]
     figures = [{key: fig.get(key) for key in FIGURE_KEYS} for fig in measured]
-    verdict = result["verdict"] if result.get("verdict") in measure.VERDICTS else "cannot test here"
+    verdict = result["verdict"] if result.get("verdict") in measure.VERDICTS else Verdict.CANNOT_TEST_HERE
     completed = claim.identity()
     completed.update({
         "experiment": result.get("experiment") or "nothing was run",
