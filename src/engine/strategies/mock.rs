@@ -95,18 +95,8 @@ impl Strategy for MockStrategy {
         }
         // Tests only: one small model per mock, leaked so it lives as long as a real one.
         Box::leak(Box::new(Model {
-            id: self.id,
             implementation: self.implementation,
-            method: "mock",
-            noun: "mock",
-            baseline: self.id.ends_with("sequential"),
-            gil: Gil::Native,
-            overhead: "nothing",
-            live: None,
-            sweep: false,
-            chunk_reference: None,
-            harness: None,
-            by_default: true,
+            ..mock_model(self.id, self.id.ends_with("sequential"))
         }))
     }
     fn id(&self) -> &'static str {
