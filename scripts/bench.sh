@@ -282,7 +282,7 @@ timed() {
   figure "compare --timeout 1, $name: total (s)" "$(python3 -c "print(round($t1-$t0,1))")" "<=" "$goal" s
 }
 timed "Python rows of 20M" 40 threading --size 20000000 --runs 2 --strategies py-threads,py-process-pool,rust-threads
-timed "subinterpreters, minutes of work" 30 threading --size 4000000000 --runs 1 --strategies py-subinterpreters
+timed "subinterpreters, a minute of work" 30 threading --size 400000000 --tasks 8 --runs 1 --strategies py-subinterpreters
 timed "subinterpreters, 60 s waits" 30 io --size 60000 --runs 1 --strategies py-subinterpreters
 for scenario in threading io; do
   size=$([ $scenario = threading ] && echo 100000000000 || echo 60000)

@@ -142,12 +142,18 @@ fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
 #[test]
 fn a_timeout_reaches_tasks_inside_subinterpreters() {
     let _one = exclusive();
-    // Tasks of minutes of CPU work, then waits of 60 s (three rounds of them):
-    // no exception raised from outside reaches a subinterpreter's thread, so
-    // they must notice the timeout themselves, between chunks and between
-    // slices of a wait, or the run overruns the hang bound.
-    for (scenario, size) in [("threading", "4000000000"), ("io", "60000")] {
-        let (_, r) = compare_with_a_timeout(scenario, "py-subinterpreters", size, &["--runs", "1"]);
+    // Eight tasks of ~16 s of CPU work in 4 M-iteration chunks, then five
+    // waits of 60 s: no exception raised from outside reaches a
+    // subinterpreter's thread, so they must notice the timeout themselves,
+    // between chunks and between slices of a wait, or the run (a minute or
+    // more of work on two workers) overruns the hang bound.
+    for (scenario, size, tasks) in [("threading", "400000000", "8"), ("io", "60000", "5")] {
+        let (_, r) = compare_with_a_timeout(
+            scenario,
+            "py-subinterpreters",
+            size,
+            &["--runs", "1", "--tasks", tasks],
+        );
         let rows = r["results"].as_array().unwrap();
         let sub = rows
             .iter()
