@@ -59,11 +59,16 @@ import json; d=json.load(open('$T/t.json')); print(d['settings']['workers'], d['
 for s in rust-threads rayon crossbeam-pipeline rust-threads-detached; do
   figure "threading: $s / ideal ${workers}× ($busy CPUs busy)" "$(python3 -c "print(round($(field "$T/t.json" $s speedup) / $workers, 3))")" ">=" 0.9
 done
+# Orderings that are measurements, not facts: Rust against Python, and how far
+# a pool's workers overlap their chunks against threads that share one GIL.
+figure "threading: rayon vs py-sequential (fastest runs)" "$(field "$T/t.json" rayon vs_python_sequential)" ">" 1 ×
+figure "threading: py-process-pool − py-threads overlap (workers)" "$(python3 -c "print(round($(field "$T/t.json" py-process-pool overlap) - $(field "$T/t.json" py-threads overlap), 3))")" ">" 0
 t0=$(elapsed); $GL sweep chunk --quick >"$T/chunk.txt" 2>&1; t1=$(elapsed)
 figure "sweep chunk --quick: total time (s)" "$(python3 -c "print(round($t1-$t0,1))")" "<=" 10 s
 
 $GL compare io --json "$T/io.json" >/dev/null 2>&1
 figure "io: py-threads speedup over sequential (5 waits)" "$(field "$T/io.json" py-threads speedup)" ">=" 3 ×
+figure "io: rust-threads speedup over sequential (5 waits)" "$(field "$T/io.json" rust-threads speedup)" ">=" 3 ×
 
 # Embedding overhead: the same sequential Python work, embedded (without the probe)
 # vs plain python3, alternated; per round the fastest of 3 runs, then the median ratio.
@@ -124,6 +129,14 @@ watch_cost=$(python3 -c "
 import statistics as s
 print(round((1 - s.median(float(a)/float(b) for a, b in (l.split() for l in open('$T/watched.txt')))) * 100, 2))")
 figure "live rate with and without a connected page (cost, %)" "$watch_cost" "<=" 2 %
+# live under the GIL: a pool's workers progress faster than threads that share
+# one GIL; the median over the four runs above without a page.
+figure "live threading: py-process-pool / py-threads rate (×)" "$(python3 -c "
+import json, statistics
+def ratio(f):
+    g = {x['id']: x for x in json.load(open(f))['groups']}
+    return g['py-process-pool']['rate']['median'] / g['py-threads']['rate']['median']
+print(round(statistics.median(ratio('$T/w0-%d.json' % i) for i in range(1, 5)), 3))")" ">" 1 ×
 
 # Other interpreters (scripts/install-pythons.sh): 3.13 and 3.13t, harness rows and embedded hosts.
 PY=${GIL_LAB_PYTHONS:-$HOME/.cache/gil-lab/pythons}
@@ -240,6 +253,46 @@ PY
 )
 echo "diagnose on the GIL proof: plain ${plain} s, diagnosed ${diagnosed} s (median of 3, sampling at ${rate} Hz)"
 figure "diagnose: GIL proof wall time overhead at ${rate} Hz (%)" "$(python3 -c "print(round(($diagnosed/$plain-1)*100, 1))")" "<=" 3 %
+
+# Ending on time: from a signal to the last process gone, and runs cut by --timeout.
+latency() { python3 scripts/signal_latency.py "$@" 2>>"$T/latency.err"; }
+figure "SIGINT to compare processes (forkserver): ended in (s)" "$(latency INT 2.5 130 -- $GL compare processes --start-method forkserver --runs 50)" "<=" 2 s
+figure "SIGTERM to compare processes (spawn): ended in (s)" "$(latency TERM 2.5 143 -- $GL compare processes --start-method spawn --runs 50)" "<=" 1 s
+figure "SIGINT to live threading, pool running: ended in (s)" "$(latency INT 0.5 130 --children 2 -- $GL live threading --duration 4)" "<=" 2 s
+figure "SIGINT to verify --claim 4: ended in (s)" "$(latency INT 1.2 130 -- $GL verify --claim 4)" "<=" 1 s
+cat >"$T/pool_forever.py" <<'PY'
+import multiprocessing as mp
+def spin(_):
+    while True: pass
+if __name__ == '__main__':
+    with mp.get_context('forkserver').Pool(2) as p: p.map(spin, range(4))
+PY
+figure "SIGINT to run, a forkserver pool spinning: ended in (s)" "$(latency INT 2.5 130 -- $GL run "$T/pool_forever.py")" "<=" 1 s
+cat "$T/latency.err" 2>/dev/null
+cat >"$T/forever.py" <<'PY'
+import multiprocessing as mp, time
+def sleeper():
+    time.sleep(60)
+if __name__ == '__main__':
+    p = mp.Process(target=sleeper); p.start()
+    while True: time.sleep(0.1)
+PY
+t0=$(elapsed); $GL run --timeout 2 "$T/forever.py" >/dev/null 2>&1; t1=$(elapsed)
+figure "run --timeout 2, a script that never ends: total (s)" "$(python3 -c "print(round($t1-$t0,1))")" "<=" 10 s
+# timed NAME GOAL ARGS...: `compare ARGS --timeout 1`, its total time against GOAL.
+timed() {
+  local name=$1 goal=$2; shift 2
+  t0=$(elapsed); $GL compare "$@" --timeout 1 >/dev/null 2>&1; t1=$(elapsed)
+  figure "compare --timeout 1, $name (s)" "$(python3 -c "print(round($t1-$t0,1))")" "<=" "$goal" s
+}
+timed "Python rows of 20M" 40 threading --size 20000000 --runs 2 --strategies py-threads,py-process-pool,rust-threads
+timed "subinterpreters, a minute's work" 30 threading --size 400000000 --tasks 8 --runs 1 --strategies py-subinterpreters
+timed "subinterpreters, 60 s waits" 30 io --size 60000 --runs 1 --strategies py-subinterpreters
+for scenario in threading io; do
+  size=$([ $scenario = threading ] && echo 100000000000 || echo 60000)
+  timed "native $scenario, minutes' work" 40 $scenario --size $size --force --runs 1 --warmup 0 \
+    --strategies rust-sequential,rust-threads,rust-threads-detached,rayon,crossbeam-pipeline
+done
 
 echo "== $passes PASS, $misses MISS"
 echo "-- the threading table these figures come from:"

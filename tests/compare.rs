@@ -108,57 +108,62 @@ fn threading_report_has_every_strategy_with_the_same_checksum() {
     assert!(row(&r, "rayon")["interpreter"].is_null());
 }
 
+/// `got` is `want` up to the rounding of a JSON figure.
+fn agrees(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 0.02 * want.abs().max(1e-9)
+}
+
 #[test]
-fn orderings_that_cannot_flake_hold_on_two_or_more_cores() {
-    if cpus() < CPUS_FOR_ORDERINGS {
-        eprintln!("skipped: needs {CPUS_FOR_ORDERINGS} CPUs");
-        return;
-    }
-    if let Some(load) = busy_cpus() {
-        eprintln!(
-            "skipped: other work keeps {load:.1} CPUs busy; parallel orderings need idle cores"
-        );
-        return;
-    }
-    // Tasks long enough (~0.1 s each) that a process pool's start-up cannot hide its gain.
+fn every_ratio_is_the_measured_walls_divided_and_every_share_in_range() {
+    // Which model is faster is a measurement: scripts/bench.sh holds those goals.
+    // Here the derived figures must follow from the walls the same run measured.
     let r = compare_json(&[
         "threading",
-        "--size",
-        "3000000",
-        "--runs",
-        "3",
+        "--quick",
         "--strategies",
         "py-threads,py-process-pool,rayon",
     ]);
-    let wall = |id: &str| num(&row(&r, id)["wall_s"], "min");
-    assert!(
-        wall("rayon") < wall("py-sequential"),
-        "rayon slower than Python"
-    );
-    if r["interpreter"]["gil_disabled"] == false {
+    let fastest = |id: &str| num(&row(&r, id)["wall_s"], "min");
+    for id in ["py-threads", "py-process-pool", "rayon"] {
+        let x = row(&r, id);
+        assert_eq!(x["status"], "ok", "{x}");
+        let wall = fastest(id);
+        assert!(wall.is_finite() && wall > 0.0, "{x}");
+        let sequential = if x["implementation"] == "python" {
+            "py-sequential"
+        } else {
+            "rust-sequential"
+        };
+        let speedup = num(x, "speedup");
+        assert!(agrees(speedup, fastest(sequential) / wall), "{id}: {x}");
         assert!(
-            num(row(&r, "py-process-pool"), "speedup") > num(row(&r, "py-threads"), "speedup"),
-            "process pool no faster than threads"
+            agrees(
+                num(x, "vs_python_sequential"),
+                fastest("py-sequential") / wall
+            ),
+            "{id}: {x}"
         );
-        assert!(num(row(&r, "py-threads"), "overlap") < num(row(&r, "py-process-pool"), "overlap"));
-    } else {
-        // Free-threaded: threads do run Python together.
-        assert!(
-            wall("py-threads") < wall("py-sequential"),
-            "free-threaded threads no faster than one"
-        );
+        let workers = num(x, "workers");
+        assert!(agrees(num(x, "efficiency"), speedup / workers), "{id}: {x}");
+        let overlap = num(x, "overlap");
+        assert!((0.0..=workers + 0.01).contains(&overlap), "{id}: {x}");
+        assert!(num(x, "parallelism") > 0.0, "{id}: {x}");
     }
 }
 
 #[test]
-fn io_threads_overlap_their_waits() {
+fn io_rows_run_every_wait() {
     let r = compare_json(&["io", "--quick", "--strategies", "py-threads,rust-threads"]);
     assert_eq!(r["workload"]["kernel"], "io_wait");
     assert_eq!(r["workload"]["tasks"], 5);
-    // Five waits on five threads against five in a row: sleeping cannot be slowed by a busy CPU.
-    assert!(num(row(&r, "py-threads"), "speedup") > 2.0);
-    assert!(num(row(&r, "rust-threads"), "speedup") > 2.0);
-    assert_eq!(row(&r, "py-threads")["checksum"], 5);
+    // How much the waits overlap is scripts/bench.sh's figure; here every wait ran.
+    for id in ["py-threads", "rust-threads"] {
+        let x = row(&r, id);
+        assert_eq!(x["status"], "ok", "{x}");
+        assert_eq!(x["checksum"], 5, "{x}");
+        let speedup = num(x, "speedup");
+        assert!(speedup.is_finite() && speedup > 0.0, "{x}");
+    }
 }
 
 #[test]
@@ -350,7 +355,7 @@ fn ctrl_c_ends_a_comparison_and_every_child_process() {
     .stderr(std::process::Stdio::null())
     .process_group(0);
     let child = cmd.spawn().unwrap();
-    interrupt(child, libc::SIGINT, 2500, 2, 130);
+    interrupt(child, libc::SIGINT, 2500, SIGNAL_HANG_BOUND_S, 130);
 }
 
 /// Direct children of `pid`.
@@ -389,6 +394,10 @@ fn a_killed_pool_worker_fails_its_row_and_the_others_still_report() {
     kill_a_worker_during("processes", "3000000", "BrokenPool");
 }
 
+/// How long a pool worker may take to appear and start a task before the test
+/// calls it a hang.
+const WORKER_HANG_BOUND: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn kill_a_worker_during(scenario: &str, size: &str, expected: &str) {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
@@ -422,7 +431,11 @@ fn kill_a_worker_during(scenario: &str, size: &str, expected: &str) {
         {
             break worker;
         }
-        assert!(start.elapsed().as_secs() < 30, "no pool worker appeared");
+        // A hang bound, not a timing goal: a worker is busy within a second or two.
+        assert!(
+            start.elapsed() < WORKER_HANG_BOUND,
+            "no pool worker appeared"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
     };
     // SAFETY: SIGKILL to a pool worker the test just found.

@@ -141,9 +141,12 @@ fn the_svg_is_well_formed_with_one_lane_per_worker() {
 }
 
 #[test]
-fn threads_under_the_gil_progress_slower_than_a_process_pool() {
-    if cpus() < CPUS_FOR_ORDERINGS || busy_cpus().is_some() {
-        eprintln!("skipped: needs {CPUS_FOR_ORDERINGS} free CPUs");
+fn threads_under_the_gil_wait_for_it_and_a_process_pool_does_not() {
+    // How much faster the pool progresses is a measurement: scripts/bench.sh
+    // holds that goal. Two threads that want one GIL wait for it whatever the
+    // machine's load; a pool's workers each have their own.
+    if cpus() < CPUS_FOR_ORDERINGS {
+        eprintln!("skipped: needs {CPUS_FOR_ORDERINGS} CPUs");
         return;
     }
     let (_, report, _) = live_run();
@@ -158,15 +161,18 @@ fn threads_under_the_gil_progress_slower_than_a_process_pool() {
             .unwrap()
             .clone()
     };
-    let x = |id: &str| g(id)["vs_one_worker"]["median"].as_f64().unwrap();
     let wait = |id: &str| g(id)["gil_contention"]["median"].as_f64().unwrap();
+    for id in ["py-threads", "py-process-pool"] {
+        assert!((0.0..=1.0).contains(&wait(id)), "{}", g(id));
+        let x = g(id)["vs_one_worker"]["median"].as_f64().unwrap();
+        assert!(x.is_finite() && x > 0.0, "{}", g(id));
+    }
     assert!(
-        x("py-process-pool") > x("py-threads"),
-        "pool {} threads {}",
-        x("py-process-pool"),
-        x("py-threads")
+        wait("py-threads") > wait("py-process-pool"),
+        "threads {} pool {}",
+        wait("py-threads"),
+        wait("py-process-pool")
     );
-    assert!(wait("py-threads") > wait("py-process-pool"));
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn sigterm_ends_a_comparison_with_143_and_no_child_left() {
         ],
         tmp.path(),
     );
-    interrupt(child, libc::SIGTERM, 2500, 1, 143);
+    interrupt(child, libc::SIGTERM, 2500, SIGNAL_HANG_BOUND_S, 143);
 }
 
 #[test]
@@ -53,7 +53,7 @@ fn ctrl_c_ends_a_lesson_its_pool_and_its_temp_files() {
     )
     .unwrap();
     let child = start(&["run", script.to_str().unwrap()], tmp.path());
-    interrupt(child, libc::SIGINT, 2500, 1, 130);
+    interrupt(child, libc::SIGINT, 2500, SIGNAL_HANG_BOUND_S, 130);
     let private: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .flatten()
@@ -74,23 +74,30 @@ fn ctrl_c_ends_live_with_its_process_pool_and_restores_the_terminal() {
     // Wait for the process pool group: the moment with children to leave behind.
     let begun = Instant::now();
     while processes_in_group(pgid).len() < 2 {
+        // A hang bound, not a timing goal: the pool starts within seconds.
         assert!(begun.elapsed() < Duration::from_secs(90), "no pool started");
         std::thread::sleep(Duration::from_millis(50));
     }
-    interrupt(child, libc::SIGINT, 500, 2, 130);
+    interrupt(child, libc::SIGINT, 500, SIGNAL_HANG_BOUND_S, 130);
 }
 
+/// How long a `compare --timeout 1` run may take before the test calls it a
+/// hang: a hang bound, not a timing goal. Such a run ends in a few seconds; one
+/// whose timeout did not reach the work would run for minutes (each test's
+/// tasks are sized so). scripts/bench.sh measures how long it really takes.
+const TIMEOUT_HANG_BOUND: Duration = Duration::from_secs(60);
+
 /// `compare SCENARIO --timeout 1` over `strategies` with tasks of `size`, plus
-/// `more` options: the output, the JSON report and how long it took.
+/// `more` options, killed as a hang after [`TIMEOUT_HANG_BOUND`]: the output
+/// and the JSON report.
 fn compare_with_a_timeout(
     scenario: &str,
     strategies: &str,
     size: &str,
     more: &[&str],
-) -> (std::process::Output, serde_json::Value, Duration) {
+) -> (std::process::Output, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
-    let start = Instant::now();
     let mut args = vec![
         "compare",
         scenario,
@@ -104,23 +111,21 @@ fn compare_with_a_timeout(
         json.to_str().unwrap(),
     ];
     args.extend_from_slice(more);
-    let out = run(&args, 2 * MINUTE);
-    let took = start.elapsed();
+    let out = run(&args, TIMEOUT_HANG_BOUND);
     assert_eq!(out.status.code(), Some(1), "{scenario}: {}", stderr(&out));
     let report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    (out, report, took)
+    (out, report)
 }
 
 #[test]
 fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
     let _one = exclusive();
-    let (out, r, took) = compare_with_a_timeout(
+    let (out, r) = compare_with_a_timeout(
         "threading",
         "py-threads,py-process-pool,rust-threads",
         "20000000",
         &["--runs", "2"],
     );
-    assert!(took < Duration::from_secs(40), "took {took:?}");
     for row in r["results"].as_array().unwrap() {
         let python = row["implementation"] == "python";
         let status = row["status"].as_str().unwrap();
@@ -137,13 +142,18 @@ fn compare_timeout_marks_the_slow_rows_and_still_reports_the_others() {
 #[test]
 fn a_timeout_reaches_tasks_inside_subinterpreters() {
     let _one = exclusive();
-    // Tasks of ~20 s of CPU work, then waits of 60 s: no exception raised from
-    // outside reaches a subinterpreter's thread, so they must notice the
-    // timeout themselves, between chunks and between slices of a wait.
-    for (scenario, size) in [("threading", "400000000"), ("io", "60000")] {
-        let (_, r, took) =
-            compare_with_a_timeout(scenario, "py-subinterpreters", size, &["--runs", "1"]);
-        assert!(took < Duration::from_secs(30), "{scenario}: took {took:?}");
+    // Eight tasks of ~16 s of CPU work in 4 M-iteration chunks, then five
+    // waits of 60 s: no exception raised from outside reaches a
+    // subinterpreter's thread, so they must notice the timeout themselves,
+    // between chunks and between slices of a wait, or the run (a minute or
+    // more of work on two workers) overruns the hang bound.
+    for (scenario, size, tasks) in [("threading", "400000000", "8"), ("io", "60000", "5")] {
+        let (_, r) = compare_with_a_timeout(
+            scenario,
+            "py-subinterpreters",
+            size,
+            &["--runs", "1", "--tasks", tasks],
+        );
         let rows = r["results"].as_array().unwrap();
         let sub = rows
             .iter()
@@ -160,13 +170,12 @@ fn a_timeout_reaches_native_rows_between_chunks_and_slices_of_a_wait() {
     // Minutes of native work or waiting per task: the native kernels must look
     // at the stop flag, or the process ends with 124 and no report at all.
     for (scenario, size) in [("threading", "100000000000"), ("io", "60000")] {
-        let (_, r, took) = compare_with_a_timeout(
+        let (_, r) = compare_with_a_timeout(
             scenario,
             "rust-sequential,rust-threads,rust-threads-detached,rayon,crossbeam-pipeline",
             size,
             &["--force", "--runs", "1", "--warmup", "0"],
         );
-        assert!(took < Duration::from_secs(40), "{scenario}: took {took:?}");
         let rows = r["results"].as_array().unwrap();
         assert_eq!(rows.len(), 5, "{scenario}");
         for row in rows {
@@ -247,7 +256,7 @@ fn ctrl_c_ends_verify_and_its_experiments_processes() {
     let tmp = tempfile::tempdir().unwrap();
     // Claim 4 starts processes over and over for several seconds.
     let child = start(&["verify", "--claim", "4"], tmp.path());
-    interrupt(child, libc::SIGINT, 1200, 1, 130);
+    interrupt(child, libc::SIGINT, 1200, SIGNAL_HANG_BOUND_S, 130);
 }
 
 #[test]
@@ -262,7 +271,7 @@ fn ctrl_c_during_the_fork_bomb_claim_exits_130_not_0() {
         "fork-bomb-without-guard",
         Duration::from_secs(60),
     );
-    interrupt(child, libc::SIGINT, 400, 1, 130);
+    interrupt(child, libc::SIGINT, 400, SIGNAL_HANG_BOUND_S, 130);
 }
 
 #[test]
@@ -312,6 +321,7 @@ fn the_fork_bomb_lesson_stays_bounded() {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
+        // A hang bound, not a timing goal: the quick lesson takes seconds.
         assert!(
             start.elapsed() < Duration::from_secs(60),
             "fork-bomb-guard ran over a minute"
