@@ -352,8 +352,7 @@ def run(model, spec_text, workers, start_method=None, report=None):
     try:
         work = work_for(spec_text)
     except Exception as exc:  # noqa: BLE001 - e.g. an extension built for another Python
-        report["cannot_run"] = "your code does not import in Python %d.%d: %s" % (
-            sys.version_info[0], sys.version_info[1], in_words(exc))
+        report["cannot_run"] = _does_not_import(exc)
         return 0, [], 0.0
     if work.gil_reenabled_by:
         report["gil_reenabled_by"] = work.gil_reenabled_by
@@ -574,10 +573,20 @@ def finish_subinterpreters(spec_text, texts, report=None):
 def subinterpreter_precheck(spec_text):
     """For the host's own subinterpreters: why they cannot run, before any is created."""
     try:
-        _must_pickle(work_for(spec_text), "subinterpreters take arguments and give results as bytes, so they")
+        work = work_for(spec_text)
+    except Exception as exc:  # noqa: BLE001 - as run() says it for every other model
+        return _does_not_import(exc)
+    try:
+        _must_pickle(work, "subinterpreters take arguments and give results as bytes, so they")
     except CannotRun as exc:
         return str(exc)
     return None
+
+
+def _does_not_import(exc):
+    """Why no model of this interpreter can run code that does not import here."""
+    return "your code does not import in Python %d.%d: %s" % (
+        sys.version_info[0], sys.version_info[1], in_words(exc))
 
 
 MODELS = {
