@@ -6,12 +6,12 @@
 #      (release build: the native rows are measured as shipped), among them the
 #      browser tests (tests/browser.rs: headless Chromium, installed first by
 #      scripts/install-browser.sh), and pytest over the lessons under plain python3;
-#   2. the host built against 3.13 and 3.13t (its own target dir each) and the
-#      integration tests where the embedded interpreter makes a difference
+#   2. the host built against 3.13t (its own target dir) and the integration
+#      tests where a free-threaded embedded interpreter makes a difference
 #      (listed below).
 # Before the tests of an interpreter, scripts/install-dask.sh makes its private
 # dask environment when it is missing (the dask tests need it).
-# About 29 minutes on 2 cores once the interpreters are installed; the first run
+# About 28 minutes on 2 cores once the interpreters are installed; the first run
 # adds about 9 minutes of installs. `scripts/test.sh --embedded-only` stops after
 # step 1 (about 13 minutes).
 #
@@ -50,19 +50,15 @@ python3 -m pytest -q -rs python/tests
 
 [ "${1:-}" = "--embedded-only" ] && exit 0
 
-# On the hosts embedding 3.13 and 3.13t: what the embedded interpreter changes,
-# i.e. lessons, rows, claims, live groups and the convoy run inside it, and the
-# signal handling around a free-threaded one. Left to the first host: the start
-# method matrix of every process lesson and the sweeps (their processes are
-# started by the lessons' and sweeps' own Python, the same on every host), and
-# on 3.13 the signal tests (the same handling as the 3.11 host's).
+# On the host embedding 3.13t: what a free-threaded embedded interpreter
+# changes, i.e. lessons, rows, claims, live groups and the convoy run inside it,
+# and the signal handling around it. Left to the first host: the start method
+# matrix of every process lesson and the sweeps (their processes are started by
+# the lessons' and sweeps' own Python, the same on every host), and the
+# parser's properties. Own-GIL subinterpreters under a GIL (3.13) run in the
+# --python 3.13 harness tests of the first host (tests/pythons.rs, modern.rs).
 pythons=${GIL_LAB_PYTHONS:-$HOME/.cache/gil-lab/pythons}
-for v in 3.13 3.13t; do
-  echo "== the host embedding CPython $v"
-  # 3.13 embedded differs from 3.11 in its own-GIL subinterpreters (compare,
-  # your code); 3.13t in everything a free-threaded build changes.
-  tests=(--test compare --test yourcode)
-  [ "$v" = 3.13t ] && tests+=(--test core --test convoy --test live --test pythons --test verify --test cli_properties --test robust)
-  PYO3_PYTHON="$pythons/$v/bin/python3" cargo test --release --target-dir "target/py$v" "${tests[@]}" -- \
-    --skip every_process_lesson_runs_under_each_start_method --skip sweep_
-done
+echo "== the host embedding CPython 3.13t"
+PYO3_PYTHON="$pythons/3.13t/bin/python3" cargo test --release --target-dir target/py3.13t \
+  --test core --test compare --test convoy --test live --test pythons --test verify --test yourcode --test robust -- \
+  --skip every_process_lesson_runs_under_each_start_method --skip sweep_

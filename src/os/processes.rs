@@ -94,28 +94,30 @@ pub fn kill_descendants() {
 
 /// Ends what a program left running when it exited normally (a `Popen` it never
 /// waited for, a forked child, an `mp.Process` it walked away from): every
-/// descendant, as the signal path does. Returns the `(pid, command)` of those
-/// worth telling the user about: multiprocessing's own helpers (its resource
-/// tracker and forkserver, which live until the interpreter exits) are ended
-/// without a word.
+/// descendant, as the signal path does, and reaps them, so that none lingers
+/// as a zombie. Returns the `(pid, command)` of those it ended.
+///
+/// multiprocessing's own helpers (its resource tracker and forkserver) are
+/// spared: the interpreter still owns them and waits for them when it
+/// finalizes (a reaped one makes that wait fail); they end with it.
 pub fn end_leftovers() -> Vec<(u32, String)> {
     let me = std::process::id();
-    let all: Vec<(u32, String)> = descendants_in(&process_table(), me)
-        .into_iter()
-        .filter(|p| p.state != 'Z' && p.state != 'X')
-        .map(|p| (p.pid, command_line(p.pid)))
-        .collect();
-    kill_descendants();
-    // The program is done: nobody else will wait for them, and a zombie still
-    // answers `kill -0` until init gets round to it.
-    let pids: Vec<u32> = all.iter().map(|(pid, _)| *pid).collect();
+    let (helpers, left): (Vec<(u32, String)>, Vec<(u32, String)>) =
+        descendants_in(&process_table(), me)
+            .into_iter()
+            .filter(|p| p.state != 'Z' && p.state != 'X')
+            .map(|p| (p.pid, command_line(p.pid)))
+            .partition(|(_, cmd)| is_multiprocessing_helper(cmd));
+    if left.is_empty() {
+        return left;
+    }
+    let spare: Vec<u32> = helpers.iter().map(|(pid, _)| *pid).collect();
+    kill_descendants_except(&spare);
     let begun = Instant::now();
-    while !pids.iter().all(|&pid| reaped(pid)) && begun.elapsed() < KILL_FOR {
+    while !left.iter().all(|&(pid, _)| reaped(pid)) && begun.elapsed() < KILL_FOR {
         std::thread::sleep(Duration::from_millis(5));
     }
-    all.into_iter()
-        .filter(|(_, cmd)| !is_multiprocessing_helper(cmd))
-        .collect()
+    left
 }
 
 /// Reaps `pid` if it has ended; true once it is gone or not ours to wait for.
