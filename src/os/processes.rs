@@ -92,6 +92,9 @@ pub fn kill_descendants() {
     }
 }
 
+/// A process a program left running: its PID and command line.
+pub type Leftover = (u32, String);
+
 /// Ends what a program left running when it exited normally (a `Popen` it never
 /// waited for, a forked child, an `mp.Process` it walked away from): every
 /// descendant, as the signal path does, and reaps them, so that none lingers
@@ -100,14 +103,13 @@ pub fn kill_descendants() {
 /// multiprocessing's own helpers (its resource tracker and forkserver) are
 /// spared: the interpreter still owns them and waits for them when it
 /// finalizes (a reaped one makes that wait fail); they end with it.
-pub fn end_leftovers() -> Vec<(u32, String)> {
+pub fn end_leftovers() -> Vec<Leftover> {
     let me = std::process::id();
-    let (helpers, left): (Vec<(u32, String)>, Vec<(u32, String)>) =
-        descendants_in(&process_table(), me)
-            .into_iter()
-            .filter(|p| p.state != 'Z' && p.state != 'X')
-            .map(|p| (p.pid, command_line(p.pid)))
-            .partition(|(_, cmd)| is_multiprocessing_helper(cmd));
+    let (helpers, left): (Vec<Leftover>, Vec<Leftover>) = descendants_in(&process_table(), me)
+        .into_iter()
+        .filter(|p| p.state != 'Z' && p.state != 'X')
+        .map(|p| (p.pid, command_line(p.pid)))
+        .partition(|(_, cmd)| is_multiprocessing_helper(cmd));
     if left.is_empty() {
         return left;
     }
