@@ -11,7 +11,7 @@
 #      (listed below).
 # Before the tests of an interpreter, scripts/install-dask.sh makes its private
 # dask environment when it is missing (the dask tests need it).
-# About 22 minutes on 2 cores once the interpreters are installed; the first run
+# About 21 minutes on 2 cores once the interpreters are installed; the first run
 # adds about 9 minutes of installs. `scripts/test.sh --embedded-only` stops after
 # step 1 (about 13 minutes).
 #
